@@ -1,0 +1,200 @@
+"""The command line: thin Typer commands over the pipeline, one place that prints errors."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+
+from generator import __version__
+
+BUG_REPORT = "https://github.com/mergegen/mergegen/issues"
+
+app = typer.Typer(
+    name="mergegen",
+    help="Generate runnable multi-branch Keras scripts from a YAML, JSON or TOML spec.",
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    epilog="Example: mergegen new inception_cnn -o my.yaml && mergegen generate my.yaml",
+)
+
+
+class StyleChoice(StrEnum):
+    """How merges are written."""
+
+    class_ = "class"
+    function = "function"
+
+
+class ImportsChoice(StrEnum):
+    """Which import lines the script uses."""
+
+    keras = "keras"
+    tensorflow = "tensorflow"
+
+
+def _error(line: str) -> None:
+    typer.echo(f"error: {line}", err=True)
+
+
+def _note(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """The one place that turns problems into messages and exit codes."""
+    from generator.code import InternalError
+    from generator.commands import Exit
+    from generator.errors import SpecError
+
+    try:
+        yield
+    except SpecError as error:
+        for problem in error.problems:
+            _error(problem.render())
+        raise typer.Exit(2) from None
+    except Exit as stop:
+        raise typer.Exit(stop.code) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except (InternalError, Exception) as error:  # noqa: B014 - an internal bug, say so
+        traceback.print_exc()
+        _error(
+            f"internal error: {error}. This is a bug in mergegen {__version__};"
+            f" please report it with the spec that caused it: {BUG_REPORT}"
+        )
+        raise typer.Exit(3) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mergegen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Generate runnable multi-branch Keras scripts from a YAML, JSON or TOML spec."""
+
+
+SpecArgs = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Spec files (.yaml, .yml, .json or .toml).", metavar="SPEC", show_default=False
+    ),
+]
+
+
+@app.command(
+    epilog="Example: mergegen generate my.yaml --style function -o output/",
+)
+def generate(
+    specs: SpecArgs,
+    style: Annotated[
+        Optional[StyleChoice],  # noqa: UP045 - Typer needs Optional here on 3.11
+        typer.Option("--style", help="Merge style; default: the spec's merge_style."),
+    ] = None,
+    imports: Annotated[
+        ImportsChoice,
+        typer.Option(
+            "--imports", help="keras: `import keras`; tensorflow: `from tensorflow import keras`."
+        ),
+    ] = ImportsChoice.keras,
+    output: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="PATH",
+            help="FILE, DIR/ or - for stdout. Default: output/<name>.py.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files whose content differs.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if a file on disk differs.")
+    ] = False,
+) -> None:
+    """Write a runnable, black-formatted Keras script for each spec."""
+    with handle_errors():
+        from generator.commands import run_generate
+
+        run_generate(
+            specs,
+            style=style.value if style else None,
+            imports=imports.value,
+            output=output,
+            force=force,
+            check=check,
+            echo=typer.echo,
+            note=_note,
+            error=_error,
+        )
+
+
+@app.command(epilog="Example: mergegen validate my.yaml other.json")
+def validate(specs: SpecArgs) -> None:
+    """Run every check of `generate` and write nothing."""
+    with handle_errors():
+        from generator.commands import run_validate
+
+        run_validate(specs, echo=typer.echo, error=_error)
+
+
+@app.command(epilog="Example: mergegen presets")
+def presets() -> None:
+    """List the shipped example specs, one line each."""
+    with handle_errors():
+        from generator.presets import preset_description, preset_names
+
+        names = preset_names()
+        width = max(len(name) for name in names)
+        for name in names:
+            typer.echo(f"{name:<{width}}  {preset_description(name)}")
+
+
+@app.command(epilog="Example: mergegen new inception_cnn -o my.yaml")
+def new(
+    preset: Annotated[
+        str, typer.Argument(help="A preset name (see `mergegen presets`).", show_default=False)
+    ],
+    output: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="PATH",
+            help="Where to write the spec; - for stdout. Default: ./PRESET.yaml.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Start a spec from a preset."""
+    with handle_errors():
+        from generator.commands import run_new
+
+        run_new(preset, output, force, echo=typer.echo, note=_note, error=_error)
+
+
+def main() -> NoReturn:
+    """Console-script entry point."""
+    app(prog_name="mergegen")
+    sys.exit(0)  # pragma: no cover - Typer exits itself

@@ -1,0 +1,37 @@
+"""The one identifier check every spec name passes before it becomes code."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+
+# Names the generated script itself defines or imports.
+RESERVED = frozenset(
+    {
+        "argparse", "keras", "layers", "np", "tf", "tensorflow", "numpy",
+        "build_model", "make_synthetic_data", "main", "model", "args", "parser",
+        "rng", "x", "y", "samples", "seed", "argv", "inputs", "outputs", "history",
+    }
+)  # fmt: skip
+_ASCII_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+MAX_NAME_LENGTH = 64
+
+
+def identifier_problem(name: str) -> str | None:
+    """Why `name` cannot be a variable in the generated script, or None."""
+    if not _ASCII_IDENTIFIER.match(name):
+        shown = repr(name) if len(name) <= 40 else repr(name[:37] + "...")
+        return (
+            f"{shown} is not a plain identifier"
+            " (ASCII letters, digits and underscores, starting with a letter)"
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        return f"name is longer than {MAX_NAME_LENGTH} characters"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"{name!r} is a Python keyword"
+    if name in dir(builtins):
+        return f"{name!r} is a Python builtin"
+    if name in RESERVED:
+        return f"{name!r} is used by the generated script itself"
+    return None

@@ -1,0 +1,58 @@
+"""The pipeline in one place: load -> validate -> plan -> render -> format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import SpecError
+from generator.format import format_source
+from generator.graph import Graph, build_graph
+from generator.load import LoadedSpec, load_spec
+from generator.render import Imports, RenderOptions, Style, render_script
+from generator.spec import Spec, parse_spec
+from generator.training import TrainingPlan, plan_training
+
+
+@dataclass(frozen=True)
+class CheckedSpec:
+    """A spec that passed every check, with its graph and training plan."""
+
+    path: Path
+    spec: Spec
+    graph: Graph
+    training: TrainingPlan
+
+
+def check(path: Path) -> CheckedSpec:
+    """Load, validate and plan one spec file; raise SpecError with located problems."""
+    loaded = load_spec(path)
+    return check_loaded(loaded, path)
+
+
+def check_loaded(loaded: LoadedSpec, path: Path) -> CheckedSpec:
+    """Validate and plan spec data that is already loaded."""
+    try:
+        spec = parse_spec(loaded.data)
+        graph = build_graph(spec)
+        training = plan_training(spec, graph)
+    except SpecError as error:
+        raise SpecError(loaded.locate(problem) for problem in error.problems) from None
+    return CheckedSpec(path, spec, graph, training)
+
+
+def generate(
+    checked: CheckedSpec,
+    style: Style | None = None,
+    imports: Imports = "keras",
+    script_name: str | None = None,
+) -> str:
+    """The formatted script for a checked spec."""
+    spec = checked.spec
+    options = RenderOptions(
+        style=style or spec.merge_style,
+        imports=imports,
+        source_name=checked.path.name,
+        script_name=script_name or f"{spec.name}.py",
+    )
+    return format_source(render_script(checked.graph, checked.training, spec.description, options))

@@ -1,0 +1,109 @@
+"""Value kinds for layer arguments: how each is checked and described."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Check = Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class ValueKind:
+    """A named kind of argument value with its check."""
+
+    description: str
+    check: Check
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not of this kind, or None when it is."""
+        if self.check(value):
+            return None
+        return f"expected {self.description}, got {_show(value)}"
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def is_int(value: Any) -> bool:
+    """An exact int (bool is not a number here)."""
+    return type(value) is int
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float."""
+    return (type(value) is int) or (type(value) is float and math.isfinite(value))
+
+
+def positive_int() -> ValueKind:
+    return ValueKind("a positive integer", lambda v: is_int(v) and v > 0)
+
+
+def non_negative_int() -> ValueKind:
+    return ValueKind("a non-negative integer", lambda v: is_int(v) and v >= 0)
+
+
+def integer() -> ValueKind:
+    return ValueKind("an integer", is_int)
+
+
+def boolean() -> ValueKind:
+    return ValueKind("true or false", lambda v: type(v) is bool)
+
+
+def number_between(low: float, high: float, *, high_open: bool = True) -> ValueKind:
+    """A finite number in [low, high) or [low, high]."""
+    bracket = ")" if high_open else "]"
+
+    def check(value: Any) -> bool:
+        if not is_number(value) or value < low:
+            return False
+        return bool(value < high if high_open else value <= high)
+
+    return ValueKind(f"a number in [{low:g}, {high:g}{bracket}", check)
+
+
+def positive_number() -> ValueKind:
+    return ValueKind("a positive number", lambda v: is_number(v) and v > 0)
+
+
+def choice(*options: str) -> ValueKind:
+    """One string out of a fixed list."""
+    allowed = frozenset(options)
+    listed = ", ".join(options)
+    return ValueKind(f"one of {listed}", lambda v: type(v) is str and v in allowed)
+
+
+def size(dims: int) -> ValueKind:
+    """A positive int, or a list of `dims` positive ints (kernel sizes, strides)."""
+
+    def check(value: Any) -> bool:
+        if is_int(value):
+            return bool(value > 0)
+        return (
+            type(value) is list
+            and len(value) == dims
+            and all(is_int(item) and item > 0 for item in value)
+        )
+
+    if dims == 1:
+        return ValueKind("a positive integer", check)
+    return ValueKind(f"a positive integer or a list of {dims} positive integers", check)
+
+
+ACTIVATIONS = choice(
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
+    "mish", "sigmoid", "hard_sigmoid", "hard_silu", "softmax", "log_softmax",
+    "softplus", "softsign", "tanh", "exponential",
+)  # fmt: skip
+INITIALIZERS = choice(
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+    "lecun_normal", "orthogonal", "random_normal", "random_uniform",
+    "truncated_normal", "variance_scaling", "zeros", "ones",
+)  # fmt: skip
+REGULARIZERS = choice("l1", "l2", "l1_l2", "orthogonal_regularizer")
+CONSTRAINTS = choice("max_norm", "min_max_norm", "non_neg", "unit_norm")

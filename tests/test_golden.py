@@ -1,0 +1,74 @@
+"""The golden record: output/ is exactly what the generator makes today."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import black
+import pytest
+
+from generator.format import MODE
+from generator.golden import golden_files, regenerate
+from tests.conftest import OUTPUT, REPO
+
+GOLDEN = golden_files()
+
+
+def test_output_folder_matches_the_generator_byte_for_byte() -> None:
+    on_disk = {path.name: path.read_text(encoding="utf-8") for path in OUTPUT.glob("*.py")}
+    assert sorted(on_disk) == sorted(GOLDEN), "run `python -m generator.golden`"
+    for name, content in GOLDEN.items():
+        assert on_disk[name] == content, f"{name} drifted: run `python -m generator.golden`"
+
+
+def test_regenerate_into_an_empty_folder_gives_the_same_files(tmp_path: Path) -> None:
+    regenerate(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        p.name: p.read_bytes() for p in OUTPUT.glob("*.py")
+    }
+    assert regenerate(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_script_is_black_stable(name: str) -> None:
+    assert black.format_str(GOLDEN[name], mode=MODE) == GOLDEN[name]
+
+
+def test_golden_scripts_pass_ruff() -> None:
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.fail("ruff is part of the dev extra; install with pip install -e '.[dev]'")
+    result = subprocess.run(
+        [ruff, "check", "--isolated", "--select", "F,E,W,I,B", "--no-cache", str(OUTPUT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_styles_differ_only_in_merge_lines_and_docstring() -> None:
+    for name in {key.rsplit("_", 1)[0] for key in GOLDEN}:
+        class_lines = GOLDEN[f"{name}_class.py"].splitlines()
+        function_lines = GOLDEN[f"{name}_function.py"].splitlines()
+        different = [(a, b) for a, b in zip(class_lines, function_lines, strict=True) if a != b]
+        for class_line, function_line in different:
+            assert (
+                "layers.Concatenate(" in class_line and "layers.concatenate(" in function_line
+            ) or ("merge style" in class_line or "_class.py" in class_line), (
+                class_line,
+                function_line,
+            )
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "42", "1234", "random"])
+def test_generation_is_independent_of_hash_seed(seed: str, tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    subprocess.run(
+        [sys.executable, "-m", "generator.golden", str(tmp_path)], env=env, cwd=REPO, check=True
+    )
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == GOLDEN
