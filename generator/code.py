@@ -45,10 +45,20 @@ def identifier(name: str) -> Code:
     return Code(name)
 
 
-def call(function: str, positional: Iterable[str] = (), keywords: Mapping[str, str] = {}) -> Code:
-    """`function(a, b, key=value)` from code fragments."""
+def call(
+    function: str,
+    positional: Iterable[str] = (),
+    keywords: Mapping[str, str] = {},
+    *,
+    one_per_line: bool = False,
+) -> Code:
+    """`function(a, b, key=value)` from code fragments.
+
+    `one_per_line` adds black's magic trailing comma, so the arguments stack one per line.
+    """
     parts = [*positional, *(f"{key}={value}" for key, value in keywords.items())]
-    return Code(f"{function}({', '.join(parts)})")
+    trailing = "," if one_per_line and parts else ""
+    return Code(f"{function}({', '.join(parts)}{trailing})")
 
 
 def list_of(items: Iterable[str]) -> Code:

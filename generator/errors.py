@@ -53,5 +53,6 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     close = close_matches(word, candidates)
     if not close:
         return ""
-    quoted = " or ".join(repr(name) for name in close)
-    return f" (did you mean {quoted}?)"
+    quoted = [repr(name) for name in close]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return f" (did you mean {listed}?)"

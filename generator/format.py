@@ -6,7 +6,8 @@ import black
 
 from generator.code import InternalError
 
-MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=88)
+LINE_LENGTH = 88
+MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)
 
 
 def format_source(source: str) -> str:

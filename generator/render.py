@@ -21,6 +21,7 @@ from generator.code import (
     one_line,
     prose,
 )
+from generator.format import LINE_LENGTH
 from generator.graph import Graph, LayerNode
 from generator.training import InputData, OutputData, TrainingPlan
 
@@ -40,6 +41,7 @@ _OPTIMIZER_CLASSES = {
     "adagrad": "Adagrad", "adadelta": "Adadelta", "adamax": "Adamax",
     "nadam": "Nadam", "ftrl": "Ftrl", "lion": "Lion",
 }  # fmt: skip
+BODY_INDENT = "    "
 TEMPLATE_DIRS = (
     Path(__file__).parent / "templates",  # installed wheel
     Path(__file__).parent.parent / "templates",  # source checkout
@@ -145,6 +147,15 @@ def _input_line(name: str, shape: tuple[int | None, ...], dtype: str) -> Code:
 
 
 def _layer_line(node: LayerNode, style: Style) -> Code:
+    line = _layer_statement(node, style, one_per_line=False)
+    if len(line) + len(BODY_INDENT) > LINE_LENGTH:
+        # Stack the layer's arguments, as people write long layer calls,
+        # instead of black's split before the tensor argument.
+        line = _layer_statement(node, style, one_per_line=True)
+    return line
+
+
+def _layer_statement(node: LayerNode, style: Style, *, one_per_line: bool) -> Code:
     positional: list[str] = []
     keywords: dict[str, str] = {}
     positional_open = True
@@ -163,8 +174,9 @@ def _layer_line(node: LayerNode, style: Style) -> Code:
     target = identifier(node.name)
     if node.layer_type.is_merge and style == "function":
         function = f"layers.{node.layer_type.merge_function}"
-        return Code(f"{target} = {call(function, [list_of(inputs), *positional], keywords)}")
-    layer = call(f"layers.{node.layer_type.name}", positional, keywords)
+        merged = call(function, [list_of(inputs), *positional], keywords, one_per_line=one_per_line)
+        return Code(f"{target} = {merged}")
+    layer = call(f"layers.{node.layer_type.name}", positional, keywords, one_per_line=one_per_line)
     argument = list_of(inputs) if node.layer_type.is_merge else inputs[0]
     return Code(f"{target} = {layer}({argument})")
 

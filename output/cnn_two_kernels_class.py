@@ -18,12 +18,20 @@ from keras import layers
 def build_model():
     """Build the cnn_two_kernels model."""
     image = keras.Input(shape=(28, 28, 1), name="image")
-    conv3x3 = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv3x3")(
-        image
-    )
-    conv5x5 = layers.Conv2D(32, 5, padding="same", activation="relu", name="conv5x5")(
-        image
-    )
+    conv3x3 = layers.Conv2D(
+        32,
+        3,
+        padding="same",
+        activation="relu",
+        name="conv3x3",
+    )(image)
+    conv5x5 = layers.Conv2D(
+        32,
+        5,
+        padding="same",
+        activation="relu",
+        name="conv5x5",
+    )(image)
     merged = layers.Concatenate(name="merged")([conv3x3, conv5x5])
     flat = layers.Flatten(name="flat")(merged)
     probs = layers.Dense(10, activation="softmax", name="probs")(flat)

@@ -18,15 +18,27 @@ from keras import layers
 def build_model():
     """Build the inception_cnn model."""
     image = keras.Input(shape=(28, 28, 1), name="image")
-    conv3x3 = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv3x3")(
-        image
-    )
-    conv5x5 = layers.Conv2D(32, 5, padding="same", activation="relu", name="conv5x5")(
-        image
-    )
-    conv7x7 = layers.Conv2D(32, 7, padding="same", activation="relu", name="conv7x7")(
-        image
-    )
+    conv3x3 = layers.Conv2D(
+        32,
+        3,
+        padding="same",
+        activation="relu",
+        name="conv3x3",
+    )(image)
+    conv5x5 = layers.Conv2D(
+        32,
+        5,
+        padding="same",
+        activation="relu",
+        name="conv5x5",
+    )(image)
+    conv7x7 = layers.Conv2D(
+        32,
+        7,
+        padding="same",
+        activation="relu",
+        name="conv7x7",
+    )(image)
     merged = layers.Concatenate(axis=-1, name="merged")([conv3x3, conv5x5, conv7x7])
     flat = layers.Flatten(name="flat")(merged)
     hidden = layers.Dense(128, activation="relu", name="hidden")(flat)

@@ -20,9 +20,11 @@ def build_model():
     left_features = keras.Input(shape=(8,), name="left_features")
     right_features = keras.Input(shape=(16,), name="right_features")
     left_branch = layers.Dense(16, activation="relu", name="left_branch")(left_features)
-    right_branch = layers.Dense(16, activation="relu", name="right_branch")(
-        right_features
-    )
+    right_branch = layers.Dense(
+        16,
+        activation="relu",
+        name="right_branch",
+    )(right_features)
     merged = layers.concatenate([left_branch, right_branch], name="merged")
     probability = layers.Dense(1, activation="sigmoid", name="probability")(merged)
     return keras.Model(
