@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -13,8 +14,6 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from generator import __version__
-
-BUG_REPORT = "https://github.com/mergegen/mergegen/issues"
 
 app = typer.Typer(
     name="mergegen",
@@ -67,11 +66,16 @@ def handle_errors() -> Iterator[None]:
         raise typer.Exit(stop.code) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except BrokenPipeError:
+        # The reader went away (`mergegen presets | head -1`): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(1) from None
     except (InternalError, Exception) as error:  # noqa: B014 - an internal bug, say so
         traceback.print_exc()
         _error(
             f"internal error: {error}. This is a bug in mergegen {__version__};"
-            f" please report it with the spec that caused it: {BUG_REPORT}"
+            " please report it with the spec and the command that caused it"
         )
         raise typer.Exit(3) from None
 

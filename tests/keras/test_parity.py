@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import json
 from contextlib import redirect_stdout
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from generator.pipeline import check, generate
 from generator.presets import preset_names, preset_path
 from tests.conftest import OUTPUT
+from tests.keras.scripts import fresh_json
+from tests.keras.scripts import load_script as _load
 
 pytestmark = pytest.mark.keras
 
 
-def _load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _canonical_json(model) -> dict:
-    return json.loads(model.to_json())
-
-
 @pytest.mark.parametrize("preset", preset_names())
 def test_both_styles_build_the_same_model(preset: str) -> None:
-    class_model = _load(OUTPUT / f"{preset}_class.py").build_model()
-    function_model = _load(OUTPUT / f"{preset}_function.py").build_model()
-    assert _canonical_json(class_model) == _canonical_json(function_model)
+    class_module = _load(OUTPUT / f"{preset}_class.py")
+    function_module = _load(OUTPUT / f"{preset}_function.py")
+    assert fresh_json(class_module) == fresh_json(function_module)
 
 
 @pytest.mark.parametrize("preset", preset_names())

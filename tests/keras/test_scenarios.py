@@ -1,0 +1,138 @@
+"""Specs beyond the presets: several outputs, other losses, variable lengths, every layer type."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.catalog import CATALOG
+from generator.load import LoadedSpec
+from generator.pipeline import check_loaded, generate
+from tests.keras.scripts import fresh_json
+from tests.keras.scripts import load_script as _load
+
+pytestmark = pytest.mark.keras
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "multi_task": {
+        "name": "multi_task",
+        "inputs": [{"name": "features", "shape": [12]}],
+        "layers": [
+            {"name": "trunk", "type": "Dense", "units": 16, "activation": "relu"},
+            {"name": "norm", "type": "BatchNormalization", "momentum": 0.9},
+            {
+                "name": "label",
+                "type": "Dense",
+                "inputs": "norm",
+                "units": 4,
+                "activation": "softmax",
+            },
+            {"name": "score", "type": "Dense", "inputs": "norm", "units": 1},
+        ],
+        "outputs": ["label", "score"],
+        "training": {"optimizer": "sgd", "learning_rate": 0.01, "metrics": {"label": ["accuracy"]}},
+    },
+    "one_hot_sequences": {
+        "name": "one_hot_sequences",
+        "inputs": [{"name": "signal", "shape": [None, 3]}],
+        "layers": [
+            {
+                "name": "causal",
+                "type": "Conv1D",
+                "filters": 4,
+                "kernel_size": 3,
+                "padding": "causal",
+            },
+            {
+                "name": "wide",
+                "type": "Conv1D",
+                "inputs": "signal",
+                "filters": 4,
+                "kernel_size": 5,
+                "padding": "same",
+                "dilation_rate": 2,
+            },
+            {"name": "joined", "type": "Concatenate", "inputs": ["causal", "wide"]},
+            {"name": "pooled", "type": "AveragePooling1D", "pool_size": 2, "padding": "same"},
+            {"name": "maxed", "type": "MaxPooling1D", "pool_size": 2, "strides": 1},
+            {"name": "summary", "type": "GlobalMaxPooling1D"},
+            {"name": "drop", "type": "Dropout", "rate": 0.1, "seed": 3},
+            {"name": "logits", "type": "Dense", "units": 3},
+            {"name": "probs", "type": "Activation", "activation": "softmax"},
+        ],
+        "training": {"loss": "categorical_crossentropy", "metrics": ["categorical_accuracy"]},
+    },
+    "channels_and_axes": {
+        "name": "channels_and_axes",
+        "inputs": [
+            {"name": "image", "shape": [9, 9, 2]},
+            {"name": "tokens", "shape": [6], "dtype": "int32"},
+        ],
+        "layers": [
+            {
+                "name": "conv",
+                "type": "Conv2D",
+                "inputs": "image",
+                "filters": 3,
+                "kernel_size": [3, 2],
+                "strides": 2,
+            },
+            {"name": "pool", "type": "MaxPooling2D", "pool_size": [2, 1], "strides": 1},
+            {"name": "avg", "type": "AveragePooling2D", "inputs": "image", "pool_size": 3},
+            {"name": "g_max", "type": "GlobalMaxPooling2D", "inputs": "pool", "keepdims": True},
+            {"name": "avg_conv", "type": "Conv2D", "inputs": "avg", "filters": 3, "kernel_size": 1},
+            {
+                "name": "g_avg",
+                "type": "GlobalAveragePooling2D",
+                "inputs": "avg_conv",
+                "keepdims": True,
+            },
+            {"name": "stacked", "type": "Concatenate", "inputs": ["g_max", "g_avg"], "axis": 2},
+            {"name": "flat", "type": "Flatten"},
+            {
+                "name": "embed",
+                "type": "Embedding",
+                "inputs": "tokens",
+                "input_dim": 20,
+                "output_dim": 5,
+                "mask_zero": True,
+            },
+            {"name": "text", "type": "GlobalAveragePooling1D"},
+            {"name": "both", "type": "Concatenate", "inputs": ["flat", "text"], "axis": 1},
+            {"name": "out", "type": "Dense", "units": 2, "activation": "sigmoid"},
+        ],
+    },
+}
+
+
+def test_scenarios_cover_the_catalog() -> None:
+    used = {layer["type"] for spec in SCENARIOS.values() for layer in spec["layers"]}
+    assert used == set(CATALOG)
+
+
+def _checked(data: dict[str, Any]):
+    return check_loaded(LoadedSpec("scenario.yaml", data), Path("scenario.yaml"))
+
+
+def _write(tmp_path: Path, data: dict[str, Any], style: str) -> Path:
+    checked = _checked(data)
+    path = tmp_path / f"{data['name']}_{style}.py"
+    path.write_text(generate(checked, style, "keras", path.name))  # type: ignore[arg-type]
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_trains_and_styles_agree(name: str, tmp_path: Path) -> None:
+    class_module = _load(_write(tmp_path, SCENARIOS[name], "class"))
+    function_module = _load(_write(tmp_path, SCENARIOS[name], "function"))
+    assert fresh_json(class_module) == fresh_json(function_module)
+    model = class_module.build_model()
+    for node in _checked(SCENARIOS[name]).graph.layers:
+        assert tuple(model.get_layer(node.name).output.shape) == node.shape, node.name
+    with redirect_stdout(io.StringIO()) as out:
+        class_module.main(["--epochs", "1", "--samples", "8", "--batch-size", "4"])
+    assert "loss" in out.getvalue()
