@@ -154,13 +154,25 @@ def generate(
         )
 
 
-@app.command(epilog="Example: mergegen validate my.yaml other.json")
-def validate(specs: SpecArgs) -> None:
-    """Run every check of `generate` and write nothing."""
+class FormatChoice(StrEnum):
+    """How validate prints its report."""
+
+    table = "table"
+    json = "json"
+
+
+@app.command(epilog="Example: mergegen validate my.yaml --format json")
+def validate(
+    specs: SpecArgs,
+    output_format: Annotated[
+        FormatChoice, typer.Option("--format", help="table for people, json for tools.")
+    ] = FormatChoice.table,
+) -> None:
+    """Check specs without writing; show each layer's output shape and parameters."""
     with handle_errors():
         from generator.commands import run_validate
 
-        run_validate(specs, echo=typer.echo, error=_error)
+        run_validate(specs, output_format=output_format.value, echo=typer.echo)
 
 
 @app.command(epilog="Example: mergegen presets")

@@ -10,6 +10,8 @@ from typing import Any
 
 from generator.names import identifier_problem
 
+LINE_LENGTH = 88  # black's default, used by format.py too
+
 
 class Code(str):
     """Text that is already valid Python, made by one of the functions below."""
@@ -51,14 +53,18 @@ def call(
     keywords: Mapping[str, str] = {},
     *,
     one_per_line: bool = False,
+    last_comment: Code | None = None,
 ) -> Code:
     """`function(a, b, key=value)` from code fragments.
 
-    `one_per_line` adds black's magic trailing comma, so the arguments stack one per line.
+    `one_per_line` adds black's magic trailing comma, so the arguments stack one per line;
+    `last_comment` then sits after the last argument, where black keeps it.
     """
     parts = [*positional, *(f"{key}={value}" for key, value in keywords.items())]
-    trailing = "," if one_per_line and parts else ""
-    return Code(f"{function}({', '.join(parts)}{trailing})")
+    if not (one_per_line and parts):
+        return Code(f"{function}({', '.join(parts)})")
+    comment = f"  {last_comment}\n" if last_comment else ""
+    return Code(f"{function}({', '.join(parts)},{comment})")
 
 
 def list_of(items: Iterable[str]) -> Code:
@@ -84,3 +90,11 @@ def one_line(text: str) -> str:
 def prose(text: str) -> str:
     """Spec text made safe inside a docstring or comment: one line, nothing to escape from."""
     return one_line(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def shape_comment(shape: tuple[int | None, ...]) -> Code:
+    """`# (None, 28, 28, 32)`: a comment made only of numbers and None."""
+    if any(dim is not None and type(dim) is not int for dim in shape):
+        raise InternalError(f"shape {shape!r} reached code generation")
+    dims = ", ".join("None" if dim is None else str(dim) for dim in shape)
+    return Code(f"# ({dims},)" if len(shape) == 1 else f"# ({dims})")

@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
 from generator.presets import preset_names, preset_path
-from generator.render import Imports, Style
+from generator.spec import Imports, Style
 from generator.write import Outcome, plan_write, write_atomic
 
 Echo = Callable[[str], None]
@@ -152,18 +152,15 @@ def _check_drift(targets: Sequence[Target], note: Echo) -> None:
         raise Exit(1)
 
 
-def run_validate(specs: Sequence[Path], *, echo: Echo, error: Echo) -> None:
-    """Check every spec and say what each one builds."""
-    for item in check_all(specs):
-        graph = item.graph
-        echo(
-            f"ok: {item.path}: {graph.name} ({_count(len(graph.inputs), 'input')},"
-            f" {_count(len(graph.layers), 'layer')}, {_count(len(graph.outputs), 'output')})"
-        )
+def run_validate(specs: Sequence[Path], *, output_format: str, echo: Echo) -> None:
+    """Check every spec and show each layer's shape and weights."""
+    from generator import report
 
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    checked = check_all(specs)
+    if output_format == "json":
+        echo(report.as_json([report.as_json_data(item.graph, str(item.path)) for item in checked]))
+        return
+    echo("\n\n".join(report.as_table(item.graph, str(item.path)) for item in checked))
 
 
 def run_new(

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import black
 
-from generator.code import InternalError
+from generator.code import LINE_LENGTH, InternalError
 
-LINE_LENGTH = 88
 MODE = black.Mode(target_versions={black.TargetVersion.PY311}, line_length=LINE_LENGTH)
 
 

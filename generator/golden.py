@@ -10,7 +10,7 @@ from pathlib import Path
 
 from generator.pipeline import check, generate
 from generator.presets import preset_names, preset_path
-from generator.render import Style
+from generator.spec import Style
 from generator.write import write_atomic
 
 STYLES: tuple[Style, ...] = ("class", "function")

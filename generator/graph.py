@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.catalog import CATALOG, LayerType
+from generator.diagnose import merge_problem
 from generator.errors import Problem, SpecError, close_matches, did_you_mean
+from generator.layers.base import Output, Shape, ShapeError
+from generator.layers.merging import MergeError
 from generator.names import identifier_problem
 from generator.paths import FieldPath, format_path
-from generator.shapes import Shape, ShapeError
 from generator.spec import LayerSpec, Spec
 
-# Variable-length dimensions get this length in the synthetic data.
-SYNTHETIC_LENGTH = 8
+# Variable-length dimensions get one of these lengths in the synthetic data:
+# the first for which every layer accepts the data (a Reshape may need another).
+SYNTHETIC_LENGTHS = (8, 16, 4, 2, 1, *range(3, 65))
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class InputNode:
 
     name: str
     shape: Shape  # with the batch dimension
-    data_shape: Shape  # unknown lengths replaced by SYNTHETIC_LENGTH
+    data_shape: Shape  # unknown lengths replaced by a synthetic length
     dtype: str
 
 
@@ -38,6 +41,13 @@ class LayerNode:
     shape: Shape
     data_shape: Shape
     path: FieldPath
+    trainable: int = 0
+    non_trainable: int = 0
+
+    @property
+    def params(self) -> int:
+        """Every weight of the layer, as model.summary() counts them."""
+        return self.trainable + self.non_trainable
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,28 @@ class Graph:
     inputs: tuple[InputNode, ...]
     layers: tuple[LayerNode, ...]
     outputs: tuple[str, ...]
+
+    @property
+    def trainable_params(self) -> int:
+        """Trainable weights of the whole model."""
+        return sum(node.trainable for node in self.layers)
+
+    @property
+    def non_trainable_params(self) -> int:
+        """Non-trainable weights (BatchNormalization's moving statistics)."""
+        return sum(node.non_trainable for node in self.layers)
+
+    @property
+    def total_params(self) -> int:
+        """What model.summary() prints as Total params."""
+        return self.trainable_params + self.non_trainable_params
+
+    def shape_of(self, name: str) -> Shape:
+        """The output shape of an input or a layer."""
+        for item in self.inputs:
+            if item.name == name:
+                return item.shape
+        return self.layer(name).shape
 
     def layer(self, name: str) -> LayerNode:
         """The layer called `name`."""
@@ -96,29 +128,37 @@ def _argument_problems(spec: Spec) -> Iterable[Problem]:
         path: FieldPath = ("layers", i)
         layer_type = CATALOG.get(layer.type)
         if layer_type is None:
-            hint = did_you_mean(layer.type, list(CATALOG)) or " (see `mergegen validate --help`)"
+            hint = did_you_mean(layer.type, list(CATALOG)) or " (see the README's layer table)"
             yield Problem(f"unknown layer type {layer.type!r}{hint}", (*path, "type"))
             continue
-        given = layer.arguments
-        misspelled: set[str] = set()
-        for arg_name, value in given.items():
-            arg = layer_type.args.get(arg_name)
-            if arg is None:
-                allowed = ", ".join(["name", "type", "inputs", *layer_type.args])
-                hint = did_you_mean(arg_name, list(layer_type.args))
-                misspelled.update(close_matches(arg_name, list(layer_type.args)))
-                yield Problem(
-                    f"unknown argument {arg_name!r} for {layer_type.name}{hint}"
-                    f" (allowed: {allowed})",
-                    (*path, arg_name),
-                )
-                continue
-            problem = arg.kind.problem(value)
-            if problem:
-                yield Problem(problem, (*path, arg_name))
-        for arg_name, arg in layer_type.args.items():
-            if arg.required and arg_name not in given and arg_name not in misspelled:
-                yield Problem(f"{layer_type.name} needs {arg_name!r}", (*path, arg_name))
+        yield from _layer_argument_problems(layer_type, layer.arguments, path)
+
+
+def _layer_argument_problems(
+    layer_type: LayerType, given: Mapping[str, Any], path: FieldPath
+) -> Iterable[Problem]:
+    misspelled: set[str] = set()
+    for arg_name, value in given.items():
+        arg = layer_type.args.get(arg_name)
+        if arg is None:
+            allowed = ", ".join(["name", "type", "inputs", *layer_type.args])
+            hint = did_you_mean(arg_name, list(layer_type.args))
+            misspelled.update(close_matches(arg_name, list(layer_type.args)))
+            yield Problem(
+                f"unknown argument {arg_name!r} for {layer_type.name}{hint} (allowed: {allowed})",
+                (*path, arg_name),
+            )
+            continue
+        problem = arg.kind.problem(value)
+        if problem:
+            yield Problem(problem, (*path, arg_name))
+        elif arg.wraps:
+            nested = CATALOG[value["type"]]
+            arguments = {key: item for key, item in value.items() if key != "type"}
+            yield from _layer_argument_problems(nested, arguments, (*path, arg_name))
+    for arg_name, arg in layer_type.args.items():
+        if arg.required and arg_name not in given and arg_name not in misspelled:
+            yield Problem(f"{layer_type.name} needs {arg_name!r}", (*path, arg_name))
 
 
 def _referenced(layer: LayerSpec) -> list[str]:
@@ -176,6 +216,14 @@ def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]
             problems.append(
                 Problem(f"{layer_type.name} merges two or more inputs, got {len(refs)}", path)
             )
+        if layer_type.max_inputs is not None and len(refs) > layer_type.max_inputs:
+            problems.append(
+                Problem(
+                    f"{layer_type.name} takes exactly {layer_type.max_inputs} inputs,"
+                    f" got {len(refs)}{_TOO_MANY_HINTS.get(layer_type.name, '')}",
+                    path,
+                )
+            )
         if not layer_type.is_merge and len(refs) > 1:
             problems.append(
                 Problem(
@@ -185,6 +233,12 @@ def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]
                 )
             )
     return edges
+
+
+_TOO_MANY_HINTS = {
+    "Subtract": " (subtract in two steps, or Add the branches you want to sum first)",
+    "Dot": " (take the Dot of two inputs at a time)",
+}
 
 
 def _find_cycle(spec: Spec, start: str, target: str) -> list[str]:
@@ -224,34 +278,93 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
 
 
 def _infer(spec: Spec, edges: Sequence[tuple[str, ...]], outputs: tuple[str, ...]) -> Graph:
-    shapes: dict[str, Shape] = {}
-    data_shapes: dict[str, Shape] = {}
-    inputs = []
-    for item in spec.inputs:
-        shape: Shape = (None, *item.shape)
-        data_shape: Shape = (None, *(SYNTHETIC_LENGTH if d is None else d for d in item.shape))
-        shapes[item.name], data_shapes[item.name] = shape, data_shape
-        inputs.append(InputNode(item.name, shape, data_shape, item.dtype))
-    nodes = []
+    shapes: dict[str, Shape] = {item.name: (None, *item.shape) for item in spec.inputs}
+    outs: dict[str, Output] = {}
     problems = []
     for i, (layer, refs) in enumerate(zip(spec.layers, edges, strict=True)):
         layer_type = CATALOG[layer.type]
-        given = layer.arguments
-        args = {name: given[name] for name in layer_type.args if name in given}
+        args = _ordered_args(layer_type, layer.arguments)
         path: FieldPath = ("layers", i)
         if any(ref not in shapes for ref in refs):
             continue  # an input failed already; its problem is reported
         try:
-            shape = layer_type.infer_shape(args, [shapes[ref] for ref in refs])
-            data_shape = layer_type.infer_shape(args, [data_shapes[ref] for ref in refs])
+            out = layer_type.infer(args, [shapes[ref] for ref in refs])
+        except MergeError as error:
+            branches = [(ref, shapes[ref], _source(spec, ref, edges, outs)) for ref in refs]
+            message = merge_problem(
+                layer.name, layer.type, args, error, branches, shapes.__getitem__
+            )
+            problems.append(Problem(message, path))
+            continue
         except ShapeError as error:
             problems.append(Problem(f"{layer.name}: {error}", path))
             continue
-        shapes[layer.name], data_shapes[layer.name] = shape, data_shape
-        nodes.append(LayerNode(layer.name, layer_type, refs, args, shape, data_shape, path))
+        shapes[layer.name], outs[layer.name] = out.shape, out
     if problems:
         raise SpecError(problems)
-    return Graph(spec.name, tuple(inputs), tuple(nodes), outputs)
+    data_shapes = _data_shapes(spec, edges)
+    inputs = tuple(
+        InputNode(item.name, shapes[item.name], data_shapes[item.name], item.dtype)
+        for item in spec.inputs
+    )
+    nodes = tuple(
+        LayerNode(
+            layer.name,
+            CATALOG[layer.type],
+            refs,
+            _ordered_args(CATALOG[layer.type], layer.arguments),
+            shapes[layer.name],
+            data_shapes[layer.name],
+            ("layers", i),
+            outs[layer.name].trainable,
+            outs[layer.name].non_trainable,
+        )
+        for i, (layer, refs) in enumerate(zip(spec.layers, edges, strict=True))
+    )
+    return Graph(spec.name, inputs, nodes, outputs)
+
+
+def _ordered_args(layer_type: LayerType, given: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: given[name] for name in layer_type.args if name in given}
+
+
+def _source(
+    spec: Spec, name: str, edges: Sequence[tuple[str, ...]], outs: Mapping[str, Output]
+) -> LayerNode | None:
+    """The layer that produced `name`, for merge diagnostics (None for an input)."""
+    for i, (layer, refs) in enumerate(zip(spec.layers, edges, strict=True)):
+        if layer.name == name and name in outs:
+            layer_type = CATALOG[layer.type]
+            out = outs[name]
+            args = _ordered_args(layer_type, layer.arguments)
+            return LayerNode(name, layer_type, refs, args, out.shape, out.shape, ("layers", i))
+    return None
+
+
+def _data_shapes(spec: Spec, edges: Sequence[tuple[str, ...]]) -> dict[str, Shape]:
+    """Concrete shapes of the synthetic data, trying lengths for the variable dimensions."""
+    if not any(None in item.shape for item in spec.inputs):
+        lengths: Sequence[int] = SYNTHETIC_LENGTHS[:1]
+    else:
+        lengths = SYNTHETIC_LENGTHS
+    for length in lengths:
+        shapes: dict[str, Shape] = {
+            item.name: (None, *(length if d is None else d for d in item.shape))
+            for item in spec.inputs
+        }
+        try:
+            for layer, refs in zip(spec.layers, edges, strict=True):
+                layer_type = CATALOG[layer.type]
+                args = _ordered_args(layer_type, layer.arguments)
+                shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in refs]).shape
+        except ShapeError:
+            continue
+        return shapes
+    raise SpecError.single(
+        f"no length up to {max(lengths)} for the variable-length inputs fits every layer,"
+        " so the script cannot make synthetic data (give the inputs fixed lengths)",
+        ("inputs",),
+    )
 
 
 def _check_connected(spec: Spec, graph: Graph) -> None:

@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import SpecError
-from generator.format import format_source
 from generator.graph import Graph, build_graph
 from generator.load import LoadedSpec, load_spec
-from generator.render import Imports, RenderOptions, Style, render_script
-from generator.spec import Spec, parse_spec
+from generator.spec import Imports, Spec, Style, parse_spec
 from generator.training import TrainingPlan, plan_training
 
 
@@ -48,6 +46,10 @@ def generate(
     script_name: str | None = None,
 ) -> str:
     """The formatted script for a checked spec."""
+    # Rendering and black load only when a script is written, not for `validate`.
+    from generator.format import format_source
+    from generator.render import RenderOptions, render_script
+
     spec = checked.spec
     options = RenderOptions(
         style=style or spec.merge_style,

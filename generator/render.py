@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 
 from generator.code import (
+    LINE_LENGTH,
     Code,
     InternalError,
     call,
@@ -20,13 +22,12 @@ from generator.code import (
     literal,
     one_line,
     prose,
+    shape_comment,
 )
-from generator.format import LINE_LENGTH
 from generator.graph import Graph, LayerNode
+from generator.layers.base import LayerType
+from generator.spec import Imports, Style
 from generator.training import InputData, OutputData, TrainingPlan
-
-Style = Literal["class", "function"]
-Imports = Literal["keras", "tensorflow"]
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
     "keras": ("import keras", "import numpy as np", "from keras import layers"),
@@ -96,6 +97,10 @@ def render_script(
         imports=[Code(line) for line in _IMPORTS[options.imports]],
         model_name=literal(graph.name),
         model_title=identifier(graph.name),
+        params_line=Code(
+            f"Total params: {graph.total_params:,} ({graph.trainable_params:,} trainable,"
+            f" {graph.non_trainable_params:,} non-trainable)."
+        ),
         input_lines=[_input_line(item.name, item.shape[1:], item.dtype) for item in graph.inputs],
         layer_lines=[_layer_line(node, options.style) for node in graph.layers],
         model_inputs=_model_inputs(graph),
@@ -147,36 +152,67 @@ def _input_line(name: str, shape: tuple[int | None, ...], dtype: str) -> Code:
 
 
 def _layer_line(node: LayerNode, style: Style) -> Code:
-    line = _layer_statement(node, style, one_per_line=False)
-    if len(line) + len(BODY_INDENT) > LINE_LENGTH:
-        # Stack the layer's arguments, as people write long layer calls,
-        # instead of black's split before the tensor argument.
-        line = _layer_statement(node, style, one_per_line=True)
-    return line
+    comment = shape_comment(node.shape)
+    line = _layer_statement(node, style)
+    if len(f"{BODY_INDENT}{line}  {comment}") <= LINE_LENGTH:
+        return Code(f"{line}  {comment}")
+    # Stack the layer's arguments, as people write long layer calls, with the
+    # shape beside the last one (black would otherwise split off the tensor).
+    return _layer_statement(node, style, stacked_comment=comment)
 
 
-def _layer_statement(node: LayerNode, style: Style, *, one_per_line: bool) -> Code:
+def _constructor_args(
+    layer_type: LayerType, args: Mapping[str, Any]
+) -> tuple[list[str], dict[str, str]]:
+    """Positional and keyword argument code, in catalog order."""
     positional: list[str] = []
     keywords: dict[str, str] = {}
     positional_open = True
-    for arg_name, arg in node.layer_type.args.items():
-        if arg_name not in node.args:
+    for arg_name, arg in layer_type.args.items():
+        if arg_name not in args:
             positional_open = positional_open and not arg.positional
             continue
-        value = literal(node.args[arg_name])
+        value = _nested_layer(args[arg_name]) if arg.wraps else literal(args[arg_name])
         if arg.positional and positional_open:
             positional.append(value)
         else:
             positional_open = False
             keywords[arg_name] = value
+    return positional, keywords
+
+
+def _nested_layer(layer: Mapping[str, Any]) -> Code:
+    """`layers.LSTM(16, return_sequences=True)` inside a wrapper such as Bidirectional."""
+    from generator.catalog import CATALOG
+
+    layer_type = CATALOG[layer["type"]]
+    inner = {key: value for key, value in layer.items() if key != "type"}
+    positional, keywords = _constructor_args(layer_type, inner)
+    return call(f"layers.{layer_type.name}", positional, keywords)
+
+
+def _layer_statement(node: LayerNode, style: Style, stacked_comment: Code | None = None) -> Code:
+    positional, keywords = _constructor_args(node.layer_type, node.args)
     keywords["name"] = literal(node.name)
     inputs = [identifier(name) for name in node.inputs]
     target = identifier(node.name)
     if node.layer_type.is_merge and style == "function":
         function = f"layers.{node.layer_type.merge_function}"
-        merged = call(function, [list_of(inputs), *positional], keywords, one_per_line=one_per_line)
+        merged = call(
+            function,
+            [list_of(inputs), *positional],
+            keywords,
+            one_per_line=stacked_comment is not None,
+            last_comment=stacked_comment,
+        )
         return Code(f"{target} = {merged}")
-    layer = call(f"layers.{node.layer_type.name}", positional, keywords, one_per_line=one_per_line)
+    layer = call(
+        f"layers.{node.layer_type.name}",
+        positional,
+        keywords,
+        one_per_line=stacked_comment is not None,
+        last_comment=stacked_comment,
+    )
     argument = list_of(inputs) if node.layer_type.is_merge else inputs[0]
     return Code(f"{target} = {layer}({argument})")
 

@@ -29,6 +29,8 @@ Optimizer = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 Loss = Literal[LOSSES]  # type: ignore[valid-type]
 Metric = Literal[METRICS]  # type: ignore[valid-type]
 PositiveInt = Annotated[int, Field(gt=0)]
+Style = Literal["class", "function"]  # layers.Concatenate()([a, b]) or layers.concatenate([a, b])
+Imports = Literal["keras", "tensorflow"]  # import keras, or from tensorflow import keras
 
 
 class _Strict(BaseModel):
@@ -98,7 +100,7 @@ class Spec(_Strict):
 
     name: str = Field(description="Python identifier; the model's name and the file stem.")
     description: str = Field("", description="Becomes the script's docstring.")
-    merge_style: Literal["class", "function"] = Field(
+    merge_style: Style = Field(
         "class",
         description="class: layers.Concatenate()([a, b]); function: layers.concatenate([a, b]).",
     )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.graph import Graph, InputNode, LayerNode
+from generator.layers.base import Shape
 from generator.paths import FieldPath
-from generator.shapes import Shape
 from generator.spec import Spec
 
 SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})

@@ -107,3 +107,79 @@ INITIALIZERS = choice(
 )  # fmt: skip
 REGULARIZERS = choice("l1", "l2", "l1_l2", "orthogonal_regularizer")
 CONSTRAINTS = choice("max_norm", "min_max_norm", "non_neg", "unit_norm")
+
+
+def int_list(description: str, check: Check) -> ValueKind:
+    """A list of ints with a custom check of the whole list."""
+
+    def whole(value: Any) -> bool:
+        return type(value) is list and all(is_int(item) for item in value) and check(value)
+
+    return ValueKind(description, whole)
+
+
+def target_shape() -> ValueKind:
+    """Reshape's target: positive ints, at most one -1."""
+    return int_list(
+        "a non-empty list of positive integers with at most one -1",
+        lambda v: bool(v) and all(i > 0 or i == -1 for i in v) and v.count(-1) <= 1,
+    )
+
+
+def permutation() -> ValueKind:
+    """Permute's dims: 1..n in some order."""
+    return int_list(
+        "a permutation of 1..n, e.g. [2, 1]",
+        lambda v: bool(v) and sorted(v) == list(range(1, len(v) + 1)),
+    )
+
+
+def axes() -> ValueKind:
+    """An axis or a non-empty list of distinct axes."""
+
+    def check(value: Any) -> bool:
+        if is_int(value):
+            return True
+        return (
+            type(value) is list
+            and bool(value)
+            and all(is_int(i) for i in value)
+            and len(set(value)) == len(value)
+        )
+
+    return ValueKind("an integer or a list of distinct integers", check)
+
+
+def dot_axes() -> ValueKind:
+    """Dot's axes: one non-batch axis, or one per input."""
+
+    def nonzero(value: Any) -> bool:
+        return is_int(value) and value != 0
+
+    def check(value: Any) -> bool:
+        if nonzero(value):
+            return True
+        return type(value) is list and len(value) == 2 and all(nonzero(i) for i in value)
+
+    return ValueKind("a non-zero integer or a list of two (axis 0 is the batch)", check)
+
+
+def padding_2d() -> ValueKind:
+    """ZeroPadding2D/Cropping2D: n, [rows, cols], or [[top, bottom], [left, right]]."""
+
+    def pair(value: Any) -> bool:
+        return type(value) is list and len(value) == 2 and all(is_int(i) and i >= 0 for i in value)
+
+    def check(value: Any) -> bool:
+        if is_int(value):
+            return bool(value >= 0)
+        return pair(value) or (
+            type(value) is list and len(value) == 2 and all(pair(i) for i in value)
+        )
+
+    return ValueKind(
+        "a non-negative integer, [rows, cols], or [[top, bottom], [left, right]]", check
+    )
+
+
+INTERPOLATIONS = choice("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")

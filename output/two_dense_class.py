@@ -16,12 +16,27 @@ from keras import layers
 
 
 def build_model():
-    """Build the two_dense model."""
+    """Build the two_dense model.
+
+    Total params: 769 (769 trainable, 0 non-trainable).
+    """
     features = keras.Input(shape=(10,), name="features")
-    branch_a = layers.Dense(32, activation="relu", name="branch_a")(features)
-    branch_b = layers.Dense(32, activation="relu", name="branch_b")(features)
-    merged = layers.Concatenate(name="merged")([branch_a, branch_b])
-    probability = layers.Dense(1, activation="sigmoid", name="probability")(merged)
+    branch_a = layers.Dense(
+        32,
+        activation="relu",
+        name="branch_a",  # (None, 32)
+    )(features)
+    branch_b = layers.Dense(
+        32,
+        activation="relu",
+        name="branch_b",  # (None, 32)
+    )(features)
+    merged = layers.Concatenate(name="merged")([branch_a, branch_b])  # (None, 64)
+    probability = layers.Dense(
+        1,
+        activation="sigmoid",
+        name="probability",  # (None, 1)
+    )(merged)
     return keras.Model(inputs=features, outputs=probability, name="two_dense")
 
 

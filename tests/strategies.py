@@ -1,89 +1,209 @@
-"""Hypothesis strategies for random specs over the layer catalog."""
+"""Hypothesis strategies: random specs over the whole layer catalog.
+
+Specs are well-typed (every value passes its argument's value check) but their
+shapes are anything: many fit, many do not, which is what the differential
+test against Keras needs.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hypothesis import strategies as st
 
 from generator.catalog import CATALOG
 
-ARG_VALUES: dict[str, st.SearchStrategy[Any]] = {
-    "units": st.integers(1, 8),
-    "filters": st.integers(1, 6),
-    "kernel_size": st.integers(1, 5) | st.lists(st.integers(1, 4), min_size=2, max_size=2),
-    "strides": st.integers(1, 3),
-    "dilation_rate": st.integers(1, 2),
-    "padding": st.sampled_from(["valid", "same"]),
-    "pool_size": st.integers(1, 3),
-    "activation": st.sampled_from(["relu", "tanh", "linear", "sigmoid"]),
-    "rate": st.sampled_from([0.0, 0.25, 0.5]),
-    "axis": st.integers(-3, 3),
-    "keepdims": st.booleans(),
-    "input_dim": st.integers(2, 30),
-    "output_dim": st.integers(1, 6),
-    "use_bias": st.booleans(),
-    "center": st.booleans(),
-    "scale": st.booleans(),
-}
-TYPES = sorted(CATALOG)
+ACTIVATION = st.sampled_from(["relu", "tanh", "linear", "sigmoid"])
+SMALL = st.integers(1, 4)
+
+BY_RANK: dict[int, list[str]] = {
+    2: ["Dense", "Activation", "Dropout", "LayerNormalization", "BatchNormalization", "Flatten",
+        "Reshape", "RepeatVector", "Embedding"],
+    3: ["Dense", "Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D",
+        "GlobalMaxPooling1D", "UpSampling1D", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+        "Permute", "Reshape", "Flatten", "LayerNormalization", "BatchNormalization", "Dropout"],
+    4: ["Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling2D",
+        "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "UpSampling2D",
+        "ZeroPadding2D", "Cropping2D", "Permute", "Reshape", "Flatten", "Dense",
+        "BatchNormalization", "LayerNormalization"],
+}  # fmt: skip
+MERGES = [name for name, layer in CATALOG.items() if layer.is_merge]
+SINGLE = [name for name, layer in CATALOG.items() if not layer.is_merge]
+
+
+def _pair_or_int(low: int, high: int) -> st.SearchStrategy[Any]:
+    return st.integers(low, high) | st.lists(st.integers(low, high), min_size=2, max_size=2)
+
+
+def _padding_2d(high: int) -> st.SearchStrategy[Any]:
+    pair = st.lists(st.integers(0, high), min_size=2, max_size=2)
+    return st.integers(0, high) | pair | st.lists(pair, min_size=2, max_size=2)
 
 
 @st.composite
-def input_specs(draw: st.DrawFn, index: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens"]))
-    shape: list[int | None]
-    if kind == "vector":
-        shape = [draw(st.integers(1, 12))]
-    elif kind == "sequence":
-        shape = [draw(st.sampled_from([None, 4, 7, 10])), draw(st.integers(1, 4))]
-    elif kind == "image":
-        shape = [draw(st.integers(3, 12)), draw(st.integers(3, 12)), draw(st.integers(1, 3))]
-    else:
-        return {"name": f"in{index}", "shape": [draw(st.sampled_from([None, 5]))], "dtype": "int32"}
-    return {"name": f"in{index}", "shape": shape}
+def _reshape_target(draw: st.DrawFn, shape: tuple[int | None, ...]) -> list[int]:
+    size = math.prod(shape[1:]) if None not in shape[1:] else None
+    if size and draw(st.booleans()):
+        divisors = [d for d in range(1, size + 1) if size % d == 0]
+        first = draw(st.sampled_from(divisors))
+        return draw(st.sampled_from([[size], [first, size // first], [first, -1], [-1]]))
+    dims = draw(st.lists(st.integers(1, 6), min_size=1, max_size=3))
+    if draw(st.booleans()):
+        dims[draw(st.integers(0, len(dims) - 1))] = -1
+    return dims
 
 
 @st.composite
-def layer_specs(draw: st.DrawFn, index: int, available: list[str]) -> dict[str, Any]:
-    type_name = draw(st.sampled_from(TYPES))
-    layer_type = CATALOG[type_name]
-    layer: dict[str, Any] = {"name": f"l{index}", "type": type_name}
-    if layer_type.is_merge:
-        count = draw(st.integers(2, min(4, max(2, len(available)))))
-        layer["inputs"] = (
-            draw(st.lists(st.sampled_from(available), min_size=count, max_size=count, unique=True))
-            if len(available) >= 2
-            else available * 2
+def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dict[str, Any]:
+    rank = len(shape)
+    spatial = 1 if type_name.endswith("1D") else 2
+    size = SMALL if spatial == 1 else _pair_or_int(1, 4)
+    optional = {
+        "activation": ACTIVATION,
+        "use_bias": st.booleans(),
+        "strides": st.integers(1, 3) if spatial == 1 else _pair_or_int(1, 3),
+        "padding": st.sampled_from(["valid", "same"]),
+        "dilation_rate": st.integers(1, 2),
+        "depth_multiplier": st.integers(1, 3),
+        "pool_size": size,
+        "keepdims": st.booleans(),
+        "rate": st.sampled_from([0.0, 0.3]),
+        "center": st.booleans(),
+        "scale": st.booleans(),
+        "return_sequences": st.booleans(),
+        "reset_after": st.booleans(),
+        "merge_mode": st.sampled_from(["concat", "sum", "mul", "ave"]),
+        "size": size,
+        "output_padding": st.integers(0, 1),
+    }
+    required = {
+        "units": st.integers(1, 6),
+        "filters": st.integers(1, 5),
+        "kernel_size": size,
+        "rate": st.sampled_from([0.0, 0.3]),
+        "activation": ACTIVATION,
+        "input_dim": st.integers(2, 20),
+        "output_dim": st.integers(1, 5),
+        "n": st.integers(1, 3),
+        "target_shape": _reshape_target(shape),
+        "dims": st.permutations(list(range(1, max(rank, 2)))),
+        "layer": st.fixed_dictionaries(
+            {"type": st.sampled_from(["SimpleRNN", "LSTM", "GRU"]), "units": st.integers(1, 4)},
+            optional={"return_sequences": st.booleans(), "use_bias": st.booleans()},
+        ),
+    }
+    special = {
+        "axis": st.integers(-rank, rank - 1),
+        "padding": _padding_2d(2) if type_name == "ZeroPadding2D" else optional["padding"],
+        "cropping": _padding_2d(3),
+    }
+    if type_name == "LayerNormalization":
+        special["axis"] = st.integers(-rank, rank - 1) | st.lists(
+            st.integers(1, rank - 1), min_size=1, max_size=2, unique=True
         )
-    else:
-        layer["inputs"] = draw(st.sampled_from(available))
-    for name, arg in layer_type.args.items():
-        if name in ARG_VALUES and (arg.required or draw(st.booleans())):
-            layer[name] = draw(ARG_VALUES[name])
-    return layer
+    if type_name == "Conv1D":
+        special["padding"] = st.sampled_from(["valid", "same", "causal"])
+    args: dict[str, Any] = {}
+    for name, arg in CATALOG[type_name].args.items():
+        source = (
+            special[name] if name in special else (required if arg.required else optional).get(name)
+        )
+        if source is None:
+            continue
+        if arg.required or draw(st.integers(0, 2)) == 0:
+            args[name] = draw(source)
+    return args
 
 
 @st.composite
-def specs(draw: st.DrawFn) -> dict[str, Any]:
-    """A random spec: often valid, sometimes not, always well-typed."""
-    inputs = [draw(input_specs(i)) for i in range(draw(st.integers(1, 2)))]
-    available = [item["name"] for item in inputs]
-    layers = []
-    for index in range(draw(st.integers(1, 6))):
-        layer = draw(layer_specs(index, available))
+def _merge_args(draw: st.DrawFn, type_name: str, rank: int) -> dict[str, Any]:
+    if type_name == "Concatenate" and draw(st.booleans()):
+        return {"axis": draw(st.integers(-rank, rank - 1))}
+    if type_name == "Dot":
+        axis = st.integers(-rank, rank - 1).filter(lambda a: a != 0)
+        return {"axes": draw(axis | st.lists(axis, min_size=2, max_size=2))}
+    return {}
+
+
+@st.composite
+def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens"]))
+    name = f"in{index}"
+    if kind == "vector":
+        return {"name": name, "shape": [draw(st.integers(1, 12))]}
+    if kind == "sequence":
+        return {"name": name, "shape": [draw(st.sampled_from([None, 3, 6, 9])), draw(SMALL)]}
+    if kind == "image":
+        side = st.integers(3, 10)
+        height = draw(side | st.none()) if draw(st.integers(0, 5)) == 0 else draw(side)
+        return {"name": name, "shape": [height, draw(side), draw(st.integers(1, 3))]}
+    return {"name": name, "shape": [draw(st.sampled_from([None, 5]))], "dtype": "int32"}
+
+
+@st.composite
+def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
+    """A random spec: several inputs, branches, merges of 2 to 4 tensors."""
+    from generator.graph import build_graph
+    from generator.spec import parse_spec
+
+    inputs = [draw(_input(i)) for i in range(draw(st.integers(1, 3)))]
+    layers: list[dict[str, Any]] = []
+    shapes: dict[str, tuple[int | None, ...]] = {
+        item["name"]: (None, *item["shape"]) for item in inputs
+    }
+    for index in range(draw(st.integers(1, max_layers))):
+        name = f"l{index}"
+        merge = len(shapes) >= 2 and draw(st.integers(0, 3)) == 0
+        if merge:
+            type_name = draw(st.sampled_from(MERGES))
+            count = (
+                2
+                if CATALOG[type_name].max_inputs == 2
+                else draw(st.integers(2, min(4, len(shapes))))
+            )
+            same_rank = draw(st.integers(0, 3)) > 0
+            pool = list(shapes)
+            if same_rank:
+                rank = len(shapes[draw(st.sampled_from(pool))])
+                pool = [key for key in pool if len(shapes[key]) == rank] or pool
+            chosen = draw(
+                st.lists(
+                    st.sampled_from(pool),
+                    min_size=min(count, len(pool)),
+                    max_size=count,
+                    unique=True,
+                )
+            )
+            if len(chosen) < 2:
+                continue
+            layer = {"name": name, "type": type_name, "inputs": chosen}
+            layer |= draw(_merge_args(type_name, len(shapes[chosen[0]])))
+        else:
+            source = draw(st.sampled_from(list(shapes)))
+            rank = len(shapes[source])
+            fitting = BY_RANK.get(rank, SINGLE)
+            type_name = draw(st.sampled_from(fitting if draw(st.integers(0, 4)) else SINGLE))
+            layer = {"name": name, "type": type_name, "inputs": source}
+            layer |= draw(_args(type_name, shapes[source]))
         layers.append(layer)
-        available.append(layer["name"])
+        trial = {"name": "probe", "inputs": inputs, "layers": layers, "outputs": [name]}
+        try:
+            graph = build_graph(parse_spec(trial))
+            shapes[name] = graph.layer(name).shape
+        except Exception:  # noqa: BLE001 - an invalid layer: keep it, stop growing here
+            break
     used = {
         ref
         for layer in layers
         for ref in ([layer["inputs"]] if isinstance(layer["inputs"], str) else layer["inputs"])
     }
-    dangling = [layer["name"] for layer in layers if layer["name"] not in used]
+    outputs = [layer["name"] for layer in layers if layer["name"] not in used]
+    used_inputs = [item for item in inputs if item["name"] in used]
     return {
         "name": "random_model",
-        "inputs": inputs,
+        "inputs": used_inputs or inputs[:1],
         "layers": layers,
-        "outputs": dangling,
+        "outputs": outputs,
         "training": {"loss": "mse"},
     }

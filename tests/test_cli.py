@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -125,8 +126,43 @@ def test_validate_writes_nothing(cli, spec_file, tmp_path: Path) -> None:
     before = files_under(tmp_path)
     result = cli("validate", name)
     assert result.exit_code == 0
-    assert result.stdout == "ok: spec.yaml: small (1 input, 4 layers, 1 output)\n"
+    assert result.stdout == (
+        "spec.yaml: small\n"
+        "layer        type         inputs       output shape  params\n"
+        "-----------------------------------------------------------\n"
+        "features     InputLayer   -            (None, 10)         0\n"
+        "left         Dense        features     (None, 8)         88\n"
+        "right        Dense        features     (None, 8)         88\n"
+        "merged       Concatenate  left, right  (None, 16)         0\n"
+        "probability  Dense        merged       (None, 1)         17\n"
+        "-----------------------------------------------------------\n"
+        "Total params: 193\n"
+        "Trainable params: 193\n"
+        "Non-trainable params: 0\n"
+    )
     assert files_under(tmp_path) == before
+
+
+def test_validate_json(cli, spec_file) -> None:
+    result = cli("validate", spec_file(), "--format", "json")
+    report = json.loads(result.stdout)
+    assert report["total_params"] == 193
+    assert (report["trainable_params"], report["non_trainable_params"]) == (193, 0)
+    assert report["layers"][3] == {
+        "name": "merged",
+        "type": "Concatenate",
+        "inputs": ["left", "right"],
+        "output_shape": [None, 16],
+        "params": 0,
+        "trainable_params": 0,
+    }
+    assert [row["name"] for row in report["layers"]] == [
+        "features",
+        "left",
+        "right",
+        "merged",
+        "probability",
+    ]
 
 
 def test_presets_lists_one_line_each(cli) -> None:

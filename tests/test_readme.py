@@ -29,6 +29,9 @@ def test_readme_excerpts_are_in_the_golden_files() -> None:
     class_script = (REPO / "output" / "two_dense_class.py").read_text()
     function_script = (REPO / "output" / "two_dense_function.py").read_text()
     start = class_script.index("def build_model():")
-    end = class_script.index("\n\n\n", start)
+    end = class_script.index("    probability =", start)
     assert class_script[start:end] in README
-    assert '    merged = layers.concatenate([branch_a, branch_b], name="merged")' in function_script
+    merge_line = (
+        '    merged = layers.concatenate([branch_a, branch_b], name="merged")  # (None, 64)\n'
+    )
+    assert merge_line in function_script and merge_line in README

@@ -134,8 +134,9 @@ CASES = {
             ("inputs: [left, right]", "inputs: [left, features, right], axis: 1"),
             ("shape: [10]", "shape: [10, 3]"),
         ),
-        "spec.yaml:9:5: layers[2]: merged: Concatenate on axis 1 needs every other axis to match,"
-        " but axis 2 differs: (None, 10, 8), (None, 10, 3), (None, 10, 8)",
+        "spec.yaml:9:5: layers[2]: merged: Concatenate on axis 1 needs the other axes to match,"
+        " but axis 2 differs: left (None, 10, 8), features (None, 10, 3), right (None, 10, 8)"
+        " (axis=-1 would fit these shapes)",
     ),
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -47,3 +48,31 @@ def test_tensorflow_import_style_runs(preset: str, tmp_path: Path) -> None:
     with redirect_stdout(io.StringIO()) as out:
         _load(script).main(["--epochs", "1", "--samples", "8", "--batch-size", "4"])
     assert "Total params" in out.getvalue()
+
+
+def _summary_totals(model) -> tuple[int, int, int]:
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+    text = "\n".join(lines)
+
+    def number(label: str) -> int:
+        match = re.search(rf"{label}: ([\d,]+)", text)
+        assert match, f"{label} not in the summary"
+        return int(match.group(1).replace(",", ""))
+
+    return number("Total params"), number("Trainable params"), number("Non-trainable params")
+
+
+@pytest.mark.parametrize("script", sorted(OUTPUT.glob("*.py")), ids=lambda path: path.name)
+def test_summary_totals_equal_the_static_totals(script: Path) -> None:
+    preset = script.stem.rsplit("_", 1)[0]
+    path = preset_path(preset)
+    assert path is not None
+    graph = check(path).graph
+    model = _load(script).build_model()
+    assert _summary_totals(model) == (
+        graph.total_params,
+        graph.trainable_params,
+        graph.non_trainable_params,
+    )
+    assert f"Total params: {graph.total_params:,}" in script.read_text()

@@ -106,11 +106,125 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             {"name": "out", "type": "Dense", "units": 2, "activation": "sigmoid"},
         ],
     },
+    "recurrent": {
+        "name": "recurrent",
+        "inputs": [
+            {"name": "tokens", "shape": [None], "dtype": "int32"},
+            {"name": "profile", "shape": [6]},
+        ],
+        "layers": [
+            {
+                "name": "embed",
+                "type": "Embedding",
+                "inputs": "tokens",
+                "input_dim": 50,
+                "output_dim": 8,
+            },
+            {
+                "name": "bi",
+                "type": "Bidirectional",
+                "layer": {"type": "LSTM", "units": 4, "return_sequences": True},
+            },
+            {
+                "name": "gru",
+                "type": "GRU",
+                "units": 5,
+                "return_sequences": True,
+                "reset_after": False,
+            },
+            {"name": "norm", "type": "LayerNormalization", "axis": -1},
+            {"name": "rnn", "type": "SimpleRNN", "units": 3},
+            {
+                "name": "sums",
+                "type": "Bidirectional",
+                "inputs": "embed",
+                "layer": {"type": "GRU", "units": 3},
+                "merge_mode": "sum",
+            },
+            {"name": "repeated", "type": "RepeatVector", "inputs": "profile", "n": 4},
+            {"name": "swapped", "type": "Permute", "dims": [2, 1]},
+            {"name": "upsampled", "type": "UpSampling1D", "size": 2},
+            {"name": "flat", "type": "Reshape", "target_shape": [-1]},
+            {"name": "squeeze", "type": "Dense", "units": 3},
+            {"name": "total", "type": "Add", "inputs": ["rnn", "sums", "squeeze"]},
+            {
+                "name": "similarity",
+                "type": "Dot",
+                "inputs": ["rnn", "sums"],
+                "axes": 1,
+                "normalize": True,
+            },
+            {"name": "joined", "type": "Concatenate", "inputs": ["total", "similarity"]},
+            {"name": "out", "type": "Dense", "units": 1, "activation": "sigmoid"},
+        ],
+    },
+    "decoder": {
+        "name": "decoder",
+        "inputs": [{"name": "image", "shape": [12, 12, 3]}],
+        "layers": [
+            {
+                "name": "sep",
+                "type": "SeparableConv2D",
+                "filters": 4,
+                "kernel_size": 3,
+                "padding": "same",
+                "depth_multiplier": 2,
+            },
+            {
+                "name": "depth",
+                "type": "DepthwiseConv2D",
+                "inputs": "image",
+                "kernel_size": [3, 3],
+                "padding": "same",
+                "depth_multiplier": 2,
+            },
+            {"name": "depth_proj", "type": "Conv2D", "filters": 4, "kernel_size": 1},
+            {"name": "down", "type": "MaxPooling2D", "inputs": "sep"},
+            {
+                "name": "up",
+                "type": "Conv2DTranspose",
+                "filters": 4,
+                "kernel_size": 3,
+                "strides": 2,
+                "padding": "same",
+            },
+            {
+                "name": "bigger",
+                "type": "UpSampling2D",
+                "inputs": "down",
+                "size": 2,
+                "interpolation": "bilinear",
+            },
+            {"name": "bigger_proj", "type": "Conv2D", "filters": 4, "kernel_size": 1},
+            {
+                "name": "padded",
+                "type": "ZeroPadding2D",
+                "inputs": "depth_proj",
+                "padding": [[1, 1], [2, 2]],
+            },
+            {"name": "cropped", "type": "Cropping2D", "cropping": [1, 2]},
+            {"name": "difference", "type": "Subtract", "inputs": ["up", "cropped"]},
+            {"name": "product", "type": "Multiply", "inputs": ["up", "bigger_proj"]},
+            {"name": "mean", "type": "Average", "inputs": ["difference", "product", "sep"]},
+            {"name": "high", "type": "Maximum", "inputs": ["mean", "up"]},
+            {"name": "low", "type": "Minimum", "inputs": ["high", "product"]},
+            {
+                "name": "pixels",
+                "type": "Conv2D",
+                "filters": 1,
+                "kernel_size": 1,
+                "activation": "sigmoid",
+            },
+        ],
+    },
 }
 
 
 def test_scenarios_cover_the_catalog() -> None:
-    used = {layer["type"] for spec in SCENARIOS.values() for layer in spec["layers"]}
+    layers = [layer for spec in SCENARIOS.values() for layer in spec["layers"]]
+    used = {layer["type"] for layer in layers} | {
+        layer["layer"]["type"] for layer in layers if "layer" in layer
+    }
     assert used == set(CATALOG)
 
 

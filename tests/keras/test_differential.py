@@ -1,0 +1,179 @@
+"""Differential test: static inference against what Keras itself builds.
+
+For random specs over the whole catalog, our verdict (accept or reject) must
+equal whether Keras builds the model, and for accepted specs every layer's
+output shape and weight counts, and the totals, must be equal.
+
+CI runs 300 examples. The long run (documented in the README):
+    MERGEGEN_PARITY_EXAMPLES=5000 python -m pytest tests/keras/test_differential.py -q
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+
+from generator.errors import SpecError
+from generator.graph import Graph
+from generator.load import LoadedSpec
+from generator.pipeline import check_loaded
+from tests.keras.keras_builder import build, weight_counts
+from tests.strategies import specs
+
+pytestmark = pytest.mark.keras
+
+EXAMPLES = int(os.environ.get("MERGEGEN_PARITY_EXAMPLES", "300"))
+
+
+def _static(spec: dict[str, Any]) -> Graph | SpecError:
+    try:
+        return check_loaded(LoadedSpec("random.yaml", spec), Path("random.yaml")).graph
+    except SpecError as error:
+        return error
+
+
+def _keras(spec: dict[str, Any]) -> Any:
+    import keras
+
+    keras.backend.clear_session()
+    try:
+        return build(spec)
+    except Exception as error:  # noqa: BLE001 - any failure means Keras rejects the spec
+        return error
+
+
+def deliberately_stricter(problem: str) -> bool:
+    """Cases Keras builds but that cannot train; we refuse them on purpose (README)."""
+    return any(
+        reason in problem
+        for reason in (
+            "is the batch axis",
+            "reach the batch axis",
+            "for the variable-length inputs fits every layer",
+        )
+    )
+
+
+def _layer(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(layer for layer in spec["layers"] if layer["name"] == name)
+
+
+def assert_agrees(spec: dict[str, Any]) -> None:
+    ours = _static(spec)
+    theirs = _keras(spec)
+    if isinstance(ours, SpecError):
+        problems = " | ".join(problem.render() for problem in ours.problems)
+        if isinstance(theirs, Exception):
+            return
+        assert all(deliberately_stricter(p.message) for p in ours.problems), (
+            f"we reject what Keras builds: {problems}\n{spec}"
+        )
+        return
+    assert not isinstance(theirs, Exception), f"Keras rejects what we accept: {theirs!r}\n{spec}"
+    for node in ours.layers:
+        layer = theirs.get_layer(node.name)
+        assert tuple(layer.output.shape) == node.shape, (node.name, _layer(spec, node.name))
+        assert weight_counts(layer) == (node.trainable, node.non_trainable), (
+            node.name,
+            _layer(spec, node.name),
+        )
+    assert theirs.count_params() == ours.total_params
+
+
+@example(  # found by this test: one variable length cannot be both 3 and 2
+    {
+        "name": "random_model",
+        "inputs": [
+            {"name": "in0", "shape": [None], "dtype": "int32"},
+            {"name": "in1", "shape": [3]},
+        ],
+        "layers": [
+            {"name": "l0", "type": "Subtract", "inputs": ["in0", "in1"]},
+            {"name": "l1", "type": "Reshape", "inputs": "in0", "target_shape": [2]},
+        ],
+        "outputs": ["l0", "l1"],
+        "training": {"loss": "mse"},
+    }
+)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=os.environ.get("CI") == "true",
+)
+@given(specs())
+def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
+    assert_agrees(spec)
+
+
+REFUSED = ("Dot needs", "AveragePooling needs")  # both we and Keras refuse these
+REGRESSIONS = {
+    "Dot needs axes in class style (layers.Dot has no default)": {
+        "inputs": [{"name": "in0", "shape": [1]}],
+        "layers": [
+            {"name": "l0", "type": "Activation", "inputs": "in0", "activation": "relu"},
+            {"name": "l1", "type": "Dot", "inputs": ["in0", "l0"]},
+        ],
+    },
+    "AveragePooling needs pool_size (no default in Keras)": {
+        "inputs": [{"name": "in0", "shape": [None, 1]}],
+        "layers": [{"name": "l0", "type": "AveragePooling1D", "inputs": "in0"}],
+    },
+    "a Reshape on a variable length picks a synthetic length that fits": {
+        "inputs": [{"name": "in0", "shape": [None], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "Reshape", "inputs": "in0", "target_shape": [1]}],
+    },
+    "strided dilation is fine for separable and depthwise convolutions": {
+        "inputs": [{"name": "in1", "shape": [3, 3, 1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "type": "SeparableConv2D",
+                "inputs": "in1",
+                "filters": 1,
+                "kernel_size": 1,
+                "strides": 2,
+                "dilation_rate": 2,
+            },
+            {
+                "name": "l1",
+                "type": "DepthwiseConv2D",
+                "inputs": "in1",
+                "kernel_size": 1,
+                "strides": 2,
+                "dilation_rate": 2,
+            },
+        ],
+    },
+    "LayerNormalization without weights takes unknown sizes": {
+        "inputs": [{"name": "in0", "shape": [1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "type": "LayerNormalization",
+                "inputs": "in0",
+                "axis": 0,
+                "center": False,
+                "scale": False,
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(REGRESSIONS))
+def test_regression(case: str) -> None:
+    spec = {"name": "regression", "training": {"loss": "mse"}, **REGRESSIONS[case]}
+    used = {
+        ref
+        for layer in spec["layers"]
+        for ref in ([layer["inputs"]] if isinstance(layer["inputs"], str) else layer["inputs"])
+    }
+    spec["outputs"] = [layer["name"] for layer in spec["layers"] if layer["name"] not in used]
+    assert_agrees(spec)
+    refused = isinstance(_static(spec), SpecError)
+    assert refused == case.startswith(REFUSED)
