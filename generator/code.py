@@ -42,7 +42,7 @@ def literal(value: Any) -> Code:
 
 def identifier(name: str) -> Code:
     """A name from the spec that passed the identifier check."""
-    if type(name) is not str or identifier_problem(name) is not None:
+    if type(name) is not str or identifier_problem(name, local=True) is not None:
         raise InternalError(f"unchecked identifier {name!r} reached code generation")
     return Code(name)
 
@@ -92,9 +92,9 @@ def prose(text: str) -> str:
     return one_line(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def shape_comment(shape: tuple[int | None, ...]) -> Code:
-    """`# (None, 28, 28, 32)`: a comment made only of numbers and None."""
-    if any(dim is not None and type(dim) is not int for dim in shape):
+def shape_comment(shape: tuple[int | str | None, ...]) -> Code:
+    """`# (None, 28, 28, 32)`: numbers, None, and `*` for a size that differs between calls."""
+    if any(dim is not None and dim != "*" and type(dim) is not int for dim in shape):
         raise InternalError(f"shape {shape!r} reached code generation")
     dims = ", ".join("None" if dim is None else str(dim) for dim in shape)
     return Code(f"# ({dims},)" if len(shape) == 1 else f"# ({dims})")

@@ -18,15 +18,17 @@ class Problem:
     file: str = ""
     line: int | None = None
     column: int | None = None
+    context: str = ""  # inside a block: `(inception_3b) -> branch_5x5`
 
     def render(self) -> str:
-        """Format as `FILE:LINE:COL: field.path: message`."""
+        """Format as `FILE:LINE:COL: field.path (instance) -> layer: message`."""
         place = self.file
         if self.line is not None:
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
-        parts = [part for part in (place, format_path(self.path)) if part]
+        where = " ".join(part for part in (format_path(self.path), self.context) if part)
+        parts = [part for part in (place, where) if part]
         return ": ".join([*parts, self.message])
 
 

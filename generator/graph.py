@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from generator.blocks import Expanded, FlatLayer, Origin, expand
 from generator.catalog import CATALOG, LayerType
 from generator.diagnose import merge_problem
 from generator.errors import Problem, SpecError, close_matches, did_you_mean
-from generator.layers.base import Output, Shape, ShapeError
+from generator.layers.base import Output, Shape, ShapeError, show
 from generator.layers.merging import MergeError
 from generator.names import identifier_problem
 from generator.paths import FieldPath, format_path
@@ -40,9 +41,15 @@ class LayerNode:
     args: Mapping[str, Any]  # in catalog order
     shape: Shape
     data_shape: Shape
-    path: FieldPath
+    origin: Origin
     trainable: int = 0
     non_trainable: int = 0
+    shares: str | None = None  # the layer whose weights this call reuses
+
+    @property
+    def path(self) -> FieldPath:
+        """The top-level spec layer this call comes from."""
+        return self.origin.path
 
     @property
     def params(self) -> int:
@@ -57,7 +64,14 @@ class Graph:
     name: str
     inputs: tuple[InputNode, ...]
     layers: tuple[LayerNode, ...]
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...]  # spec names; a block instance stands for its output layer
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def resolve(self, name: str) -> str:
+        """The layer a name stands for (a block instance's output layer)."""
+        while name in self.aliases:
+            name = self.aliases[name]
+        return name
 
     @property
     def trainable_params(self) -> int:
@@ -82,7 +96,8 @@ class Graph:
         return self.layer(name).shape
 
     def layer(self, name: str) -> LayerNode:
-        """The layer called `name`."""
+        """The layer called `name`, or the output layer of the block instance `name`."""
+        name = self.resolve(name)
         return next(node for node in self.layers if node.name == name)
 
     def consumers(self, name: str) -> list[LayerNode]:
@@ -91,15 +106,28 @@ class Graph:
 
 
 def build_graph(spec: Spec) -> Graph:
-    """Check names, types, arguments and references, then infer every shape."""
-    problems = [*_name_problems(spec), *_argument_problems(spec)]
-    edges = _resolve_inputs(spec, problems)
+    """Check names, references and blocks, expand them, then infer every shape."""
+    problems = [*_name_problems(spec)]
+    _resolve_inputs(spec, problems)
     outputs = _resolve_outputs(spec, problems)
     if problems:
         raise SpecError(problems)
-    graph = _infer(spec, edges, outputs)
-    _check_connected(spec, graph)
+    expanded = expand(spec)
+    problems = [*_argument_problems(expanded.layers), *_arity_problems(expanded.layers)]
+    if problems:
+        raise SpecError(problems)
+    graph = _infer(spec, expanded, outputs)
+    _check_connected(graph)
     return graph
+
+
+def located(layer: FlatLayer, message: str, field_name: str | None = None) -> Problem:
+    """A problem at a flat layer: at its spec field, or inside a block with the chain of calls."""
+    origin = layer.origin
+    if origin.chain:
+        detail = f"{field_name}: {message}" if field_name else message
+        return Problem(detail, origin.path, context=origin.context)
+    return Problem(message, (*origin.path, field_name) if field_name else origin.path)
 
 
 def _name_problems(spec: Spec) -> Iterable[Problem]:
@@ -123,42 +151,77 @@ def _show_path(path: FieldPath) -> str:
     return format_path(path[:-1]) if path[-1] == "name" else format_path(path)
 
 
-def _argument_problems(spec: Spec) -> Iterable[Problem]:
-    for i, layer in enumerate(spec.layers):
-        path: FieldPath = ("layers", i)
+def _argument_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
+    for layer in layers:
+        if layer.shares is not None:
+            continue  # its arguments were checked where the shared layer is defined
         layer_type = CATALOG.get(layer.type)
         if layer_type is None:
             hint = did_you_mean(layer.type, list(CATALOG)) or " (see the README's layer table)"
-            yield Problem(f"unknown layer type {layer.type!r}{hint}", (*path, "type"))
+            yield located(layer, f"unknown layer type {layer.type!r}{hint}", "type")
             continue
-        yield from _layer_argument_problems(layer_type, layer.arguments, path)
+        for field_name, message in _layer_argument_problems(layer_type, layer.arguments, ()):
+            yield located(layer, message, field_name)
 
 
 def _layer_argument_problems(
-    layer_type: LayerType, given: Mapping[str, Any], path: FieldPath
-) -> Iterable[Problem]:
+    layer_type: LayerType, given: Mapping[str, Any], prefix: tuple[str, ...]
+) -> Iterable[tuple[str, str]]:
+    """(field, message) for each argument problem; nested layers get dotted fields."""
     misspelled: set[str] = set()
     for arg_name, value in given.items():
+        field_name = ".".join((*prefix, arg_name))
         arg = layer_type.args.get(arg_name)
         if arg is None:
             allowed = ", ".join(["name", "type", "inputs", *layer_type.args])
             hint = did_you_mean(arg_name, list(layer_type.args))
             misspelled.update(close_matches(arg_name, list(layer_type.args)))
-            yield Problem(
-                f"unknown argument {arg_name!r} for {layer_type.name}{hint} (allowed: {allowed})",
-                (*path, arg_name),
+            yield (
+                field_name,
+                (f"unknown argument {arg_name!r} for {layer_type.name}{hint} (allowed: {allowed})"),
             )
             continue
         problem = arg.kind.problem(value)
         if problem:
-            yield Problem(problem, (*path, arg_name))
+            yield field_name, problem
         elif arg.wraps:
             nested = CATALOG[value["type"]]
             arguments = {key: item for key, item in value.items() if key != "type"}
-            yield from _layer_argument_problems(nested, arguments, (*path, arg_name))
+            yield from _layer_argument_problems(nested, arguments, (*prefix, arg_name))
     for arg_name, arg in layer_type.args.items():
         if arg.required and arg_name not in given and arg_name not in misspelled:
-            yield Problem(f"{layer_type.name} needs {arg_name!r}", (*path, arg_name))
+            yield ".".join((*prefix, arg_name)), f"{layer_type.name} needs {arg_name!r}"
+
+
+def _arity_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
+    """Merging layers take two or more inputs (Subtract and Dot exactly two); others one."""
+    for layer in layers:
+        layer_type = CATALOG.get(layer.type)
+        refs = layer.inputs
+        if layer_type is None or not refs:
+            continue  # an unknown type is reported by the argument checks
+        if len(set(refs)) != len(refs):
+            yield located(layer, "names the same input twice", "inputs")
+        if layer_type.is_merge and len(refs) < 2:
+            yield located(
+                layer, f"{layer_type.name} merges two or more inputs, got {len(refs)}", "inputs"
+            )
+        if layer_type.max_inputs is not None and len(refs) > layer_type.max_inputs:
+            yield located(
+                layer,
+                f"{layer_type.name} takes exactly {layer_type.max_inputs} inputs,"
+                f" got {len(refs)}{_TOO_MANY_HINTS.get(layer_type.name, '')}",
+                "inputs",
+            )
+        if not layer_type.is_merge and len(refs) > 1:
+            yield located(
+                layer,
+                f"{layer_type.name} takes one input, got {len(refs)}"
+                " (merge them first, e.g. with a Concatenate layer)",
+                "inputs",
+            )
+        if layer.shares is not None and layer_type.is_merge:
+            yield located(layer, "merging layers have no weights to share; use a new one", "share")
 
 
 def _referenced(layer: LayerSpec) -> list[str]:
@@ -207,31 +270,6 @@ def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]
                             path,
                         )
                     )
-        layer_type = CATALOG.get(layer.type)
-        if layer_type is None or not refs:
-            continue
-        if len(set(refs)) != len(refs):
-            problems.append(Problem("names the same input twice", path))
-        if layer_type.is_merge and len(refs) < 2:
-            problems.append(
-                Problem(f"{layer_type.name} merges two or more inputs, got {len(refs)}", path)
-            )
-        if layer_type.max_inputs is not None and len(refs) > layer_type.max_inputs:
-            problems.append(
-                Problem(
-                    f"{layer_type.name} takes exactly {layer_type.max_inputs} inputs,"
-                    f" got {len(refs)}{_TOO_MANY_HINTS.get(layer_type.name, '')}",
-                    path,
-                )
-            )
-        if not layer_type.is_merge and len(refs) > 1:
-            problems.append(
-                Problem(
-                    f"{layer_type.name} takes one input, got {len(refs)}"
-                    " (merge them first, e.g. with a Concatenate layer)",
-                    path,
-                )
-            )
     return edges
 
 
@@ -277,32 +315,53 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(spec.outputs)
 
 
-def _infer(spec: Spec, edges: Sequence[tuple[str, ...]], outputs: tuple[str, ...]) -> Graph:
+def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
     shapes: dict[str, Shape] = {item.name: (None, *item.shape) for item in spec.inputs}
     outs: dict[str, Output] = {}
-    problems = []
-    for i, (layer, refs) in enumerate(zip(spec.layers, edges, strict=True)):
+    problems: list[Problem] = []
+    for layer in expanded.layers:
         layer_type = CATALOG[layer.type]
         args = _ordered_args(layer_type, layer.arguments)
-        path: FieldPath = ("layers", i)
-        if any(ref not in shapes for ref in refs):
+        if any(ref not in shapes for ref in layer.inputs):
             continue  # an input failed already; its problem is reported
         try:
-            out = layer_type.infer(args, [shapes[ref] for ref in refs])
+            out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
         except MergeError as error:
-            branches = [(ref, shapes[ref], _source(spec, ref, edges, outs)) for ref in refs]
+            sources = {node: _partial_node(expanded, node, outs) for node in layer.inputs}
+            branches = [
+                (_display(expanded, ref), shapes[ref], sources[ref]) for ref in layer.inputs
+            ]
             message = merge_problem(
-                layer.name, layer.type, args, error, branches, shapes.__getitem__
+                _display(expanded, layer.name),
+                layer.type,
+                args,
+                error,
+                branches,
+                shapes.__getitem__,
             )
-            problems.append(Problem(message, path))
+            problems.append(located(layer, message))
             continue
         except ShapeError as error:
-            problems.append(Problem(f"{layer.name}: {error}", path))
+            problems.append(located(layer, f"{_display(expanded, layer.name)}: {error}"))
             continue
+        if layer.shares is not None and layer.shares in outs:
+            original = outs[layer.shares]
+            if (out.trainable, out.non_trainable) != (original.trainable, original.non_trainable):
+                problems.append(
+                    located(
+                        layer,
+                        f"{layer.name} shares the weights of {layer.shares}, which were built for"
+                        f" {_input_shapes(expanded, layer.shares, shapes)}, but gets"
+                        f" {', '.join(show(shapes[ref]) for ref in layer.inputs)}",
+                    )
+                )
+                continue
+            out = Output(out.shape)  # shared weights are counted once, where they are made
         shapes[layer.name], outs[layer.name] = out.shape, out
+    problems += _tower_problems(expanded, shapes)
     if problems:
         raise SpecError(problems)
-    data_shapes = _data_shapes(spec, edges)
+    data_shapes = _data_shapes(spec, expanded)
     inputs = tuple(
         InputNode(item.name, shapes[item.name], data_shapes[item.name], item.dtype)
         for item in spec.inputs
@@ -311,37 +370,71 @@ def _infer(spec: Spec, edges: Sequence[tuple[str, ...]], outputs: tuple[str, ...
         LayerNode(
             layer.name,
             CATALOG[layer.type],
-            refs,
+            layer.inputs,
             _ordered_args(CATALOG[layer.type], layer.arguments),
             shapes[layer.name],
             data_shapes[layer.name],
-            ("layers", i),
+            layer.origin,
             outs[layer.name].trainable,
             outs[layer.name].non_trainable,
+            layer.shares,
         )
-        for i, (layer, refs) in enumerate(zip(spec.layers, edges, strict=True))
+        for layer in expanded.layers
     )
-    return Graph(spec.name, inputs, nodes, outputs)
+    return Graph(spec.name, inputs, nodes, outputs, dict(expanded.aliases))
+
+
+def _display(expanded: Expanded, name: str) -> str:
+    """How a flat layer is named in messages: its block-local name inside a block."""
+    for layer in expanded.layers:
+        if layer.name == name and layer.origin.block_layer is not None:
+            return layer.origin.block_layer
+    return name
+
+
+def _input_shapes(expanded: Expanded, name: str, shapes: Mapping[str, Shape]) -> str:
+    layer = next(item for item in expanded.layers if item.name == name)
+    return ", ".join(show(shapes[ref]) for ref in layer.inputs)
+
+
+def _tower_problems(expanded: Expanded, shapes: Mapping[str, Shape]) -> list[Problem]:
+    """A shared block is one sub-model: every call must feed it the shapes it was built for."""
+    problems = []
+    for tower, (original, path) in expanded.towers.items():
+        first = expanded.tower_inputs[original]
+        again = expanded.tower_inputs[tower]
+        if any(ref not in shapes for ref in (*first, *again)):
+            continue
+        if [shapes[ref] for ref in first] != [shapes[ref] for ref in again]:
+            problems.append(
+                Problem(
+                    f"{tower} shares the block instance {original}, built for"
+                    f" {', '.join(show(shapes[ref]) for ref in first)}, but gets"
+                    f" {', '.join(show(shapes[ref]) for ref in again)}",
+                    (*path, "inputs"),
+                )
+            )
+    return problems
 
 
 def _ordered_args(layer_type: LayerType, given: Mapping[str, Any]) -> dict[str, Any]:
     return {name: given[name] for name in layer_type.args if name in given}
 
 
-def _source(
-    spec: Spec, name: str, edges: Sequence[tuple[str, ...]], outs: Mapping[str, Output]
-) -> LayerNode | None:
+def _partial_node(expanded: Expanded, name: str, outs: Mapping[str, Output]) -> LayerNode | None:
     """The layer that produced `name`, for merge diagnostics (None for an input)."""
-    for i, (layer, refs) in enumerate(zip(spec.layers, edges, strict=True)):
+    for layer in expanded.layers:
         if layer.name == name and name in outs:
             layer_type = CATALOG[layer.type]
             out = outs[name]
             args = _ordered_args(layer_type, layer.arguments)
-            return LayerNode(name, layer_type, refs, args, out.shape, out.shape, ("layers", i))
+            return LayerNode(
+                name, layer_type, layer.inputs, args, out.shape, out.shape, layer.origin
+            )
     return None
 
 
-def _data_shapes(spec: Spec, edges: Sequence[tuple[str, ...]]) -> dict[str, Shape]:
+def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
     """Concrete shapes of the synthetic data, trying lengths for the variable dimensions."""
     if not any(None in item.shape for item in spec.inputs):
         lengths: Sequence[int] = SYNTHETIC_LENGTHS[:1]
@@ -353,10 +446,10 @@ def _data_shapes(spec: Spec, edges: Sequence[tuple[str, ...]]) -> dict[str, Shap
             for item in spec.inputs
         }
         try:
-            for layer, refs in zip(spec.layers, edges, strict=True):
+            for layer in expanded.layers:
                 layer_type = CATALOG[layer.type]
                 args = _ordered_args(layer_type, layer.arguments)
-                shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in refs]).shape
+                shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in layer.inputs]).shape
         except ShapeError:
             continue
         return shapes
@@ -367,10 +460,10 @@ def _data_shapes(spec: Spec, edges: Sequence[tuple[str, ...]]) -> dict[str, Shap
     )
 
 
-def _check_connected(spec: Spec, graph: Graph) -> None:
+def _check_connected(graph: Graph) -> None:
     """Every input and layer must lead to an output, as Keras would drop it silently."""
     used: set[str] = set()
-    pending = list(graph.outputs)
+    pending = [graph.resolve(name) for name in graph.outputs]
     by_name = {node.name: node for node in graph.layers}
     while pending:
         name = pending.pop()
@@ -379,19 +472,37 @@ def _check_connected(spec: Spec, graph: Graph) -> None:
         used.add(name)
         if name in by_name:
             pending.extend(by_name[name].inputs)
+            shared = by_name[name].shares
+            if shared is not None:
+                pending.append(shared)
     problems = [
         Problem(f"input {item.name!r} does not reach any output", ("inputs", i, "name"))
         for i, item in enumerate(graph.inputs)
         if item.name not in used
     ]
-    problems += [
-        Problem(
-            f"layer {node.name!r} does not reach any output"
-            " (use it as an input of a later layer, list it in `outputs`, or remove it)",
-            node.path,
-        )
-        for node in graph.layers
-        if node.name not in used
-    ]
+    reported: set[FieldPath | str] = set()
+    for node in graph.layers:
+        if node.name in used:
+            continue
+        key = node.origin.context or node.path
+        if key in reported:
+            continue
+        reported.add(key)
+        if node.origin.block is not None:
+            problems.append(
+                Problem(
+                    f"layer {node.origin.block_layer!r} of block {node.origin.block!r}"
+                    " does not reach the block's output (use it or remove it)",
+                    ("blocks", node.origin.block),
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    f"layer {node.name!r} does not reach any output"
+                    " (use it as an input of a later layer, list it in `outputs`, or remove it)",
+                    node.path,
+                )
+            )
     if problems:
         raise SpecError(problems)

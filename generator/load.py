@@ -51,6 +51,7 @@ class LoadedSpec:
             self.file,
             where.line if where else None,
             where.column if where else None,
+            problem.context,
         )
 
 

@@ -6,7 +6,14 @@ import builtins
 import keyword
 import re
 
-# Names the generated script itself defines or imports.
+# Names the generated script defines or imports at module level: no variable may take them.
+MODULE_NAMES = frozenset(
+    {
+        "argparse", "keras", "layers", "np", "tf", "tensorflow", "numpy",
+        "build_model", "make_synthetic_data", "main",
+    }
+)  # fmt: skip
+# Names the generated script itself uses, not to be taken by spec names at the top level.
 RESERVED = frozenset(
     {
         "argparse", "keras", "layers", "np", "tf", "tensorflow", "numpy",
@@ -18,8 +25,11 @@ _ASCII_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 MAX_NAME_LENGTH = 64
 
 
-def identifier_problem(name: str) -> str | None:
-    """Why `name` cannot be a variable in the generated script, or None."""
+def identifier_problem(name: str, *, local: bool = False) -> str | None:
+    """Why `name` cannot be a variable in the generated script, or None.
+
+    `local` names live inside a block function, where only module-level names are taken.
+    """
     if not _ASCII_IDENTIFIER.match(name):
         shown = repr(name) if len(name) <= 40 else repr(name[:37] + "...")
         return (
@@ -32,6 +42,6 @@ def identifier_problem(name: str) -> str | None:
         return f"{name!r} is a Python keyword"
     if name in dir(builtins):
         return f"{name!r} is a Python builtin"
-    if name in RESERVED:
+    if name in (MODULE_NAMES if local else RESERVED):
         return f"{name!r} is used by the generated script itself"
     return None

@@ -57,4 +57,4 @@ def generate(
         source_name=checked.path.name,
         script_name=script_name or f"{spec.name}.py",
     )
-    return format_source(render_script(checked.graph, checked.training, spec.description, options))
+    return format_source(render_script(spec, checked.graph, checked.training, options))

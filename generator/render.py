@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ from typing import Any
 import jinja2
 
 from generator.code import (
-    LINE_LENGTH,
     Code,
     InternalError,
     call,
@@ -22,11 +20,10 @@ from generator.code import (
     literal,
     one_line,
     prose,
-    shape_comment,
 )
-from generator.graph import Graph, LayerNode
-from generator.layers.base import LayerType
-from generator.spec import Imports, Style
+from generator.graph import Graph
+from generator.layer_code import block_functions, model_lines
+from generator.spec import Imports, Spec, Style
 from generator.training import InputData, OutputData, TrainingPlan
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
@@ -42,7 +39,6 @@ _OPTIMIZER_CLASSES = {
     "adagrad": "Adagrad", "adadelta": "Adadelta", "adamax": "Adamax",
     "nadam": "Nadam", "ftrl": "Ftrl", "lion": "Lion",
 }  # fmt: skip
-BODY_INDENT = "    "
 TEMPLATE_DIRS = (
     Path(__file__).parent / "templates",  # installed wheel
     Path(__file__).parent.parent / "templates",  # source checkout
@@ -83,13 +79,12 @@ def environment() -> jinja2.Environment:
     )
 
 
-def render_script(
-    graph: Graph, training: TrainingPlan, description: str, options: RenderOptions
-) -> str:
+def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: RenderOptions) -> str:
     """The script's source, before formatting."""
     template = environment().get_template("script.py.jinja")
     summary = (
-        one_line(description) or f"The {graph.name} model: Keras branches merged into one network."
+        one_line(spec.description)
+        or f"The {graph.name} model: Keras branches merged into one network."
     )
     return template.render(
         docstring=_module_docstring(summary, options),
@@ -102,13 +97,15 @@ def render_script(
             f" {graph.non_trainable_params:,} non-trainable)."
         ),
         input_lines=[_input_line(item.name, item.shape[1:], item.dtype) for item in graph.inputs],
-        layer_lines=[_layer_line(node, options.style) for node in graph.layers],
+        block_functions=block_functions(spec, graph, options.style),
+        layer_lines=model_lines(spec, graph, options.style),
         model_inputs=_model_inputs(graph),
         model_outputs=_model_outputs(graph),
         x_value=_x_value(training.inputs),
         y_value=_y_value(training.outputs),
         optimizer=_optimizer(training),
         loss=_per_output(training.outputs, lambda out: literal(out.loss)),
+        loss_weights=_loss_weights(training.outputs),
         metrics=_per_output(training.outputs, lambda out: list_of(literal(m) for m in out.metrics)),
         epochs=literal(training.epochs),
         batch_size=literal(training.batch_size),
@@ -149,72 +146,6 @@ def _input_line(name: str, shape: tuple[int | None, ...], dtype: str) -> Code:
         keywords["dtype"] = literal(dtype)
     keywords["name"] = literal(name)
     return Code(f"{identifier(name)} = {call('keras.Input', (), keywords)}")
-
-
-def _layer_line(node: LayerNode, style: Style) -> Code:
-    comment = shape_comment(node.shape)
-    line = _layer_statement(node, style)
-    if len(f"{BODY_INDENT}{line}  {comment}") <= LINE_LENGTH:
-        return Code(f"{line}  {comment}")
-    # Stack the layer's arguments, as people write long layer calls, with the
-    # shape beside the last one (black would otherwise split off the tensor).
-    return _layer_statement(node, style, stacked_comment=comment)
-
-
-def _constructor_args(
-    layer_type: LayerType, args: Mapping[str, Any]
-) -> tuple[list[str], dict[str, str]]:
-    """Positional and keyword argument code, in catalog order."""
-    positional: list[str] = []
-    keywords: dict[str, str] = {}
-    positional_open = True
-    for arg_name, arg in layer_type.args.items():
-        if arg_name not in args:
-            positional_open = positional_open and not arg.positional
-            continue
-        value = _nested_layer(args[arg_name]) if arg.wraps else literal(args[arg_name])
-        if arg.positional and positional_open:
-            positional.append(value)
-        else:
-            positional_open = False
-            keywords[arg_name] = value
-    return positional, keywords
-
-
-def _nested_layer(layer: Mapping[str, Any]) -> Code:
-    """`layers.LSTM(16, return_sequences=True)` inside a wrapper such as Bidirectional."""
-    from generator.catalog import CATALOG
-
-    layer_type = CATALOG[layer["type"]]
-    inner = {key: value for key, value in layer.items() if key != "type"}
-    positional, keywords = _constructor_args(layer_type, inner)
-    return call(f"layers.{layer_type.name}", positional, keywords)
-
-
-def _layer_statement(node: LayerNode, style: Style, stacked_comment: Code | None = None) -> Code:
-    positional, keywords = _constructor_args(node.layer_type, node.args)
-    keywords["name"] = literal(node.name)
-    inputs = [identifier(name) for name in node.inputs]
-    target = identifier(node.name)
-    if node.layer_type.is_merge and style == "function":
-        function = f"layers.{node.layer_type.merge_function}"
-        merged = call(
-            function,
-            [list_of(inputs), *positional],
-            keywords,
-            one_per_line=stacked_comment is not None,
-            last_comment=stacked_comment,
-        )
-        return Code(f"{target} = {merged}")
-    layer = call(
-        f"layers.{node.layer_type.name}",
-        positional,
-        keywords,
-        one_per_line=stacked_comment is not None,
-        last_comment=stacked_comment,
-    )
-    argument = list_of(inputs) if node.layer_type.is_merge else inputs[0]
-    return Code(f"{target} = {layer}({argument})")
 
 
 def _model_inputs(graph: Graph) -> Code:
@@ -271,6 +202,12 @@ def _optimizer(training: TrainingPlan) -> Code:
         return literal(training.optimizer)
     name = _OPTIMIZER_CLASSES[training.optimizer]
     return call(f"keras.optimizers.{name}", (), {"learning_rate": literal(training.learning_rate)})
+
+
+def _loss_weights(outputs: tuple[OutputData, ...]) -> Code | None:
+    if all(out.loss_weight is None for out in outputs):
+        return None
+    return dict_of({out.name: literal(out.loss_weight or 1.0) for out in outputs})
 
 
 def _per_output(outputs: tuple[OutputData, ...], value: Any) -> Code:

@@ -59,20 +59,54 @@ class InputSpec(_Strict):
 
 
 class LayerSpec(BaseModel):
-    """One layer; keys other than name/type/inputs are the Keras layer's arguments."""
+    """One layer, block instance or shared application; other keys are its arguments."""
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
     name: str = Field(description="Python identifier; the layer's variable and Keras name.")
-    type: str = Field(description="Keras layer class, e.g. Dense or Concatenate.")
+    type: str | None = Field(None, description="Keras layer class, e.g. Dense or Concatenate.")
+    block: str | None = Field(None, description="A block from `blocks`, called with arguments.")
+    share: str | None = Field(
+        None, description="An earlier layer or block instance whose weights this one reuses."
+    )
     inputs: str | list[str] | None = Field(
         None, description="Earlier layers or inputs; left out: the layer just above."
     )
 
     @property
     def arguments(self) -> dict[str, Any]:
-        """The Keras keyword arguments, as written in the spec."""
+        """The Keras keyword arguments (or block arguments), as written in the spec."""
         return dict(self.model_extra or {})
+
+    @property
+    def references(self) -> list[str]:
+        """The names listed in `inputs`."""
+        if self.inputs is None:
+            return []
+        return [self.inputs] if isinstance(self.inputs, str) else list(self.inputs)
+
+
+class BlockSpec(_Strict):
+    """A reusable group of layers, generated as one Python function."""
+
+    description: str = Field("", description="Becomes the block function's docstring.")
+    inputs: list[str] = Field(
+        ["x"], min_length=1, description="Names of the tensors the block takes."
+    )
+    params: list[str] = Field(
+        default_factory=list,
+        description='Parameter names; the block\'s layers use them as "$name".',
+    )
+    defaults: dict[str, Any] = Field(
+        default_factory=dict, description="Default values of some parameters."
+    )
+    layers: list[LayerSpec] = Field(min_length=1)
+    output: str | None = Field(None, description="The layer the block returns; default: the last.")
+
+    @property
+    def param_names(self) -> list[str]:
+        """Every parameter, in order."""
+        return list(self.params)
 
 
 class TrainingSpec(_Strict):
@@ -90,6 +124,9 @@ class TrainingSpec(_Strict):
     metrics: list[Metric] | dict[str, list[Metric]] | None = Field(
         None, description="Metrics, or metrics per output name."
     )
+    loss_weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = Field(
+        None, description="A weight per output name for the total loss; default: 1 each."
+    )
     epochs: PositiveInt = Field(1, description="Default for --epochs.")
     batch_size: PositiveInt = Field(32, description="Default for --batch-size.")
     samples: PositiveInt = Field(256, description="Size of the synthetic dataset.")
@@ -105,6 +142,9 @@ class Spec(_Strict):
         description="class: layers.Concatenate()([a, b]); function: layers.concatenate([a, b]).",
     )
     inputs: list[InputSpec] = Field(min_length=1)
+    blocks: dict[str, BlockSpec] = Field(
+        default_factory=dict, description="Reusable blocks by name, used by `block:` layers."
+    )
     layers: list[LayerSpec] = Field(min_length=1)
     outputs: list[str] | None = Field(
         None, description="Output layer names; left out: the last layer."
@@ -157,6 +197,7 @@ _FIELD_HINTS = {
     "": sorted(Spec.model_fields),
     "inputs": sorted(InputSpec.model_fields),
     "training": sorted(TrainingSpec.model_fields),
+    "blocks": sorted(BlockSpec.model_fields),
 }
 
 
@@ -166,6 +207,8 @@ def _message(item: Any, path: FieldPath) -> str:
         return "missing required field"
     if kind == "extra_forbidden":
         parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "")
+        if path[0] == "blocks" and len(path) == 3:
+            parent = "blocks"
         allowed = _FIELD_HINTS.get(parent if len(path) > 1 else "", [])
         name = str(path[-1])
         hint = did_you_mean(name, allowed) or f" (allowed: {', '.join(allowed)})"

@@ -37,6 +37,7 @@ class OutputData:
     label: str  # "classes" | "one_hot" | "binary" | "float"
     shape: Shape  # of one label, without the batch dimension
     classes: int | None
+    loss_weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
             problems.append(Problem(f"output {name!r}: {problem}", _loss_path(spec)))
             continue
         shape = node.data_shape[1:-1] if label == "classes" else node.data_shape[1:]
-        outputs.append(OutputData(name, loss, metrics, label, shape, classes))
+        weights = training.loss_weights or {}
+        weight = weights.get(name)
+        outputs.append(OutputData(name, loss, metrics, label, shape, classes, weight))
     if problems:
         raise SpecError(problems)
     return TrainingPlan(
@@ -86,7 +89,7 @@ def _loss_path(spec: Spec) -> FieldPath:
 
 def _unknown_output_keys(spec: Spec, graph: Graph) -> Iterable[Problem]:
     outputs = list(graph.outputs)
-    for field_name in ("loss", "metrics"):
+    for field_name in ("loss", "metrics", "loss_weights"):
         value = getattr(spec.training, field_name)
         if not isinstance(value, dict):
             continue

@@ -169,7 +169,8 @@ def test_presets_lists_one_line_each(cli) -> None:
     result = cli("presets")
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == [
-        "cnn_two_kernels", "feature_fusion", "image_text", "inception_cnn", "multi_input", "two_dense",
+        "cnn_two_kernels", "feature_fusion", "image_text", "inception_cnn", "inception_v1",
+        "multi_input", "multi_task", "resnet_block", "siamese", "two_dense", "unet_small",
     ]  # fmt: skip
 
 
@@ -187,7 +188,9 @@ def test_new_copies_a_preset_and_refuses_to_overwrite(cli, tmp_path: Path) -> No
     assert cli("new", "two_dense", "-o", "-").stdout.startswith("# Two Dense branches")
     result = cli("new", "inception")
     assert result.exit_code == 2
-    assert result.stderr == "error: unknown preset 'inception' (did you mean 'inception_cnn'?)\n"
+    assert result.stderr == (
+        "error: unknown preset 'inception' (did you mean 'inception_v1' or 'inception_cnn'?)\n"
+    )
 
 
 def test_new_then_generate_round_trip(cli, tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ import pytest
 
 from generator.format import MODE
 from generator.golden import golden_files, regenerate
+from generator.pipeline import check
+from generator.presets import preset_path
 from tests.conftest import OUTPUT, REPO
 
 GOLDEN = golden_files()
@@ -73,14 +75,15 @@ def _merge_call(statement: ast.stmt, style: str) -> bool:
 
 
 def test_styles_differ_only_in_merge_calls_and_docstring() -> None:
-    for name in {key.rsplit("_", 1)[0] for key in GOLDEN}:
+    total_merges = 0
+    for name in sorted({key.rsplit("_", 1)[0] for key in GOLDEN}):
         class_tree = ast.parse(GOLDEN[f"{name}_class.py"])
         function_tree = ast.parse(GOLDEN[f"{name}_function.py"])
         merges = 0
         for class_node, function_node in zip(
             class_tree.body[1:], function_tree.body[1:], strict=True
         ):
-            if isinstance(class_node, ast.FunctionDef) and class_node.name == "build_model":
+            if isinstance(class_node, ast.FunctionDef) and class_node.name != "main":
                 assert isinstance(function_node, ast.FunctionDef)
                 pairs = zip(class_node.body, function_node.body, strict=True)
                 for left, right in pairs:
@@ -89,7 +92,12 @@ def test_styles_differ_only_in_merge_calls_and_docstring() -> None:
                         merges += 1
             else:
                 assert ast.dump(class_node) == ast.dump(function_node)
-        assert merges >= 1, name
+        total_merges += merges
+        path = preset_path(name)
+        assert path is not None
+        has_merges = any(node.layer_type.is_merge for node in check(path).graph.layers)
+        assert (merges >= 1) == has_merges, name
+    assert total_merges >= 10
 
 
 @pytest.mark.parametrize("seed", ["0", "1", "42", "1234", "random"])

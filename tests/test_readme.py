@@ -35,3 +35,14 @@ def test_readme_excerpts_are_in_the_golden_files() -> None:
         '    merged = layers.concatenate([branch_a, branch_b], name="merged")  # (None, 64)\n'
     )
     assert merge_line in function_script and merge_line in README
+
+
+def test_block_and_share_excerpts_are_in_the_golden_files() -> None:
+    inception = (REPO / "output" / "inception_v1_class.py").read_text()
+    start = inception.index("def inception_module(")
+    end = inception.index("    return merged\n", start)
+    assert inception[start:end] in README
+    siamese = (REPO / "output" / "siamese_class.py").read_text()
+    start = siamese.index("    left_embedding_image = keras.Input(")
+    end = siamese.index("    left_minus_right = ")
+    assert siamese[start:end].rstrip("\n") in README

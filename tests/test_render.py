@@ -52,7 +52,7 @@ def test_literal_refuses_str_subclasses() -> None:
 
 def test_identifier_refuses_unchecked_names() -> None:
     assert identifier("conv3x3") == "conv3x3"
-    for bad in ("import os", "class", "model", "x; y", "ａ"):
+    for bad in ("import os", "class", "keras", "x; y", "ａ"):
         with pytest.raises(InternalError):
             identifier(bad)
 

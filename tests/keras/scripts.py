@@ -24,3 +24,19 @@ def fresh_json(module: ModuleType) -> Any:
 
     keras.backend.clear_session()
     return json.loads(module.build_model().to_json())
+
+
+def keras_layer(model: Any, node: Any) -> Any | None:
+    """The Keras layer a static graph node stands for; None for a shared call of another layer.
+
+    Inside a shared tower, layers live in the sub-model named after the tower's first call.
+    """
+    if node.shares is not None:
+        return None
+    names = {layer.name for layer in model.layers}
+    if node.name in names:
+        return model.get_layer(node.name)
+    for outer in node.origin.chain[:1]:
+        if outer in names:
+            return model.get_layer(outer).get_layer(node.name)
+    raise AssertionError(f"no Keras layer for {node.name}")

@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
+from generator.pipeline import check
 from generator.presets import preset_path
 from tests.conftest import OUTPUT, keras_env
 
@@ -17,11 +17,18 @@ SCRIPTS = sorted(OUTPUT.glob("*.py"))
 
 
 def _layer_names(script_name: str) -> list[str]:
+    """The names model.summary() shows: inputs, layers, and shared towers as one sub-model."""
     preset = script_name.rsplit("_", 1)[0]
     path = preset_path(preset)
     assert path is not None
-    data = yaml.safe_load(path.read_text())
-    return [item["name"] for item in data["inputs"]] + [layer["name"] for layer in data["layers"]]
+    checked = check(path)
+    shared = {layer.share for layer in checked.spec.layers if layer.share}
+    towers = {layer.name for layer in checked.spec.layers if layer.block and layer.name in shared}
+    names = [item.name for item in checked.graph.inputs] + sorted(towers)
+    for node in checked.graph.layers:
+        if node.shares is None and not (node.origin.chain and node.origin.chain[0] in towers):
+            names.append(node.name)
+    return names
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[path.name for path in SCRIPTS])
