@@ -472,9 +472,6 @@ def _check_connected(graph: Graph) -> None:
         used.add(name)
         if name in by_name:
             pending.extend(by_name[name].inputs)
-            shared = by_name[name].shares
-            if shared is not None:
-                pending.append(shared)
     problems = [
         Problem(f"input {item.name!r} does not reach any output", ("inputs", i, "name"))
         for i, item in enumerate(graph.inputs)

@@ -141,6 +141,61 @@ def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
     return {"name": name, "shape": [draw(st.sampled_from([None, 5]))], "dtype": "int32"}
 
 
+BLOCKS: dict[str, dict[str, Any]] = {
+    "dense_unit": {
+        "inputs": ["x"],
+        "params": ["units"],
+        "layers": [
+            {"name": "dense", "type": "Dense", "inputs": "x", "units": "$units", "activation": "relu"},
+            {"name": "act", "type": "Activation", "activation": "tanh"},
+        ],
+    },
+    "residual": {
+        "inputs": ["x"],
+        "params": ["units"],
+        "layers": [
+            {"name": "dense", "type": "Dense", "inputs": "x", "units": "$units"},
+            {"name": "added", "type": "Add", "inputs": ["dense", "x"]},
+        ],
+    },
+    "conv_unit": {
+        "inputs": ["x"],
+        "params": ["filters", "kernel"],
+        "defaults": {"kernel": 3},
+        "layers": [
+            {"name": "conv", "type": "Conv2D", "inputs": "x", "filters": "$filters", "kernel_size": "$kernel", "padding": "same"},
+            {"name": "norm", "type": "BatchNormalization"},
+        ],
+    },
+    "pair": {
+        "inputs": ["a", "b"],
+        "params": ["units"],
+        "layers": [
+            {"name": "joined", "type": "Concatenate", "inputs": ["a", "b"]},
+            {"name": "inner", "block": "dense_unit", "units": "$units"},
+        ],
+    },
+}  # fmt: skip
+
+
+@st.composite
+def _block_call(draw: st.DrawFn, name: str, shapes: dict[str, Any], block: str) -> dict[str, Any]:
+    definition = BLOCKS[block]
+    count = len(definition["inputs"])
+    sources = draw(
+        st.lists(st.sampled_from(list(shapes)), min_size=count, max_size=count, unique=True)
+    )
+    call: dict[str, Any] = {
+        "name": name,
+        "block": block,
+        "inputs": sources if count > 1 else sources[0],
+    }
+    for param in definition["params"]:
+        if param not in definition.get("defaults", {}) or draw(st.booleans()):
+            call[param] = draw(st.integers(1, 5)) if param != "kernel" else draw(st.integers(1, 3))
+    return call
+
+
 @st.composite
 def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
     """A random spec: several inputs, branches, merges of 2 to 4 tensors."""
@@ -152,10 +207,30 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
     shapes: dict[str, tuple[int | None, ...]] = {
         item["name"]: (None, *item["shape"]) for item in inputs
     }
+    blocks: dict[str, Any] = {}
     for index in range(draw(st.integers(1, max_layers))):
         name = f"l{index}"
-        merge = len(shapes) >= 2 and draw(st.integers(0, 3)) == 0
-        if merge:
+        choice = draw(st.integers(0, 9))
+        shareable = [
+            layer["name"]
+            for layer in layers
+            if layer.get("type") in ("Dense", "Conv2D", "Conv1D", "LSTM") or layer.get("block")
+        ]
+        if choice == 0 and len(shapes) >= (1 if len(inputs) == 1 else 2):
+            block = draw(st.sampled_from(sorted(BLOCKS)))
+            if len(BLOCKS[block]["inputs"]) > len(shapes):
+                continue
+            blocks[block] = BLOCKS[block]
+            if block == "pair":
+                blocks["dense_unit"] = BLOCKS["dense_unit"]
+            layer = draw(_block_call(name, shapes, block))
+        elif choice == 1 and shareable:
+            layer = {
+                "name": name,
+                "share": draw(st.sampled_from(shareable)),
+                "inputs": draw(st.sampled_from(list(shapes))),
+            }
+        elif len(shapes) >= 2 and choice in (2, 3):
             type_name = draw(st.sampled_from(MERGES))
             count = (
                 2

@@ -38,4 +38,4 @@ def test_random_specs_give_clean_errors_or_stable_code(data: dict[str, Any]) -> 
     assert black.format_str(source, mode=MODE) == source
     assert _generate(data) == source
     for layer in data["layers"]:
-        assert f'name="{layer["name"]}"' in source
+        assert f"    {layer['name']} = " in source
