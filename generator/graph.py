@@ -331,18 +331,15 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
             branches = [
                 (_display(expanded, ref), shapes[ref], sources[ref]) for ref in layer.inputs
             ]
-            message = merge_problem(
-                _display(expanded, layer.name),
-                layer.type,
-                args,
-                error,
-                branches,
-                shapes.__getitem__,
-            )
+            display = _display(expanded, layer.name)
+            message = merge_problem(display, layer.type, args, error, branches, shapes.__getitem__)
+            if layer.origin.chain:  # the context already ends with the layer's name
+                message = message.removeprefix(f"{display}: ")
             problems.append(located(layer, message))
             continue
         except ShapeError as error:
-            problems.append(located(layer, f"{_display(expanded, layer.name)}: {error}"))
+            named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
+            problems.append(located(layer, f"{named}{error}"))
             continue
         if layer.shares is not None and layer.shares in outs:
             original = outs[layer.shares]

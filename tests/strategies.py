@@ -214,7 +214,7 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
         shareable = [
             layer["name"]
             for layer in layers
-            if layer.get("type") in ("Dense", "Conv2D", "Conv1D", "LSTM") or layer.get("block")
+            if layer.get("block") or layer.get("type", "Add") not in MERGES
         ]
         if choice == 0 and len(shapes) >= (1 if len(inputs) == 1 else 2):
             block = draw(st.sampled_from(sorted(BLOCKS)))
@@ -224,7 +224,7 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
             if block == "pair":
                 blocks["dense_unit"] = BLOCKS["dense_unit"]
             layer = draw(_block_call(name, shapes, block))
-        elif choice == 1 and shareable:
+        elif choice in (1, 4) and shareable:
             layer = {
                 "name": name,
                 "share": draw(st.sampled_from(shareable)),
@@ -262,7 +262,13 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
             layer = {"name": name, "type": type_name, "inputs": source}
             layer |= draw(_args(type_name, shapes[source]))
         layers.append(layer)
-        trial = {"name": "probe", "inputs": inputs, "layers": layers, "outputs": [name]}
+        trial = {
+            "name": "probe",
+            "inputs": inputs,
+            "blocks": blocks,
+            "layers": layers,
+            "outputs": [name],
+        }
         try:
             graph = build_graph(parse_spec(trial))
             shapes[name] = graph.layer(name).shape
@@ -278,6 +284,7 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
     return {
         "name": "random_model",
         "inputs": used_inputs or inputs[:1],
+        "blocks": blocks,
         "layers": layers,
         "outputs": outputs,
         "training": {"loss": "mse"},
