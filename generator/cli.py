@@ -210,6 +210,21 @@ def new(
         run_new(preset, output, force, echo=typer.echo, note=_note, error=_error)
 
 
+@app.command(epilog="Example: mergegen schema -o mergegen.schema.json")
+def schema(
+    output: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("-o", "--output", metavar="PATH", help="Write to a file; default: stdout."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite a different file.")] = False,
+) -> None:
+    """Print the JSON Schema of a spec, for editors such as VS Code."""
+    with handle_errors():
+        from generator.commands import run_schema
+
+        run_schema(output, force, echo=typer.echo, note=_note, error=_error)
+
+
 def main() -> NoReturn:
     """Console-script entry point."""
     app(prog_name="mergegen")

@@ -10,7 +10,7 @@ from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
 from generator.presets import preset_names, preset_path
 from generator.spec import Imports, Style
-from generator.write import Outcome, plan_write, write_atomic
+from generator.write import Outcome, PlannedWrite, plan_write, write_atomic
 
 Echo = Callable[[str], None]
 STDOUT = "-"
@@ -172,7 +172,10 @@ def run_new(
         names = preset_names()
         hint = did_you_mean(preset, names) or f" (presets: {', '.join(names)})"
         raise SpecError([Problem(f"unknown preset {preset!r}{hint}")])
-    text = source.read_text(encoding="utf-8")
+    from generator.schema import MODELINE, SCHEMA_FILE, schema_text
+
+    # The modeline lets VS Code's YAML extension complete and check the spec.
+    text = MODELINE + source.read_text(encoding="utf-8")
     if output == STDOUT:
         echo(text.rstrip("\n"))
         return
@@ -180,12 +183,35 @@ def run_new(
     if output and (output.endswith(("/", "\\")) or path.is_dir()):
         path = path / f"{preset}.yaml"
     write = plan_write(path, text, force)
-    if write.outcome is Outcome.REFUSED:
-        error(f"{path}: is a symlink or not a regular file; not replaced")
-        raise Exit(2)
-    if write.outcome is Outcome.CONFLICT:
-        error(f"{path}: already exists (use --force to overwrite)")
-        raise Exit(2)
+    _refuse_blocked(write, error)
+    schema = plan_write(path.parent / SCHEMA_FILE, schema_text(), force=False)
     if write.outcome is not Outcome.UNCHANGED:
         write_atomic(path, text)
     note(f"{write.outcome.value}: {path}")
+    if schema.outcome is Outcome.CREATED:
+        write_atomic(schema.path, schema.content)
+        note(f"{schema.outcome.value}: {schema.path}")
+
+
+def _refuse_blocked(write: PlannedWrite, error: Echo) -> None:
+    if write.outcome is Outcome.REFUSED:
+        error(f"{write.path}: is a symlink or not a regular file; not replaced")
+        raise Exit(2)
+    if write.outcome is Outcome.CONFLICT:
+        error(f"{write.path}: already exists (use --force to overwrite)")
+        raise Exit(2)
+
+
+def run_schema(output: str | None, force: bool, *, echo: Echo, note: Echo, error: Echo) -> None:
+    """Print the spec's JSON Schema, or write it to a file."""
+    from generator.schema import schema_text
+
+    text = schema_text()
+    if output is None or output == STDOUT:
+        echo(text.rstrip("\n"))
+        return
+    write = plan_write(Path(output), text, force)
+    _refuse_blocked(write, error)
+    if write.outcome is not Outcome.UNCHANGED:
+        write_atomic(write.path, text)
+    note(f"{write.outcome.value}: {write.path}")

@@ -100,7 +100,7 @@ class BlockSpec(_Strict):
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="Default values of some parameters."
     )
-    layers: list[LayerSpec] = Field(min_length=1)
+    layers: list[LayerSpec] = Field(min_length=1, description="The block's layers, in order.")
     output: str | None = Field(None, description="The layer the block returns; default: the last.")
 
     @property
@@ -141,15 +141,20 @@ class Spec(_Strict):
         "class",
         description="class: layers.Concatenate()([a, b]); function: layers.concatenate([a, b]).",
     )
-    inputs: list[InputSpec] = Field(min_length=1)
+    inputs: list[InputSpec] = Field(min_length=1, description="The model's inputs, one or more.")
     blocks: dict[str, BlockSpec] = Field(
         default_factory=dict, description="Reusable blocks by name, used by `block:` layers."
     )
-    layers: list[LayerSpec] = Field(min_length=1)
+    layers: list[LayerSpec] = Field(
+        min_length=1, description="Layers in order; each takes earlier layers or inputs."
+    )
     outputs: list[str] | None = Field(
         None, description="Output layer names; left out: the last layer."
     )
-    training: TrainingSpec = Field(default_factory=TrainingSpec)  # type: ignore[arg-type]
+    training: TrainingSpec = Field(
+        default_factory=TrainingSpec,  # type: ignore[arg-type]
+        description="How the script compiles and trains the model; every field has a default.",
+    )
 
 
 def parse_spec(data: Any) -> Spec:
