@@ -136,6 +136,14 @@ def generate(
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 if a file on disk differs.")
     ] = False,
+    snippet: Annotated[
+        bool,
+        typer.Option(
+            "--snippet",
+            help="Only the imports, block functions and build_model(), to paste into a project"
+            " (printed unless -o is given).",
+        ),
+    ] = False,
 ) -> None:
     """Write a runnable, black-formatted Keras script for each spec."""
     with handle_errors():
@@ -148,6 +156,7 @@ def generate(
             output=output,
             force=force,
             check=check,
+            snippet=snippet,
             echo=typer.echo,
             note=_note,
             error=_error,

@@ -82,14 +82,18 @@ def run_generate(
     echo: Echo,
     note: Echo,
     error: Echo,
+    snippet: bool = False,
 ) -> None:
     """Generate every spec in memory, then write all of them or none."""
     checked = check_all(specs)
+    if snippet and output is None:
+        output = STDOUT  # a snippet is for pasting: print it
     targets = []
     for item in checked:
         path = resolve_output(item.spec.name, output, len(checked) > 1)
         name = path.name if path else f"{item.spec.name}.py"
-        targets.append(Target(item, path, generate(item, style, imports, name)))
+        source = generate(item, style, imports, name, snippet=snippet)
+        targets.append(Target(item, path, source))
     _refuse_collisions(targets)
     if check:
         _check_drift(targets, note)

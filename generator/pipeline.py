@@ -44,6 +44,7 @@ def generate(
     style: Style | None = None,
     imports: Imports = "keras",
     script_name: str | None = None,
+    snippet: bool = False,
 ) -> str:
     """The formatted script for a checked spec."""
     # Rendering and black load only when a script is written, not for `validate`.
@@ -56,5 +57,6 @@ def generate(
         imports=imports,
         source_name=checked.path.name,
         script_name=script_name or f"{spec.name}.py",
+        snippet=snippet,
     )
     return format_source(render_script(spec, checked.graph, checked.training, options))

@@ -34,6 +34,7 @@ _IMPORTS: dict[str, tuple[str, ...]] = {
         "from tensorflow.keras import layers",
     ),
 }
+_NUMPY = "import numpy as np"
 _OPTIMIZER_CLASSES = {
     "adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop",
     "adagrad": "Adagrad", "adadelta": "Adadelta", "adamax": "Adamax",
@@ -53,6 +54,7 @@ class RenderOptions:
     imports: Imports
     source_name: str  # the spec file's name, for the docstring
     script_name: str  # the script's file name, for the docstring
+    snippet: bool = False  # only the imports, block functions and build_model()
 
 
 def _only_code(value: Any) -> Code:
@@ -81,7 +83,12 @@ def environment() -> jinja2.Environment:
 
 def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: RenderOptions) -> str:
     """The script's source, before formatting."""
-    template = environment().get_template("script.py.jinja")
+    template = environment().get_template(
+        "snippet.py.jinja" if options.snippet else "script.py.jinja"
+    )
+    imports = [
+        line for line in _IMPORTS[options.imports] if not (options.snippet and line == _NUMPY)
+    ]
     summary = (
         one_line(spec.description)
         or f"The {graph.name} model: Keras branches merged into one network."
@@ -89,7 +96,7 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
     return template.render(
         docstring=_module_docstring(summary, options),
         summary=_wrapped_literal(summary),
-        imports=[Code(line) for line in _IMPORTS[options.imports]],
+        imports=[Code(line) for line in imports],
         model_name=literal(graph.name),
         model_title=identifier(graph.name),
         params_line=Code(

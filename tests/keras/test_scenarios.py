@@ -250,3 +250,17 @@ def test_scenario_trains_and_styles_agree(name: str, tmp_path: Path) -> None:
     with redirect_stdout(io.StringIO()) as out:
         class_module.main(["--epochs", "1", "--samples", "8", "--batch-size", "4"])
     assert "loss" in out.getvalue()
+
+
+@pytest.mark.parametrize("preset", ["two_dense", "inception_v1", "siamese", "unet_small"])
+def test_the_snippet_runs_on_its_own(preset: str) -> None:
+    from generator.pipeline import check
+    from generator.presets import preset_path
+
+    path = preset_path(preset)
+    assert path is not None
+    checked_spec = check(path)
+    namespace: dict[str, object] = {}
+    exec(compile(generate(checked_spec, snippet=True), f"{preset}_snippet.py", "exec"), namespace)
+    model = namespace["build_model"]()  # type: ignore[operator]
+    assert model.count_params() == checked_spec.graph.total_params
