@@ -220,7 +220,7 @@ def _arity_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
                 " (merge them first, e.g. with a Concatenate layer)",
                 "inputs",
             )
-        if layer.shares is not None and layer_type.is_merge:
+        if layer.shares is not None and layer_type.is_merge and not layer.origin.chain:
             yield located(layer, "merging layers have no weights to share; use a new one", "share")
 
 

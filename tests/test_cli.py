@@ -177,7 +177,9 @@ def test_presets_lists_one_line_each(cli) -> None:
 def test_new_copies_a_preset_and_refuses_to_overwrite(cli, tmp_path: Path) -> None:
     assert cli("new", "inception_cnn").exit_code == 0
     text = (tmp_path / "inception_cnn.yaml").read_text()
-    assert text.startswith("# yaml-language-server: $schema=./mergegen.schema.json\n# Three parallel")
+    assert text.startswith(
+        "# yaml-language-server: $schema=./mergegen.schema.json\n# Three parallel"
+    )
     assert cli("new", "inception_cnn").stderr == "unchanged: inception_cnn.yaml\n"
     (tmp_path / "inception_cnn.yaml").write_text("name: mine\n")
     result = cli("new", "inception_cnn")
@@ -186,7 +188,9 @@ def test_new_copies_a_preset_and_refuses_to_overwrite(cli, tmp_path: Path) -> No
         "error: inception_cnn.yaml: already exists (use --force to overwrite)\n",
     )
     assert cli("new", "two_dense", "-o", "my.yaml").exit_code == 0
-    assert cli("new", "two_dense", "-o", "-").stdout.splitlines()[1].startswith("# Two Dense branches")
+    assert (
+        cli("new", "two_dense", "-o", "-").stdout.splitlines()[1].startswith("# Two Dense branches")
+    )
     result = cli("new", "inception")
     assert result.exit_code == 2
     assert result.stderr == (

@@ -62,7 +62,9 @@ def test_layer_types_are_an_enum_of_the_catalog() -> None:
         ({"name": "d", "type": "Dense"}, "'units' is a required property"),
     ],
 )
-def test_the_schema_catches_what_an_editor_should_flag(layer: dict[str, Any], fragment: str) -> None:
+def test_the_schema_catches_what_an_editor_should_flag(
+    layer: dict[str, Any], fragment: str
+) -> None:
     spec = {"name": "m", "inputs": [{"name": "x_in", "shape": [3]}], "layers": [layer]}
     messages = [error.message for error in VALIDATOR.iter_errors(spec)]
     assert any(fragment in message for message in messages), messages

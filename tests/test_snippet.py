@@ -48,7 +48,9 @@ def test_snippets_hold_only_imports_blocks_and_build_model(tmp_path: Path) -> No
 def test_snippet_goes_to_stdout_by_default(cli, spec_file, tmp_path: Path) -> None:
     result = cli("generate", spec_file(), "--snippet")
     assert result.exit_code == 0
-    assert result.stdout.startswith("import keras\nfrom keras import layers\n\n\ndef build_model():")
+    assert result.stdout.startswith(
+        "import keras\nfrom keras import layers\n\n\ndef build_model():"
+    )
     assert not (tmp_path / "output").exists()
     assert cli("generate", spec_file(), "--snippet", "-o", "model_part.py").exit_code == 0
     assert (tmp_path / "model_part.py").read_text() + "" == result.stdout

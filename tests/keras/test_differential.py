@@ -150,6 +150,23 @@ REGRESSIONS = {
             },
         ],
     },
+    "a shared tower may hold merging layers": {
+        "inputs": [{"name": "in0", "shape": [1]}],
+        "blocks": {
+            "residual": {
+                "inputs": ["x"],
+                "params": ["units"],
+                "layers": [
+                    {"name": "dense", "type": "Dense", "inputs": "x", "units": "$units"},
+                    {"name": "added", "type": "Add", "inputs": ["dense", "x"]},
+                ],
+            }
+        },
+        "layers": [
+            {"name": "l0", "block": "residual", "inputs": "in0", "units": 1},
+            {"name": "l1", "share": "l0", "inputs": "in0"},
+        ],
+    },
     "LayerNormalization without weights takes unknown sizes": {
         "inputs": [{"name": "in0", "shape": [1]}],
         "layers": [
@@ -172,7 +189,9 @@ def test_regression(case: str) -> None:
     used = {
         ref
         for layer in spec["layers"]
-        for ref in ([layer["inputs"]] if isinstance(layer["inputs"], str) else layer["inputs"])
+        for ref in (
+            [layer["inputs"]] if isinstance(layer.get("inputs"), str) else layer.get("inputs", [])
+        )
     }
     spec["outputs"] = [layer["name"] for layer in spec["layers"] if layer["name"] not in used]
     assert_agrees(spec)
