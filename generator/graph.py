@@ -402,7 +402,7 @@ def _tower_problems(expanded: Expanded, shapes: Mapping[str, Shape]) -> list[Pro
         again = expanded.tower_inputs[tower]
         if any(ref not in shapes for ref in (*first, *again)):
             continue
-        if [shapes[ref] for ref in first] != [shapes[ref] for ref in again]:
+        if not all(_fits_input(shapes[a], shapes[b]) for a, b in zip(first, again, strict=True)):
             problems.append(
                 Problem(
                     f"{tower} shares the block instance {original}, built for"
@@ -412,6 +412,13 @@ def _tower_problems(expanded: Expanded, shapes: Mapping[str, Shape]) -> list[Pro
                 )
             )
     return problems
+
+
+def _fits_input(built: Shape, given: Shape) -> bool:
+    """A sub-model's input takes a tensor of its rank whose sizes match where it fixes them."""
+    if len(built) != len(given):
+        return False
+    return all(a is None or a == b for a, b in zip(built, given, strict=True))
 
 
 def _ordered_args(layer_type: LayerType, given: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,14 @@ _IMPORTS: dict[str, tuple[str, ...]] = {
     ),
 }
 _NUMPY = "import numpy as np"
+_TENSORFLOW = "import tensorflow as tf"
+
+
+def _import_order(line: str) -> tuple[bool, str]:
+    """isort's order within one section: plain imports first, then from-imports."""
+    return line.startswith("from "), line
+
+
 _OPTIMIZER_CLASSES = {
     "adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop",
     "adagrad": "Adagrad", "adadelta": "Adadelta", "adamax": "Adamax",
@@ -89,6 +97,8 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
     imports = [
         line for line in _IMPORTS[options.imports] if not (options.snippet and line == _NUMPY)
     ]
+    if training.distribute and not options.snippet:
+        imports = sorted([*imports, _TENSORFLOW], key=_import_order)
     summary = (
         one_line(spec.description)
         or f"The {graph.name} model: Keras branches merged into one network."
@@ -114,6 +124,12 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
         loss=_per_output(training.outputs, lambda out: literal(out.loss)),
         loss_weights=_loss_weights(training.outputs),
         metrics=_per_output(training.outputs, lambda out: list_of(literal(m) for m in out.metrics)),
+        has_data=training.data is not None,
+        data_path=literal(training.data),
+        expected_shapes=_expected_shapes(graph, training),
+        data_x=_named_arrays([item.name for item in training.inputs]),
+        data_y=_named_arrays([out.name for out in training.outputs]),
+        strategy=_strategy(training),
         epochs=literal(training.epochs),
         batch_size=literal(training.batch_size),
         samples=literal(training.samples),
@@ -209,6 +225,25 @@ def _optimizer(training: TrainingPlan) -> Code:
         return literal(training.optimizer)
     name = _OPTIMIZER_CLASSES[training.optimizer]
     return call(f"keras.optimizers.{name}", (), {"learning_rate": literal(training.learning_rate)})
+
+
+def _expected_shapes(graph: Graph, training: TrainingPlan) -> Code:
+    """Per-example shapes the arrays of an .npz file must have, by name (None: any length)."""
+    shapes = {item.name: literal(item.shape[1:]) for item in graph.inputs}
+    shapes |= {out.name: literal(out.static_shape) for out in training.outputs}
+    return dict_of(shapes)
+
+
+def _named_arrays(names: list[str]) -> Code:
+    if len(names) == 1:
+        return Code(f"data[{literal(names[0])}]")
+    return dict_of({name: Code(f"data[{literal(name)}]") for name in names})
+
+
+def _strategy(training: TrainingPlan) -> Code | None:
+    if training.distribute is None:
+        return None
+    return Code(training.distribute)  # "mirrored" or "multi_worker", checked by the spec
 
 
 def _loss_weights(outputs: tuple[OutputData, ...]) -> Code | None:

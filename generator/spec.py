@@ -127,6 +127,16 @@ class TrainingSpec(_Strict):
     loss_weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = Field(
         None, description="A weight per output name for the total loss; default: 1 each."
     )
+    data: Annotated[str, Field(pattern=r"\.npz$", max_length=4096)] | None = Field(
+        None,
+        description="An .npz file whose arrays are named after the inputs and outputs;"
+        " the script trains on it instead of synthetic data (default for --data).",
+    )
+    distribute: Literal["mirrored", "multi_worker"] | None = Field(
+        None,
+        description="Build and train inside a tf.distribute strategy: mirrored (every GPU,"
+        " else every logical CPU) or multi_worker (several machines, from TF_CONFIG).",
+    )
     epochs: PositiveInt = Field(1, description="Default for --epochs.")
     batch_size: PositiveInt = Field(32, description="Default for --batch-size.")
     samples: PositiveInt = Field(256, description="Size of the synthetic dataset.")

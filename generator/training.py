@@ -38,6 +38,7 @@ class OutputData:
     shape: Shape  # of one label, without the batch dimension
     classes: int | None
     loss_weight: float | None = None
+    static_shape: Shape = ()  # of one label, with None for variable lengths
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class TrainingPlan:
     samples: int
     inputs: tuple[InputData, ...]
     outputs: tuple[OutputData, ...]
+    data: str | None = None  # an .npz file to train on instead of synthetic data
+    distribute: str | None = None
 
 
 def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
@@ -67,9 +70,10 @@ def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
             problems.append(Problem(f"output {name!r}: {problem}", _loss_path(spec)))
             continue
         shape = node.data_shape[1:-1] if label == "classes" else node.data_shape[1:]
+        static = node.shape[1:-1] if label == "classes" else node.shape[1:]
         weights = training.loss_weights or {}
         weight = weights.get(name)
-        outputs.append(OutputData(name, loss, metrics, label, shape, classes, weight))
+        outputs.append(OutputData(name, loss, metrics, label, shape, classes, weight, static))
     if problems:
         raise SpecError(problems)
     return TrainingPlan(
@@ -80,6 +84,8 @@ def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
         samples=training.samples,
         inputs=tuple(_input_data(graph, item) for item in graph.inputs),
         outputs=tuple(outputs),
+        data=training.data,
+        distribute=training.distribute,
     )
 
 

@@ -76,8 +76,9 @@ def main(argv=None):
     model.compile(
         optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
     )
+    batch_size = args.batch_size
     x, y = make_synthetic_data(args.samples, args.seed)
-    model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size)
+    model.fit(x, y, epochs=args.epochs, batch_size=batch_size)
 
 
 if __name__ == "__main__":

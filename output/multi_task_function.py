@@ -88,8 +88,9 @@ def main(argv=None):
         loss_weights={"category": 1.0, "value": 0.5},
         metrics={"category": ["accuracy"], "value": ["mae"]},
     )
+    batch_size = args.batch_size
     x, y = make_synthetic_data(args.samples, args.seed)
-    model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size)
+    model.fit(x, y, epochs=args.epochs, batch_size=batch_size)
 
 
 if __name__ == "__main__":

@@ -95,8 +95,9 @@ def main(argv=None):
     if args.summary_only:
         return
     model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    batch_size = args.batch_size
     x, y = make_synthetic_data(args.samples, args.seed)
-    model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size)
+    model.fit(x, y, epochs=args.epochs, batch_size=batch_size)
 
 
 if __name__ == "__main__":
