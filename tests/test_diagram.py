@@ -19,6 +19,7 @@ import yaml
 from generator.commands import run_diagram
 from generator.diagram import _dot_escape, _mermaid_text, to_dot, to_mermaid
 from generator.errors import SpecError
+from generator.golden import DIAGRAM_PRESETS, regenerate_diagrams
 from generator.graph import Graph
 from generator.load import LoadedSpec
 from generator.pipeline import check, check_loaded
@@ -434,3 +435,29 @@ def test_png_to_a_file_and_to_a_pipe(cli, spec_file, tmp_path: Path, dot) -> Non
     )
     assert piped.returncode == 0, piped.stderr
     assert piped.stdout == image
+
+
+# --- The README's diagram ------------------------------------------------------------------
+
+
+def test_golden_draws_the_docs_diagrams(tmp_path: Path, dot) -> None:
+    assert regenerate_diagrams(tmp_path) == [
+        f"wrote: {tmp_path.name}/{name}.png" for name in DIAGRAM_PRESETS
+    ]
+    for name in DIAGRAM_PRESETS:
+        assert (tmp_path / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE)
+    assert regenerate_diagrams(tmp_path) == []
+
+
+def test_golden_skips_the_diagrams_without_graphviz(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
+    assert regenerate_diagrams(tmp_path) == [
+        f"skipped: {tmp_path.name}/*.png (Graphviz's dot is not installed;"
+        " apt-get install graphviz, then run this again)"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_committed_docs_diagrams_are_pngs() -> None:
+    for name in DIAGRAM_PRESETS:
+        assert (REPO / "docs" / f"{name}.png").read_bytes().startswith(PNG_SIGNATURE)
