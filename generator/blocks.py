@@ -31,6 +31,7 @@ class Origin:
     chain: tuple[str, ...] = ()  # instance names, outermost first
     block: str | None = None  # the block whose layer this is
     block_layer: str | None = None
+    chain_blocks: tuple[str, ...] = ()  # the block each call of `chain` instantiates
 
     @property
     def context(self) -> str:
@@ -188,10 +189,13 @@ def _instance(
     for inner in block.layers:
         name = f"{prefix}_{inner.name}"
         inner_refs = [local[ref] for ref in inner.references or [previous]]
-        inner_origin = Origin(origin.path, origin.chain, block_name, inner.name)
+        blocks = (*origin.chain_blocks, block_name)
+        inner_origin = Origin(origin.path, origin.chain, block_name, inner.name, blocks)
         shares = f"{shares_prefix}_{inner.name}" if shares_prefix else None
         if inner.block is not None:
-            nested = Origin(origin.path, (*origin.chain, inner.name), block_name, inner.name)
+            nested = Origin(
+                origin.path, (*origin.chain, inner.name), block_name, inner.name, blocks
+            )
             substituted = LayerSpec.model_validate(
                 {"name": inner.name, "block": inner.block, **_substitute(inner.arguments, values)}
             )

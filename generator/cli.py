@@ -184,6 +184,61 @@ def validate(
         run_validate(specs, output_format=output_format.value, echo=typer.echo)
 
 
+class DiagramChoice(StrEnum):
+    """What diagram prints."""
+
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+    png = "png"
+
+
+@app.command(epilog="Example: mergegen diagram my.yaml -o my.svg")
+def diagram(
+    spec: Annotated[
+        Path,
+        typer.Argument(
+            help="A spec file (.yaml, .yml, .json or .toml).", metavar="SPEC", show_default=False
+        ),
+    ],
+    output_format: Annotated[
+        Optional[DiagramChoice],  # noqa: UP045
+        typer.Option(
+            "--format",
+            help="mermaid (for Markdown), dot (Graphviz), or svg and png drawn by Graphviz's dot."
+            " Default: from -o's extension (.mmd .md .dot .gv .svg .png), else mermaid.",
+        ),
+    ] = None,
+    output: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="PATH",
+            help="FILE, DIR/ (DIR/<name>.<format>) or - for stdout. Default: stdout.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite a file whose content differs.")
+    ] = False,
+) -> None:
+    """Draw the model: one node per layer, merges, inputs, outputs and block calls marked."""
+    with handle_errors():
+        from generator.commands import run_diagram
+
+        run_diagram(
+            spec,
+            output_format=output_format.value if output_format else None,
+            output=output,
+            force=force,
+            terminal=sys.stdout.isatty(),
+            echo=typer.echo,
+            echo_bytes=lambda data: typer.echo(data, nl=False),
+            note=_note,
+            error=_error,
+        )
+
+
 @app.command(epilog="Example: mergegen presets")
 def presets() -> None:
     """List the shipped example specs, one line each."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.diagram import EXTENSIONS, FORMATS, SUFFIXES, Format, draw
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
 from generator.presets import preset_names, preset_path
@@ -47,17 +48,19 @@ def check_all(specs: Sequence[Path]) -> list[CheckedSpec]:
     return checked
 
 
-def resolve_output(name: str, output: str | None, several: bool) -> Path | None:
-    """The file a script called `name` goes to; None for stdout."""
+def resolve_output(
+    name: str, output: str | None, several: bool, suffix: str = ".py"
+) -> Path | None:
+    """The file a script (or diagram) called `name` goes to; None for stdout."""
     if output is None:
-        return DEFAULT_OUTPUT_DIR / f"{name}.py"
+        return DEFAULT_OUTPUT_DIR / f"{name}{suffix}"
     if output == STDOUT:
         if several:
             raise SpecError([Problem("-o -: stdout takes one spec at a time", (), "--output")])
         return None
     path = Path(output)
     if output.endswith(("/", "\\")) or path.is_dir():
-        return path / f"{name}.py"
+        return path / f"{name}{suffix}"
     if several:
         raise SpecError(
             [
@@ -165,6 +168,92 @@ def run_validate(specs: Sequence[Path], *, output_format: str, echo: Echo) -> No
         echo(report.as_json([report.as_json_data(item.graph, str(item.path)) for item in checked]))
         return
     echo("\n\n".join(report.as_table(item.graph, str(item.path)) for item in checked))
+
+
+def diagram_format(requested: str | None, output: str | None) -> Format:
+    """--format if given, else the format -o's extension stands for, else mermaid."""
+    to_file = output not in (None, STDOUT) and not _is_folder(str(output))
+    suffix = Path(str(output)).suffix.lower() if to_file else ""
+    implied = EXTENSIONS.get(suffix)
+    if requested is not None:
+        chosen = next(name for name in FORMATS if name == requested)
+        if implied is not None and implied != chosen:
+            raise SpecError(
+                [
+                    Problem(
+                        f"{output}: {suffix} stands for {implied}, not {chosen}"
+                        " (change the extension or leave --format out)",
+                        (),
+                        "--output",
+                    )
+                ]
+            )
+        return chosen
+    if implied is None and suffix:
+        known = ", ".join(EXTENSIONS)
+        raise SpecError(
+            [
+                Problem(
+                    f"{output}: cannot tell the format from {suffix!r}"
+                    f" (use --format mermaid|dot|svg|png, or end the file in {known})",
+                    (),
+                    "--output",
+                )
+            ]
+        )
+    return implied or "mermaid"
+
+
+def run_diagram(
+    spec: Path,
+    *,
+    output_format: str | None,
+    output: str | None,
+    force: bool,
+    terminal: bool,
+    echo: Echo,
+    echo_bytes: Callable[[bytes], None],
+    note: Echo,
+    error: Echo,
+) -> None:
+    """Draw one spec's graph as Mermaid, DOT, SVG or PNG, to a file or stdout."""
+    chosen = diagram_format(output_format, output)
+    to_stdout = output in (None, STDOUT)
+    if chosen == "png" and to_stdout and terminal:
+        raise SpecError(
+            [
+                Problem(
+                    "a PNG is binary and is not printed to a terminal"
+                    " (use -o FILE.png, or redirect stdout to a file)",
+                    (),
+                    "--format png",
+                )
+            ]
+        )
+    checked = check(spec)
+    path = None if to_stdout else resolve_output(checked.spec.name, output, False, SUFFIXES[chosen])
+    markdown = path is not None and path.suffix.lower() == ".md"
+    content = draw(checked.graph, chosen, markdown=markdown)
+    if path is None:
+        if isinstance(content, bytes):
+            echo_bytes(content)
+        else:
+            echo(content.rstrip("\n"))
+        return
+    write = plan_write(path, content, force)
+    if write.outcome is Outcome.REFUSED:
+        error(f"{path}: is a symlink or not a regular file; not replaced")
+        raise Exit(2)
+    if write.outcome is Outcome.CONFLICT:
+        error(f"{path}: exists with different content (use --force to overwrite)")
+        raise Exit(2)
+    if write.outcome is not Outcome.UNCHANGED:
+        write_atomic(path, content)
+    note(f"{write.outcome.value}: {path}")
+
+
+def _is_folder(output: str) -> bool:
+    return output.endswith(("/", "\\")) or Path(output).is_dir()
 
 
 def run_new(

@@ -1,6 +1,9 @@
 """The golden record: every preset in both merge styles, as committed in output/.
 
-Regenerate with `python -m generator.golden` from the repository root.
+Regenerate with `python -m generator.golden` from the repository root. It also draws the
+diagrams the README shows (docs/<preset>.png) when Graphviz's `dot` is installed; they are
+not compared byte for byte, as Graphviz versions draw differently.
+`python -m generator.golden FOLDER` writes only the scripts, into FOLDER.
 """
 
 from __future__ import annotations
@@ -8,21 +11,24 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from generator.diagram import graphviz, render, to_dot
 from generator.pipeline import check, generate
 from generator.presets import preset_names, preset_path
 from generator.spec import Style
 from generator.write import write_atomic
 
 STYLES: tuple[Style, ...] = ("class", "function")
-OUTPUT_DIR = Path(__file__).resolve().parent.parent / "output"
+REPO = Path(__file__).resolve().parent.parent
+OUTPUT_DIR = REPO / "output"
+DOCS_DIR = REPO / "docs"
+DIAGRAM_PRESETS = ("inception_v1",)  # drawn into docs/ for the README
 
 
 def golden_files() -> dict[str, str]:
     """File name -> script, for every preset and merge style."""
     files = {}
     for name in preset_names():
-        path = preset_path(name)
-        assert path is not None
+        path = _preset(name)
         checked = check(path)
         for style in STYLES:
             script = f"{name}_{style}.py"
@@ -47,6 +53,33 @@ def regenerate(folder: Path = OUTPUT_DIR) -> list[str]:
     return changed
 
 
+def regenerate_diagrams(folder: Path = DOCS_DIR) -> list[str]:
+    """Draw docs/<preset>.png with Graphviz; a note instead when `dot` is not installed."""
+    if graphviz() is None:
+        return [
+            f"skipped: {folder.name}/*.png (Graphviz's dot is not installed;"
+            " apt-get install graphviz, then run this again)"
+        ]
+    changed = []
+    for name in DIAGRAM_PRESETS:
+        image = render(to_dot(check(_preset(name)).graph), "png")
+        target = folder / f"{name}.png"
+        if not target.exists() or target.read_bytes() != image:
+            write_atomic(target, image)
+            changed.append(f"wrote: {folder.name}/{target.name}")
+    return changed
+
+
+def _preset(name: str) -> Path:
+    path = preset_path(name)
+    assert path is not None, name
+    return path
+
+
 if __name__ == "__main__":
-    for line in regenerate(Path(sys.argv[1]) if len(sys.argv) > 1 else OUTPUT_DIR):
+    if len(sys.argv) > 1:
+        lines = regenerate(Path(sys.argv[1]))
+    else:
+        lines = regenerate() + regenerate_diagrams()
+    for line in lines:
         print(line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from generator.catalog import CATALOG
+from generator.golden import DIAGRAM_PRESETS
 from generator.presets import preset_names
 from tests.conftest import REPO
 
@@ -46,3 +47,26 @@ def test_block_and_share_excerpts_are_in_the_golden_files() -> None:
     start = siamese.index("    left_embedding_image = keras.Input(")
     end = siamese.index("    left_minus_right = ")
     assert siamese[start:end].rstrip("\n") in README
+
+
+def test_readme_diagram_is_what_mergegen_diagram_writes(cli, tmp_path) -> None:
+    command = "mergegen new two_dense -o two_dense.yaml && mergegen diagram two_dense.yaml -o two_dense.md"
+    assert f"```\n{command}\n```" in README
+    assert cli("new", "two_dense", "-o", "two_dense.yaml").exit_code == 0
+    assert cli("diagram", "two_dense.yaml", "-o", "two_dense.md").exit_code == 0
+    fenced = (tmp_path / "two_dense.md").read_text()
+    assert fenced.startswith("```mermaid\nflowchart TB\n")
+    assert f"\n{fenced}" in README
+
+
+def test_readme_shows_the_committed_diagram() -> None:
+    for name in DIAGRAM_PRESETS:
+        assert f"](docs/{name}.png)" in README
+        assert (REPO / "docs" / f"{name}.png").is_file()
+    assert "mergegen diagram inception_v1.yaml -o inception_v1.png" in README
+
+
+def test_ci_installs_graphviz_before_the_tests() -> None:
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert "apt-get install -y -qq graphviz" in ci
+    assert ci.index("graphviz") < ci.index("python -m pytest")
