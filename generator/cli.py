@@ -59,8 +59,9 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except SpecError as error:
-        for problem in error.problems:
-            _error(problem.render())
+        from generator.messages import print_problems
+
+        print_problems(error.problems)
         raise typer.Exit(2) from None
     except Exit as stop:
         raise typer.Exit(stop.code) from None

@@ -34,6 +34,11 @@ class CliResult:
     stdout: str
     stderr: str
 
+    @property
+    def errors(self) -> list[str]:
+        """The one-line messages, without the spec excerpts printed under them."""
+        return [line for line in self.stderr.splitlines() if line.startswith("error: ")]
+
 
 @pytest.fixture
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

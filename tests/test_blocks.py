@@ -50,10 +50,10 @@ def test_an_error_inside_a_block_names_the_call_and_the_layer(cli, tmp_path: Pat
     assert result.exit_code == 2
     lines = text.splitlines()
     line = lines.index(next(row for row in lines if "name: inception_3b" in row)) + 1
-    assert result.stderr == (
+    assert result.errors == [
         f"error: net.yaml:{line}:5: layers[6] (inception_3b) -> branch_5x5: filters:"
-        " expected a positive integer, got 0\n"
-    )
+        " expected a positive integer, got 0"
+    ]
 
 
 def test_a_block_called_twice_has_two_sets_of_weights() -> None:

@@ -311,9 +311,9 @@ def test_a_bad_spec_is_reported_like_validate(cli, spec_file) -> None:
     name = spec_file(VALID_SPEC.replace("inputs: [left, right]", "inputs: [left, rigth]"))
     result = cli("diagram", name, "-o", "model.mmd")
     assert result.exit_code == 2
-    assert result.stderr == (
-        "error: spec.yaml:9:39: layers[2].inputs: unknown layer 'rigth' (did you mean 'right'?)\n"
-    )
+    assert result.errors == [
+        "error: spec.yaml:9:39: layers[2].inputs: unknown layer 'rigth' (did you mean 'right'?)"
+    ]
     assert result.stdout == ""
 
 

@@ -149,7 +149,7 @@ def test_bad_spec_gives_exact_one_line_error(case: str, cli, spec_file, tmp_path
     for command in ("validate", "generate"):
         result = cli(command, name)
         assert result.exit_code == 2, result.stderr
-        assert result.stderr.splitlines() == [f"error: {expected}"]
+        assert result.errors == [f"error: {expected}"]
         assert "Traceback" not in result.stderr
         assert result.stdout == ""
     assert files_under(tmp_path).keys() == {*before, name}
@@ -162,7 +162,7 @@ def test_every_problem_is_reported_at_once(cli, spec_file) -> None:
     )
     result = cli("validate", spec_file(text))
     assert result.exit_code == 2
-    assert len(result.stderr.splitlines()) == 2
+    assert len(result.errors) == 2
 
 
 def test_missing_spec_file(cli) -> None:
@@ -178,8 +178,7 @@ def test_one_bad_spec_among_several_writes_nothing(cli, spec_file, tmp_path: Pat
     )
     result = cli("generate", good, bad)
     assert result.exit_code == 2
-    assert (
-        result.stderr
-        == "error: bad.yaml:10:38: layers[3].units: expected a positive integer, got -1\n"
-    )
+    assert result.errors == [
+        "error: bad.yaml:10:38: layers[3].units: expected a positive integer, got -1"
+    ]
     assert not (tmp_path / "output").exists()
