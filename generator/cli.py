@@ -61,7 +61,7 @@ def handle_errors() -> Iterator[None]:
     except SpecError as error:
         from generator.messages import print_problems
 
-        print_problems(error.problems)
+        print_problems(error.problems, summary=error.summary)
         raise typer.Exit(2) from None
     except Exit as stop:
         raise typer.Exit(stop.code) from None
@@ -273,6 +273,35 @@ def new(
         from generator.commands import run_new
 
         run_new(preset, output, force, echo=typer.echo, note=_note, error=_error)
+
+
+@app.command(epilog="Example: mergegen check output/ my.yaml")
+def check(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Generated scripts, specs (generated first), folders or quoted globs.",
+            metavar="PATH",
+            show_default=False,
+        ),
+    ],
+    python: Annotated[
+        str, typer.Option("--python", help="The Python that runs the scripts (it needs Keras).")
+    ] = sys.executable,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds each script may take.", min=1)
+    ] = 600,
+) -> None:
+    """Run scripts with tiny settings (1 epoch, 16 examples); exit 1 if any fails."""
+    with handle_errors():
+        from generator.commands import Exit
+        from generator.smoke import run_checks
+
+        outcomes = run_checks(paths, python=python, timeout=timeout, echo=typer.echo)
+        failed = sum(not outcome.passed for outcome in outcomes)
+        typer.echo(f"{len(outcomes) - failed} passed, {failed} failed")
+        if failed:
+            raise Exit(1)
 
 
 @app.command(epilog="Example: mergegen schema -o mergegen.schema.json")

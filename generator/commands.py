@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.batch import expand_paths, progress
 from generator.diagram import EXTENSIONS, FORMATS, SUFFIXES, Format, draw
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
@@ -34,17 +36,28 @@ class Target:
     source: str
 
 
-def check_all(specs: Sequence[Path]) -> list[CheckedSpec]:
-    """Check every spec; raise one SpecError with every problem of every spec."""
+def check_all(arguments: Sequence[Path], written: str = "") -> list[CheckedSpec]:
+    """Check every spec (folders and globs expanded); raise one SpecError with every problem.
+
+    `written` names what a failure leaves unwritten, for the summary of several specs.
+    """
+    specs = expand_paths(arguments)
     checked: list[CheckedSpec] = []
     problems: list[Problem] = []
-    for path in specs:
-        try:
-            checked.append(check(path))
-        except SpecError as error:
-            problems.extend(error.problems)
+    failed = 0
+    with progress(len(specs), "checking", sys.stderr.isatty()) as step:
+        for path in specs:
+            step(str(path))
+            try:
+                checked.append(check(path))
+            except SpecError as error:
+                problems.extend(error.problems)
+                failed += 1
     if problems:
-        raise SpecError(problems)
+        summary = ""
+        if len(specs) > 1:
+            summary = f"{failed} of {len(specs)} specs have problems{written}"
+        raise SpecError(problems, summary)
     return checked
 
 
@@ -88,7 +101,7 @@ def run_generate(
     snippet: bool = False,
 ) -> None:
     """Generate every spec in memory, then write all of them or none."""
-    checked = check_all(specs)
+    checked = check_all(specs, "; nothing was written")
     if snippet and output is None:
         output = STDOUT  # a snippet is for pasting: print it
     targets = []
@@ -122,6 +135,12 @@ def run_generate(
         if write.outcome is not Outcome.UNCHANGED:
             write_atomic(write.path, write.content)
         note(f"{write.outcome.value}: {write.path}")
+    if len(writes) > 1:
+        counts = {outcome: sum(w.outcome is outcome for w in writes) for outcome in Outcome}
+        note(
+            f"{len(writes)} scripts: {counts[Outcome.CREATED]} created,"
+            f" {counts[Outcome.UPDATED]} updated, {counts[Outcome.UNCHANGED]} unchanged"
+        )
 
 
 def _refuse_collisions(targets: Sequence[Target]) -> None:

@@ -35,8 +35,9 @@ class Problem:
 class SpecError(Exception):
     """Raised by a pipeline stage with every problem it found."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], summary: str = "") -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
+        self.summary = summary  # e.g. how many of several specs failed
         super().__init__("; ".join(p.render() for p in self.problems))
 
     @classmethod

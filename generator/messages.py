@@ -37,13 +37,17 @@ def problem_lines(problem: Problem, colour: bool) -> list[str]:
     return lines
 
 
-def print_problems(problems: tuple[Problem, ...], stream: TextIO | None = None) -> None:
+def print_problems(
+    problems: tuple[Problem, ...], stream: TextIO | None = None, summary: str = ""
+) -> None:
     """The one place problems are printed."""
     stream = stream or sys.stderr
     colour = use_colour(stream)
     for problem in problems:
         for line in problem_lines(problem, colour):
             print(line, file=stream)
+    if summary:
+        print(summary, file=stream)
 
 
 def _excerpt(text: str, line: int, column: int | None, colour: bool) -> list[str]:

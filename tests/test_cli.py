@@ -212,7 +212,9 @@ def test_version(cli) -> None:
     assert cli("--version").stdout == f"mergegen {__version__}\n"
 
 
-@pytest.mark.parametrize("command", ["generate", "validate", "diagram", "presets", "new"])
+@pytest.mark.parametrize(
+    "command", ["generate", "validate", "diagram", "presets", "new", "check", "schema"]
+)
 def test_every_command_help_has_an_example(cli, command: str) -> None:
     result = cli(command, "--help")
     assert result.exit_code == 0

@@ -264,3 +264,13 @@ def test_the_snippet_runs_on_its_own(preset: str) -> None:
     exec(compile(generate(checked_spec, snippet=True), f"{preset}_snippet.py", "exec"), namespace)
     model = namespace["build_model"]()  # type: ignore[operator]
     assert model.count_params() == checked_spec.graph.total_params
+
+
+def test_check_generates_and_runs_a_spec_end_to_end(cli) -> None:
+    from generator.presets import preset_path
+
+    path = preset_path("two_dense")
+    assert path is not None
+    result = cli("check", str(path), "--timeout", "300")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "1 passed, 0 failed"
