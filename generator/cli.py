@@ -81,6 +81,13 @@ def handle_errors() -> Iterator[None]:
         raise typer.Exit(3) from None
 
 
+def _complete_preset(incomplete: str) -> list[str]:
+    """Shell completion of preset names."""
+    from generator.presets import preset_names
+
+    return [name for name in preset_names() if name.startswith(incomplete)]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"mergegen {__version__}")
@@ -255,7 +262,12 @@ def presets() -> None:
 @app.command(epilog="Example: mergegen new inception_cnn -o my.yaml")
 def new(
     preset: Annotated[
-        str, typer.Argument(help="A preset name (see `mergegen presets`).", show_default=False)
+        str,
+        typer.Argument(
+            help="A preset name (see `mergegen presets`).",
+            show_default=False,
+            autocompletion=_complete_preset,
+        ),
     ],
     output: Annotated[
         Optional[str],  # noqa: UP045

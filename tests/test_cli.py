@@ -254,3 +254,22 @@ def test_generate_and_validate_never_import_tensorflow(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "[]"
     assert (tmp_path / "out.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [("mergegen gen", ["generate"]), ("mergegen new incep", ["inception_cnn", "inception_v1"])],
+)
+def test_shell_completion(words: str, expected: list[str]) -> None:
+    import os
+
+    env = dict(os.environ, _MERGEGEN_COMPLETE="complete_bash", COMP_WORDS=words)
+    env["COMP_CWORD"] = str(len(words.split()) - 1)
+    result = subprocess.run(
+        [sys.executable, "-c", "from generator.cli import main; main()"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.stdout.split() == expected
