@@ -9,6 +9,7 @@ from typing import Any
 from generator.blocks import Expanded, FlatLayer, Origin, expand
 from generator.catalog import CATALOG, LayerType
 from generator.diagnose import merge_problem
+from generator.dtypes import dtype_kind, output_kind
 from generator.errors import Problem, SpecError, close_matches, did_you_mean
 from generator.layers.base import Output, Shape, ShapeError, show
 from generator.layers.merging import MergeError
@@ -317,6 +318,7 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
 
 def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
     shapes: dict[str, Shape] = {item.name: (None, *item.shape) for item in spec.inputs}
+    kinds: dict[str, str] = {item.name: dtype_kind(item.dtype) for item in spec.inputs}
     outs: dict[str, Output] = {}
     problems: list[Problem] = []
     for layer in expanded.layers:
@@ -325,6 +327,7 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
         if any(ref not in shapes for ref in layer.inputs):
             continue  # an input failed already; its problem is reported
         try:
+            kind = output_kind(layer.type, args, [kinds[ref] for ref in layer.inputs])
             out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
         except MergeError as error:
             sources = {node: _partial_node(expanded, node, outs) for node in layer.inputs}
@@ -354,7 +357,7 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
                 )
                 continue
             out = Output(out.shape)  # shared weights are counted once, where they are made
-        shapes[layer.name], outs[layer.name] = out.shape, out
+        shapes[layer.name], outs[layer.name], kinds[layer.name] = out.shape, out, kind
     problems += _tower_problems(expanded, shapes)
     if problems:
         raise SpecError(problems)

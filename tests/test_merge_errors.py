@@ -149,3 +149,17 @@ def test_dense_on_a_4d_tensor_is_legal() -> None:
     graph = check_loaded(LoadedSpec("spec.yaml", spec), Path("spec.yaml")).graph
     assert graph.layer("dense").shape == (None, 28, 28, 3)
     assert graph.total_params == 6
+
+
+def test_token_ids_need_an_embedding_before_a_convolution() -> None:
+    spec = model(
+        [{"name": "tokens", "shape": [12], "dtype": "int32"}],
+        [
+            {"name": "steps", "type": "Reshape", "target_shape": [12, 1]},
+            {"name": "conv", "type": "Conv1D", "filters": 4, "kernel_size": 3},
+        ],
+    )
+    assert problems(spec) == [
+        "conv: Conv1D cannot take int32 values"
+        " (feed token ids to an Embedding, or cast them with a Dense layer, first)"
+    ]

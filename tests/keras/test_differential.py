@@ -136,7 +136,7 @@ def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
     assert_agrees(spec)
 
 
-REFUSED = ("Dot needs", "AveragePooling needs")  # both we and Keras refuse these
+REFUSED = ("Dot needs", "AveragePooling needs", "int32 ids")  # both we and Keras refuse these
 REGRESSIONS = {
     "Dot needs axes in class style (layers.Dot has no default)": {
         "inputs": [{"name": "in0", "shape": [1]}],
@@ -173,6 +173,19 @@ REGRESSIONS = {
                 "strides": 2,
                 "dilation_rate": 2,
             },
+        ],
+    },
+    "int32 ids cannot take a sigmoid (Keras fails at run time)": {
+        "inputs": [{"name": "in1", "shape": [None], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "Activation", "inputs": "in1", "activation": "sigmoid"}],
+    },
+    "int32 ids pass through relu and casting layers": {
+        "inputs": [{"name": "in1", "shape": [6], "dtype": "int32"}],
+        "layers": [
+            {"name": "l0", "type": "Activation", "inputs": "in1", "activation": "relu"},
+            {"name": "l1", "type": "Reshape", "target_shape": [3, 2]},
+            {"name": "l2", "type": "MaxPooling1D", "pool_size": 1},
+            {"name": "l3", "type": "Dense", "units": 2},
         ],
     },
     "a shared tower may hold merging layers": {
