@@ -12,14 +12,26 @@ from tests.conftest import REPO
 
 def test_wheel_includes_templates_and_presets(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
         check=True,
         capture_output=True,
     )
     (wheel,) = tmp_path.glob("mergegen-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "generator/templates/script.py.jinja" in names
-    assert {f"generator/presets/{p.name}" for p in (REPO / "generator" / "presets").glob("*.yaml")} <= names
+    assert {
+        f"generator/presets/{p.name}" for p in (REPO / "generator" / "presets").glob("*.yaml")
+    } <= names
     assert not any(name.startswith(("tests/", "output/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "mergegen = generator.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -33,6 +45,10 @@ def test_wheel_includes_templates_and_presets(tmp_path: Path) -> None:
         "print(environment().loader.searchpath[0])"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe, str(site)], capture_output=True, text=True, cwd=tmp_path, check=True
+        [sys.executable, "-c", probe, str(site)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
     )
     assert result.stdout.strip() == str(site / "generator" / "templates")
