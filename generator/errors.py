@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from generator.display import printable, quoted
 from generator.paths import FieldPath, format_path
 
 
@@ -20,14 +21,14 @@ class Problem:
     column: int | None = None
 
     def render(self) -> str:
-        """Format as `FILE:LINE:COL: field.path: message`."""
+        """Format as `FILE:LINE:COL: field.path: message`, on one printable line."""
         place = self.file
         if self.line is not None:
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
         parts = [part for part in (place, format_path(self.path)) if part]
-        return ": ".join([*parts, self.message])
+        return printable(": ".join([*parts, self.message]))
 
 
 class SpecError(Exception):
@@ -53,6 +54,6 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     close = close_matches(word, candidates)
     if not close:
         return ""
-    quoted = [repr(name) for name in close]
-    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    names = [quoted(name) for name in close]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     return f" (did you mean {listed}?)"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.catalog import CATALOG, LayerType
+from generator.display import quoted, show_name
 from generator.errors import Problem, SpecError, close_matches, did_you_mean
 from generator.names import identifier_problem
 from generator.paths import FieldPath, format_path
@@ -97,7 +98,7 @@ def _argument_problems(spec: Spec) -> Iterable[Problem]:
         layer_type = CATALOG.get(layer.type)
         if layer_type is None:
             hint = did_you_mean(layer.type, list(CATALOG)) or " (see `mergegen validate --help`)"
-            yield Problem(f"unknown layer type {layer.type!r}{hint}", (*path, "type"))
+            yield Problem(f"unknown layer type {quoted(layer.type)}{hint}", (*path, "type"))
             continue
         given = layer.arguments
         misspelled: set[str] = set()
@@ -108,7 +109,7 @@ def _argument_problems(spec: Spec) -> Iterable[Problem]:
                 hint = did_you_mean(arg_name, list(layer_type.args))
                 misspelled.update(close_matches(arg_name, list(layer_type.args)))
                 yield Problem(
-                    f"unknown argument {arg_name!r} for {layer_type.name}{hint}"
+                    f"unknown argument {quoted(arg_name)} for {layer_type.name}{hint}"
                     f" (allowed: {allowed})",
                     (*path, arg_name),
                 )
@@ -152,17 +153,19 @@ def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]
                 continue
             if ref not in position:
                 hint = did_you_mean(ref, input_names + layer_names[:i])
-                problems.append(Problem(f"unknown layer {ref!r}{hint}", path))
+                problems.append(Problem(f"unknown layer {quoted(ref)}{hint}", path))
             elif ref == layer.name:
-                problems.append(Problem(f"cycle: {ref!r} takes itself as input", path))
+                problems.append(Problem(f"cycle: {quoted(ref)} takes itself as input", path))
             elif position[ref] > i:
                 cycle = _find_cycle(spec, ref, layer.name)
                 if cycle:
-                    problems.append(Problem(f"cycle: {' -> '.join(cycle)}", path))
+                    problems.append(
+                        Problem(f"cycle: {' -> '.join(show_name(name) for name in cycle)}", path)
+                    )
                 else:
                     problems.append(
                         Problem(
-                            f"layer {ref!r} comes later, at layers[{position[ref]}]"
+                            f"layer {quoted(ref)} comes later, at layers[{position[ref]}]"
                             " (layers can only take earlier layers or inputs)",
                             path,
                         )
@@ -213,13 +216,13 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     for i, name in enumerate(spec.outputs):
         path: FieldPath = ("outputs", i)
         if name in input_names:
-            problems.append(Problem(f"{name!r} is an input, not a layer", path))
+            problems.append(Problem(f"{quoted(name)} is an input, not a layer", path))
         elif name not in layer_names:
             problems.append(
-                Problem(f"unknown layer {name!r}{did_you_mean(name, layer_names)}", path)
+                Problem(f"unknown layer {quoted(name)}{did_you_mean(name, layer_names)}", path)
             )
         elif name in spec.outputs[:i]:
-            problems.append(Problem(f"{name!r} is listed twice", path))
+            problems.append(Problem(f"{quoted(name)} is listed twice", path))
     return tuple(spec.outputs)
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from generator.display import quoted, show
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.paths import FieldPath
 
@@ -167,7 +168,7 @@ def _message(item: Any, path: FieldPath) -> str:
         allowed = _FIELD_HINTS.get(parent if len(path) > 1 else "", [])
         name = str(path[-1])
         hint = did_you_mean(name, allowed) or f" (allowed: {', '.join(allowed)})"
-        return f"unknown field {name!r}{hint}"
+        return f"unknown field {quoted(name)}{hint}"
     if kind == "literal_error":
         expected = item.get("ctx", {}).get("expected", "").replace("'", "")
         given = item["input"]
@@ -176,14 +177,14 @@ def _message(item: Any, path: FieldPath) -> str:
             if isinstance(given, str)
             else ""
         )
-        return f"expected one of {expected}; got {_short(given)}{hint}"
+        return f"expected one of {expected}; got {show(given)}{hint}"
     if kind == "too_short":
         return "must not be empty"
     if kind in _TYPE_NAMES:
-        return f"expected {_TYPE_NAMES[kind]}, got {_short(item['input'])}"
+        return f"expected {_TYPE_NAMES[kind]}, got {show(item['input'])}"
     if kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
-        return f"{item['msg'].lower()}, got {_short(item['input'])}"
-    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {_short(item['input'])}"
+        return f"{item['msg'].lower()}, got {show(item['input'])}"
+    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {show(item['input'])}"
 
 
 _TYPE_NAMES = {
@@ -196,8 +197,3 @@ _TYPE_NAMES = {
     "model_type": "a mapping",
     "finite_number": "a finite number",
 }
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from generator.display import show
+
 Check = Callable[[Any], bool]
 
 
@@ -21,12 +23,7 @@ class ValueKind:
         """Why `value` is not of this kind, or None when it is."""
         if self.check(value):
             return None
-        return f"expected {self.description}, got {_show(value)}"
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+        return f"expected {self.description}, got {show(value)}"
 
 
 def is_int(value: Any) -> bool:
