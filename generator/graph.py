@@ -13,6 +13,7 @@ from generator.names import identifier_problem
 from generator.paths import FieldPath, format_path
 from generator.shapes import Shape, ShapeError
 from generator.spec import LayerSpec, Spec
+from generator.values import MAX_INT
 
 # Variable-length dimensions get this length in the synthetic data.
 SYNTHETIC_LENGTH = 8
@@ -249,6 +250,11 @@ def _infer(spec: Spec, edges: Sequence[tuple[str, ...]], outputs: tuple[str, ...
             data_shape = layer_type.infer_shape(args, [data_shapes[ref] for ref in refs])
         except ShapeError as error:
             problems.append(Problem(f"{layer.name}: {error}", path))
+            continue
+        if any(dim is not None and dim > MAX_INT for dim in (*shape, *data_shape)):
+            # Flatten multiplies sizes and Concatenate adds them: they must still fit 32 bits.
+            message = f"an output dimension is larger than {MAX_INT} (Keras cannot build it)"
+            problems.append(Problem(f"{layer.name}: {message}", path))
             continue
         shapes[layer.name], data_shapes[layer.name] = shape, data_shape
         nodes.append(LayerNode(layer.name, layer_type, refs, args, shape, data_shape, path))

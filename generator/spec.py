@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from generator.display import quoted, show
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.paths import FieldPath
+from generator.values import MAX_INT
 
 OPTIMIZERS = (
     "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
@@ -29,7 +30,8 @@ METRICS = (
 Optimizer = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 Loss = Literal[LOSSES]  # type: ignore[valid-type]
 Metric = Literal[METRICS]  # type: ignore[valid-type]
-PositiveInt = Annotated[int, Field(gt=0)]
+# At most MAX_INT: Keras and TensorFlow take shapes, epochs and batch sizes as 32-bit ints.
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_INT)]
 
 
 class _Strict(BaseModel):
