@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -71,13 +69,14 @@ def dict_of(items: Mapping[str, str]) -> Code:
     return Code("{" + ", ".join(f"{literal(key)}: {value}" for key, value in items.items()) + "}")
 
 
-_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
 def one_line(text: str) -> str:
-    """Spec text on one line: line breaks and control characters become single spaces."""
-    text = _LINE_BREAKS.sub(" ", text)
-    text = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in text)
+    """Spec text on one line of printable characters, single-spaced.
+
+    Line breaks of every kind, control characters, lone surrogates and the invisible format
+    characters (bidirectional overrides, as in "Trojan Source", CVE-2021-42574) become spaces.
+    """
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else " " for char in text)
     return " ".join(text.split())
 
 
