@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import keyword
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -43,30 +45,51 @@ def identifier(name: str) -> Code:
     return Code(name)
 
 
+def fragment(value: Any) -> Code:
+    """`value` itself when it is code already made here; a plain str is a bug."""
+    if type(value) is not Code:
+        raise InternalError(f"a {type(value).__name__} was composed into code unprepared")
+    return value
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
 def call(
     function: str,
-    positional: Iterable[str] = (),
-    keywords: Mapping[str, str] = {},
+    positional: Iterable[Code] = (),
+    keywords: Mapping[str, Code] = {},
     *,
     one_per_line: bool = False,
 ) -> Code:
     """`function(a, b, key=value)` from code fragments.
 
-    `one_per_line` adds black's magic trailing comma, so the arguments stack one per line.
+    `function` and the keyword names come from the generator (the catalog), never from a
+    spec; the values must be fragments. `one_per_line` adds black's magic trailing comma, so
+    the arguments stack one per line.
     """
-    parts = [*positional, *(f"{key}={value}" for key, value in keywords.items())]
+    if not _DOTTED_NAME.match(function):
+        raise InternalError(f"{function!r} is not a dotted name")
+    for key in keywords:
+        if not key.isidentifier() or keyword.iskeyword(key):
+            raise InternalError(f"{key!r} is not a keyword argument name")
+    parts = [
+        *(fragment(value) for value in positional),
+        *(f"{key}={fragment(value)}" for key, value in keywords.items()),
+    ]
     trailing = "," if one_per_line and parts else ""
     return Code(f"{function}({', '.join(parts)}{trailing})")
 
 
-def list_of(items: Iterable[str]) -> Code:
+def list_of(items: Iterable[Code]) -> Code:
     """`[a, b, c]` from code fragments."""
-    return Code(f"[{', '.join(items)}]")
+    return Code(f"[{', '.join(fragment(item) for item in items)}]")
 
 
-def dict_of(items: Mapping[str, str]) -> Code:
-    """`{"key": value}` with string keys, from code fragments."""
-    return Code("{" + ", ".join(f"{literal(key)}: {value}" for key, value in items.items()) + "}")
+def dict_of(items: Mapping[str, Code]) -> Code:
+    """`{"key": value}` with plain string keys, from code fragments."""
+    pairs = (f"{literal(key)}: {fragment(value)}" for key, value in items.items())
+    return Code("{" + ", ".join(pairs) + "}")
 
 
 def one_line(text: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from generator.code import (
     InternalError,
     call,
     dict_of,
+    fragment,
     identifier,
     list_of,
     literal,
@@ -156,8 +158,8 @@ def _layer_line(node: LayerNode, style: Style) -> Code:
 
 
 def _layer_statement(node: LayerNode, style: Style, *, one_per_line: bool) -> Code:
-    positional: list[str] = []
-    keywords: dict[str, str] = {}
+    positional: list[Code] = []
+    keywords: dict[str, Code] = {}
     positional_open = True
     for arg_name, arg in node.layer_type.args.items():
         if arg_name not in node.args:
@@ -237,7 +239,7 @@ def _optimizer(training: TrainingPlan) -> Code:
     return call(f"keras.optimizers.{name}", (), {"learning_rate": literal(training.learning_rate)})
 
 
-def _per_output(outputs: tuple[OutputData, ...], value: Any) -> Code:
+def _per_output(outputs: tuple[OutputData, ...], value: Callable[[OutputData], Code]) -> Code:
     if len(outputs) == 1:
-        return Code(value(outputs[0]))
+        return fragment(value(outputs[0]))
     return dict_of({out.name: value(out) for out in outputs})
