@@ -36,7 +36,10 @@ class SpecError(Exception):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("; ".join(p.render() for p in self.problems))
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "; ".join(p.render() for p in self.problems)
 
     @classmethod
     def single(cls, message: str, path: FieldPath = ()) -> SpecError:

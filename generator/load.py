@@ -471,6 +471,11 @@ def _parse_toml(text: str, file: str) -> LoadedSpec:
                 int(found["line"]),
                 int(found["col"]),
             ) from None
+        message = str(error).removesuffix(" (at end of document)")
+        if message != str(error):
+            lines = text.split("\n")
+            end = _file_error(file, f"malformed TOML: {message} at the end", len(lines))
+            raise end from None
         raise _file_error(file, f"malformed TOML: {error}") from None
     except RecursionError:
         raise _file_error(file, "malformed TOML: nested too deeply") from None
