@@ -40,7 +40,7 @@ BENIGN: dict[str, Any] = {
             "bias_initializer": "zeros",
             "kernel_regularizer": "l2",
             "bias_regularizer": "l1",
-            "activity_regularizer": "l1_l2",
+            "activity_regularizer": "l1",  # not l1_l2: Keras 3 cannot read that name
             "kernel_constraint": "max_norm",
             "bias_constraint": "non_neg",
         },
