@@ -94,7 +94,7 @@ def render_script(
     )
     return template.render(
         docstring=_module_docstring(summary, options),
-        summary=_wrapped_literal(summary),
+        summary=_wrapped_literal(_argparse_text(summary)),
         imports=[Code(line) for line in _IMPORTS[options.imports]],
         model_name=literal(graph.name),
         model_title=identifier(graph.name),
@@ -129,6 +129,11 @@ def _module_docstring(summary: str, options: RenderOptions) -> Code:
         ]
     )
     return Code(f'"""{body}\n"""')
+
+
+def _argparse_text(text: str) -> str:
+    """argparse %-formats a description that holds "%(prog)": double every % so none is read."""
+    return text.replace("%", "%%") if "%(prog)" in text else text
 
 
 def _wrapped_literal(text: str, width: int = 60) -> Code:

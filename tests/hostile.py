@@ -222,7 +222,8 @@ def hostile_values() -> list[str]:
         "{%- endraw -%}", "{{ ''.__class__.__mro__[1].__subclasses__() }}",
         "{{ lipsum.__globals__.os.system('touch " + MARKER + "') }}", "{{", "{%", "%}",
         "${}", "${HOME}", "$HOME", "$(touch " + MARKER + ")", "`touch " + MARKER + "`",
-        "%s", "%(x)s", "%d", "%%", "%", "; touch " + MARKER, "| touch " + MARKER,
+        "%s", "%(x)s", "%d", "%%", "%", "%(prog)s %(x)s %d", "100%(prog)", "; touch " + MARKER,
+        "| touch " + MARKER,
         "&& touch " + MARKER,
     ]:  # fmt: skip
         add(text)

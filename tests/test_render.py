@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.code import Code, InternalError, call, dict_of, identifier, list_of, literal, prose
+from generator.load import LoadedSpec
+from generator.pipeline import check_loaded, generate
 from generator.render import environment
 
 
@@ -126,3 +130,23 @@ def test_literal_refuses_code_and_other_str_subclasses() -> None:
         literal(Code("1"))
     with pytest.raises(InternalError):
         identifier(Code("conv"))
+
+
+@pytest.mark.parametrize("description", ["%(prog)s %(x)s %d", "100% sure", "%(prog)", "%%"])
+def test_the_description_reaches_argparse_unformatted(description: str) -> None:
+    """argparse %-formats a description holding "%(prog)"; a spec's % must stay text."""
+    data = {
+        "name": "probe",
+        "description": description,
+        "inputs": [{"name": "features", "shape": [4]}],
+        "layers": [{"name": "out", "type": "Dense", "units": 1}],
+    }
+    source = generate(check_loaded(LoadedSpec("s.json", data), Path("s.json")))
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "ArgumentParser"
+    )
+    text = ast.literal_eval(next(k.value for k in call.keywords if k.arg == "description"))
+    help_text = argparse.ArgumentParser(prog="probe.py", description=text).format_help()
+    assert description in help_text
