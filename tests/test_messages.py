@@ -73,3 +73,14 @@ def test_hostile_keys_and_values_give_one_short_line(data: dict, expected: str) 
     assert expected in lines
     for line in lines:
         assert len(line.splitlines()) == 1 and line.isprintable()
+
+
+def test_cli_errors_are_printable_even_for_odd_output_paths(cli, spec_file) -> None:
+    name = spec_file()
+    (Path.cwd() / "a\nfile").write_text("x")
+    result = cli("generate", name, "-o", "a\nfile/")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == "error: a\\nfile/small.py: cannot write: Not a directory (nothing written)\n"
+    )
