@@ -32,3 +32,14 @@ def test_readme_excerpts_are_in_the_golden_files() -> None:
     end = class_script.index("\n\n\n", start)
     assert class_script[start:end] in README
     assert '    merged = layers.concatenate([branch_a, branch_b], name="merged")' in function_script
+
+
+def test_security_section_counts_are_current() -> None:
+    from tests.hostile import HOSTILE, string_slots
+    from tests.test_broken_specs import BROKEN
+
+    assert (
+        f"puts each of {len(HOSTILE)} hostile strings in\neach of {len(string_slots())} places"
+        in README
+    )
+    assert f"runs {len(BROKEN)} broken specs through" in README
