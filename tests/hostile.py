@@ -190,8 +190,6 @@ def hostile_values() -> list[str]:
         for payload in PAYLOADS[:5]:
             add(f"x{quote}; {payload}; {quote}")
             add(f"{quote}){payload}#")
-        for payload in PAYLOADS[5:]:
-            add(f"{quote}\n{payload}")
         add(f"x{quote}")
         add(f"{quote}")
         add(f"{quote}\n{PAYLOADS[0]}\n{quote}")

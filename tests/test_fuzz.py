@@ -2,7 +2,7 @@
 SpecError with clean one-line problems; every accepted spec gives code that compiles and
 that black leaves as it is.
 
-Examples per test: MERGEGEN_FUZZ_EXAMPLES (default 100: 600 in all, the CI tier). The long run:
+Examples per test: MERGEGEN_FUZZ_EXAMPLES (default 50: 300 in all, the CI tier). The long run:
 
     MERGEGEN_FUZZ_EXAMPLES=10000 python -m pytest tests/test_fuzz.py -q
 
@@ -31,7 +31,7 @@ from generator.pipeline import check_loaded, generate
 from generator.presets import preset_names, preset_path
 from tests.hostile import BENIGN
 
-EXAMPLES = int(os.environ.get("MERGEGEN_FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("MERGEGEN_FUZZ_EXAMPLES", "50"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
