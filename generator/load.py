@@ -402,6 +402,7 @@ class _JsonScanner:
         self.positions = positions
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.decoder = _json_decoder()
+        self.count = 0
 
     def _position(self, offset: int) -> Position:
         line = bisect.bisect_right(self.line_starts, offset)
@@ -421,6 +422,9 @@ class _JsonScanner:
         self.positions.setdefault(path, self._position(offset))
         if depth > MAX_DEPTH:
             raise self._error(f"nested deeper than {MAX_DEPTH} levels", offset, path)
+        self.count += 1
+        if self.count > MAX_NODES:  # stop early: scanning is slower than json's own parser
+            raise self._error(f"more than {MAX_NODES} values", offset, path)
         char = self.text[offset]
         if char == "{":
             seen: set[str] = set()
