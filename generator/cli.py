@@ -42,7 +42,9 @@ class ImportsChoice(StrEnum):
 
 
 def _error(line: str) -> None:
-    typer.echo(f"error: {line}", err=True)
+    from generator.display import printable
+
+    typer.echo(f"error: {printable(line)}", err=True)
 
 
 def _note(line: str) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import keyword
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -47,43 +47,65 @@ def identifier(name: str) -> Code:
     return Code(name)
 
 
+def fragment(value: Any) -> Code:
+    """`value` itself when it is code already made here; a plain str is a bug."""
+    if type(value) is not Code:
+        raise InternalError(f"a {type(value).__name__} was composed into code unprepared")
+    return value
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
 def call(
     function: str,
-    positional: Iterable[str] = (),
-    keywords: Mapping[str, str] = {},
+    positional: Iterable[Code] = (),
+    keywords: Mapping[str, Code] = {},
     *,
     one_per_line: bool = False,
     last_comment: Code | None = None,
 ) -> Code:
     """`function(a, b, key=value)` from code fragments.
 
-    `one_per_line` adds black's magic trailing comma, so the arguments stack one per line;
-    `last_comment` then sits after the last argument, where black keeps it.
+    `function` and the keyword names come from the generator (the catalog), never from a
+    spec; the values must be fragments. `one_per_line` adds black's magic trailing comma, so
+    the arguments stack one per line; `last_comment` then sits after the last argument,
+    where black keeps it.
     """
-    parts = [*positional, *(f"{key}={value}" for key, value in keywords.items())]
+    if not _DOTTED_NAME.match(function):
+        raise InternalError(f"{function!r} is not a dotted name")
+    for key in keywords:
+        if not key.isidentifier() or keyword.iskeyword(key):
+            raise InternalError(f"{key!r} is not a keyword argument name")
+    parts = [
+        *(fragment(value) for value in positional),
+        *(f"{key}={fragment(value)}" for key, value in keywords.items()),
+    ]
     if not (one_per_line and parts):
         return Code(f"{function}({', '.join(parts)})")
-    comment = f"  {last_comment}\n" if last_comment else ""
+    comment = f"  {fragment(last_comment)}\n" if last_comment else ""
     return Code(f"{function}({', '.join(parts)},{comment})")
 
 
-def list_of(items: Iterable[str]) -> Code:
+def list_of(items: Iterable[Code]) -> Code:
     """`[a, b, c]` from code fragments."""
-    return Code(f"[{', '.join(items)}]")
+    return Code(f"[{', '.join(fragment(item) for item in items)}]")
 
 
-def dict_of(items: Mapping[str, str]) -> Code:
-    """`{"key": value}` with string keys, from code fragments."""
-    return Code("{" + ", ".join(f"{literal(key)}: {value}" for key, value in items.items()) + "}")
-
-
-_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+def dict_of(items: Mapping[str, Code]) -> Code:
+    """`{"key": value}` with plain string keys, from code fragments."""
+    pairs = (f"{literal(key)}: {fragment(value)}" for key, value in items.items())
+    return Code("{" + ", ".join(pairs) + "}")
 
 
 def one_line(text: str) -> str:
-    """Spec text on one line: line breaks and control characters become single spaces."""
-    text = _LINE_BREAKS.sub(" ", text)
-    text = "".join(" " if unicodedata.category(char) in ("Cc", "Cs") else char for char in text)
+    """Spec text on one line of printable characters, single-spaced.
+
+    Line breaks of every kind, control characters, lone surrogates and the invisible format
+    characters (bidirectional overrides, as in "Trojan Source", CVE-2021-42574) become spaces.
+    """
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else " " for char in text)
     return " ".join(text.split())
 
 

@@ -13,7 +13,14 @@ from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
 from generator.presets import preset_names, preset_path
 from generator.spec import Imports, Style
-from generator.write import Outcome, PlannedWrite, plan_write, write_atomic
+from generator.write import (
+    Outcome,
+    PlannedWrite,
+    WriteError,
+    plan_write,
+    write_all,
+    write_atomic,
+)
 
 Echo = Callable[[str], None]
 STDOUT = "-"
@@ -112,28 +119,23 @@ def run_generate(
         targets.append(Target(item, path, source))
     _refuse_collisions(targets)
     if check:
-        _check_drift(targets, note)
+        _check_drift(targets, note, error)
         return
     writes = [plan_write(t.path, t.source, force) for t in targets if t.path is not None]
-    blocked = [w for w in writes if w.outcome in (Outcome.CONFLICT, Outcome.REFUSED)]
+    blocked = [w for w in writes if w.outcome in _BLOCKED]
     for write in blocked:
-        if write.outcome is Outcome.REFUSED:
-            error(
-                f"{write.path}: is a symlink or not a regular file; not replaced (nothing written)"
-            )
-        else:
-            error(
-                f"{write.path}: exists with different content"
-                " (use --force to overwrite; nothing written)"
-            )
+        error(_blocked_message(write))
     if blocked:
         raise Exit(2)
     for target in targets:
         if target.path is None:
             echo(target.source.rstrip("\n"))
+    try:
+        write_all([(w.path, w.content) for w in writes if w.outcome is not Outcome.UNCHANGED])
+    except WriteError as failure:
+        error(_write_failure(failure))
+        raise Exit(2) from None
     for write in writes:
-        if write.outcome is not Outcome.UNCHANGED:
-            write_atomic(write.path, write.content)
         note(f"{write.outcome.value}: {write.path}")
     if len(writes) > 1:
         counts = {outcome: sum(w.outcome is outcome for w in writes) for outcome in Outcome}
@@ -143,13 +145,36 @@ def run_generate(
         )
 
 
+_BLOCKED = (Outcome.CONFLICT, Outcome.REFUSED, Outcome.UNWRITABLE)
+
+
+def _blocked_message(write: PlannedWrite) -> str:
+    if write.outcome is Outcome.REFUSED:
+        return f"{write.path}: is a symlink or not a regular file; not replaced (nothing written)"
+    if write.outcome is Outcome.UNWRITABLE:
+        return f"{write.path}: cannot write: {write.reason} (nothing written)"
+    return (
+        f"{write.path}: exists with different content (use --force to overwrite; nothing written)"
+    )
+
+
+def _write_failure(failure: WriteError) -> str:
+    """One line: what failed, and which files were written before it (if any)."""
+    message = f"{failure.path}: cannot write: {failure.reason}"
+    if not failure.written:
+        return f"{message} (nothing written)"
+    written = ", ".join(str(path) for path in failure.written)
+    not_written = ", ".join(str(path) for path in failure.not_written)
+    return f"{message} (written: {written}; not written: {not_written})"
+
+
 def _refuse_collisions(targets: Sequence[Target]) -> None:
     seen: dict[Path, Path] = {}
     problems = []
     for target in targets:
         if target.path is None:
             continue
-        key = target.path.resolve()
+        key = _resolved(target.path)
         if key in seen:
             problems.append(
                 Problem(
@@ -163,17 +188,30 @@ def _refuse_collisions(targets: Sequence[Target]) -> None:
         raise SpecError(problems)
 
 
-def _check_drift(targets: Sequence[Target], note: Echo) -> None:
-    drifted = 0
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: compare the path as written
+        return path.absolute()
+
+
+def _check_drift(targets: Sequence[Target], note: Echo, error: Echo) -> None:
+    drifted = unreadable = 0
     for target in targets:
         if target.path is None:
             continue
-        outcome = plan_write(target.path, target.source, force=True).outcome
-        if outcome is Outcome.UNCHANGED:
+        planned = plan_write(target.path, target.source, force=True)
+        if planned.outcome is Outcome.UNCHANGED:
             note(f"up to date: {target.path}")
+        elif planned.outcome is Outcome.UNWRITABLE:
+            unreadable += 1
+            error(f"{target.path}: cannot read: {planned.reason}")
         else:
             drifted += 1
-            note(f"would {'create' if outcome is Outcome.CREATED else 'change'}: {target.path}")
+            created = planned.outcome is Outcome.CREATED
+            note(f"would {'create' if created else 'change'}: {target.path}")
+    if unreadable:
+        raise Exit(2)
     if drifted:
         raise Exit(1)
 
@@ -298,7 +336,11 @@ def run_new(
     _refuse_blocked(write, error)
     schema = plan_write(path.parent / SCHEMA_FILE, schema_text(), force=False)
     if write.outcome is not Outcome.UNCHANGED:
-        write_atomic(path, text)
+        try:
+            write_all([(path, text)])
+        except WriteError as failure:
+            error(_write_failure(failure))
+            raise Exit(2) from None
     note(f"{write.outcome.value}: {path}")
     if schema.outcome is Outcome.CREATED:
         write_atomic(schema.path, schema.content)
@@ -311,6 +353,9 @@ def _refuse_blocked(write: PlannedWrite, error: Echo) -> None:
         raise Exit(2)
     if write.outcome is Outcome.CONFLICT:
         error(f"{write.path}: already exists (use --force to overwrite)")
+        raise Exit(2)
+    if write.outcome is Outcome.UNWRITABLE:
+        error(f"{write.path}: cannot write: {write.reason}")
         raise Exit(2)
 
 

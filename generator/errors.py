@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from generator.display import printable, quoted
 from generator.paths import FieldPath, format_path
 
 
@@ -29,7 +30,7 @@ class Problem:
                 place += f":{self.column}"
         where = " ".join(part for part in (format_path(self.path), self.context) if part)
         parts = [part for part in (place, where) if part]
-        return ": ".join([*parts, self.message])
+        return printable(": ".join([*parts, self.message]))
 
 
 class SpecError(Exception):
@@ -38,7 +39,10 @@ class SpecError(Exception):
     def __init__(self, problems: Iterable[Problem], summary: str = "") -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.summary = summary  # e.g. how many of several specs failed
-        super().__init__("; ".join(p.render() for p in self.problems))
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "; ".join(p.render() for p in self.problems)
 
     @classmethod
     def single(cls, message: str, path: FieldPath = ()) -> SpecError:
@@ -56,6 +60,6 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str:
     close = close_matches(word, candidates)
     if not close:
         return ""
-    quoted = [repr(name) for name in close]
-    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    names = [quoted(name) for name in close]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     return f" (did you mean {listed}?)"

@@ -9,6 +9,7 @@ from typing import Any
 from generator.blocks import Expanded, FlatLayer, Origin, expand
 from generator.catalog import CATALOG, LayerType
 from generator.diagnose import merge_problem
+from generator.display import quoted, show_name
 from generator.dtypes import dtype_kind, output_kind
 from generator.errors import Problem, SpecError, close_matches, did_you_mean
 from generator.layers.base import Output, Shape, ShapeError, show
@@ -16,6 +17,7 @@ from generator.layers.merging import MergeError
 from generator.names import identifier_problem
 from generator.paths import FieldPath, format_path
 from generator.spec import LayerSpec, Spec
+from generator.values import MAX_INT
 
 # Variable-length dimensions get one of these lengths in the synthetic data:
 # the first for which every layer accepts the data (a Reshape may need another).
@@ -159,7 +161,7 @@ def _argument_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
         layer_type = CATALOG.get(layer.type)
         if layer_type is None:
             hint = did_you_mean(layer.type, list(CATALOG)) or " (see the README's layer table)"
-            yield located(layer, f"unknown layer type {layer.type!r}{hint}", "type")
+            yield located(layer, f"unknown layer type {quoted(layer.type)}{hint}", "type")
             continue
         for field_name, message in _layer_argument_problems(layer_type, layer.arguments, ()):
             yield located(layer, message, field_name)
@@ -179,7 +181,8 @@ def _layer_argument_problems(
             misspelled.update(close_matches(arg_name, list(layer_type.args)))
             yield (
                 field_name,
-                (f"unknown argument {arg_name!r} for {layer_type.name}{hint} (allowed: {allowed})"),
+                f"unknown argument {quoted(arg_name)} for {layer_type.name}{hint}"
+                f" (allowed: {allowed})",
             )
             continue
         problem = arg.kind.problem(value)
@@ -256,17 +259,19 @@ def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]
                 continue
             if ref not in position:
                 hint = did_you_mean(ref, input_names + layer_names[:i])
-                problems.append(Problem(f"unknown layer {ref!r}{hint}", path))
+                problems.append(Problem(f"unknown layer {quoted(ref)}{hint}", path))
             elif ref == layer.name:
-                problems.append(Problem(f"cycle: {ref!r} takes itself as input", path))
+                problems.append(Problem(f"cycle: {quoted(ref)} takes itself as input", path))
             elif position[ref] > i:
                 cycle = _find_cycle(spec, ref, layer.name)
                 if cycle:
-                    problems.append(Problem(f"cycle: {' -> '.join(cycle)}", path))
+                    problems.append(
+                        Problem(f"cycle: {' -> '.join(show_name(name) for name in cycle)}", path)
+                    )
                 else:
                     problems.append(
                         Problem(
-                            f"layer {ref!r} comes later, at layers[{position[ref]}]"
+                            f"layer {quoted(ref)} comes later, at layers[{position[ref]}]"
                             " (layers can only take earlier layers or inputs)",
                             path,
                         )
@@ -306,13 +311,13 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     for i, name in enumerate(spec.outputs):
         path: FieldPath = ("outputs", i)
         if name in input_names:
-            problems.append(Problem(f"{name!r} is an input, not a layer", path))
+            problems.append(Problem(f"{quoted(name)} is an input, not a layer", path))
         elif name not in layer_names:
             problems.append(
-                Problem(f"unknown layer {name!r}{did_you_mean(name, layer_names)}", path)
+                Problem(f"unknown layer {quoted(name)}{did_you_mean(name, layer_names)}", path)
             )
         elif name in spec.outputs[:i]:
-            problems.append(Problem(f"{name!r} is listed twice", path))
+            problems.append(Problem(f"{quoted(name)} is listed twice", path))
     return tuple(spec.outputs)
 
 
@@ -357,6 +362,11 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
                 )
                 continue
             out = Output(out.shape)  # shared weights are counted once, where they are made
+        if any(dim is not None and dim > MAX_INT for dim in out.shape):
+            # Flatten multiplies sizes and Concatenate adds them: they must still fit 32 bits.
+            message = f"an output dimension is larger than {MAX_INT} (Keras cannot build it)"
+            problems.append(located(layer, f"{_display(expanded, layer.name)}: {message}"))
+            continue
         shapes[layer.name], outs[layer.name], kinds[layer.name] = out.shape, out, kind
     problems += _tower_problems(expanded, shapes)
     if problems:

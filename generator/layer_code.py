@@ -56,16 +56,14 @@ def model_lines(spec: Spec, graph: Graph, style: Style) -> list[Code]:
         comment = shape_comment(graph.layer(layer.name).shape)
         target = identifier(layer.name)
         if layer.share is not None:
-            lines.append(
-                _statement(f"{target} = {objects[layer.share]}", [_tensors(inputs)], {}, comment)
-            )
+            lines.append(_statement(target, objects[layer.share], [_tensors(inputs)], {}, comment))
         elif layer.block is not None and layer.name in shared:
             lines += _tower(spec, graph, layer, free, objects)
             lines.append(Code(f"{target} = {objects[layer.name]}({_tensors(inputs)})  {comment}"))
         elif layer.block is not None:
             keywords = {**_block_arguments(layer), "name": literal(layer.name)}
             function = identifier(layer.block)
-            lines.append(_statement(f"{target} = {function}", inputs, keywords, comment))
+            lines.append(_statement(target, function, inputs, keywords, comment))
         else:
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
@@ -101,8 +99,8 @@ def layer_line(
     positional, keywords = constructor_args(layer_type, args, value_code)
     keywords["name"] = name
     if layer_type.is_merge and style == "function":
-        function = f"{target} = layers.{layer_type.merge_function}"
-        return _statement(function, [list_of(inputs), *positional], keywords, comment)
+        function = f"layers.{layer_type.merge_function}"
+        return _statement(target, function, [list_of(inputs), *positional], keywords, comment)
     argument = list_of(inputs) if layer_type.is_merge else inputs[0]
     line = Code(f"{target} = {call(f'layers.{layer_type.name}', positional, keywords)}({argument})")
     if comment is None:
@@ -118,23 +116,28 @@ def layer_line(
 
 
 def _statement(
-    function: str, positional: Sequence[str], keywords: Mapping[str, str], comment: Code | None
+    target: Code,
+    function: str,
+    positional: Sequence[Code],
+    keywords: Mapping[str, Code],
+    comment: Code | None,
 ) -> Code:
     """`target = function(args)  # comment`, stacked when the line would be long."""
-    line = call(function, positional, keywords)
+    line = Code(f"{target} = {call(function, positional, keywords)}")
     if comment is None:
         return line
     if len(f"{BODY_INDENT}{line}  {comment}") <= LINE_LENGTH:
         return Code(f"{line}  {comment}")
-    return call(function, positional, keywords, one_per_line=True, last_comment=comment)
+    stacked = call(function, positional, keywords, one_per_line=True, last_comment=comment)
+    return Code(f"{target} = {stacked}")
 
 
 def constructor_args(
     layer_type: LayerType, args: Mapping[str, Any], value_code: ValueCode
-) -> tuple[list[str], dict[str, str]]:
+) -> tuple[list[Code], dict[str, Code]]:
     """Positional and keyword argument code, in catalog order."""
-    positional: list[str] = []
-    keywords: dict[str, str] = {}
+    positional: list[Code] = []
+    keywords: dict[str, Code] = {}
     positional_open = True
     for arg_name, arg in layer_type.args.items():
         if arg_name not in args:
@@ -181,7 +184,7 @@ def _references(spec: Spec, layer: LayerSpec) -> list[str]:
     return [spec.layers[position - 1].name if position else spec.inputs[0].name]
 
 
-def _block_arguments(layer: LayerSpec) -> dict[str, str]:
+def _block_arguments(layer: LayerSpec) -> dict[str, Code]:
     return {key: literal(value) for key, value in layer.arguments.items()}
 
 
@@ -234,9 +237,7 @@ def _block_function(
         if inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
             keywords["name"] = keras_name
-            lines.append(
-                _statement(f"{target} = {identifier(inner.block)}", inputs, keywords, comment)
-            )
+            lines.append(_statement(target, identifier(inner.block), inputs, keywords, comment))
         else:
             layer_type = CATALOG[inner.type or ""]
             args = {key: inner.arguments[key] for key in layer_type.args if key in inner.arguments}

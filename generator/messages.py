@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import lru_cache
 from typing import TextIO
 
 from generator.errors import Problem
@@ -25,13 +24,15 @@ def use_colour(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
-def problem_lines(problem: Problem, colour: bool) -> list[str]:
+def problem_lines(
+    problem: Problem, colour: bool, sources: dict[str, tuple[str, ...] | None] | None = None
+) -> list[str]:
     """`error: FILE:LINE:COL: field: message`, and the spec line with a caret under the column."""
     message = problem.render()
     head = f"{BOLD_RED}error:{RESET} {BOLD}{message}{RESET}" if colour else f"error: {message}"
     lines = [head]
     if problem.file and problem.line is not None:
-        text = _source_line(problem.file, problem.line)
+        text = _source_line(problem.file, problem.line, {} if sources is None else sources)
         if text is not None:
             lines += _excerpt(text, problem.line, problem.column, colour)
     return lines
@@ -43,8 +44,9 @@ def print_problems(
     """The one place problems are printed."""
     stream = stream or sys.stderr
     colour = use_colour(stream)
+    sources: dict[str, tuple[str, ...] | None] = {}  # each spec read once per report
     for problem in problems:
-        for line in problem_lines(problem, colour):
+        for line in problem_lines(problem, colour, sources):
             print(line, file=stream)
     if summary:
         print(summary, file=stream)
@@ -72,7 +74,6 @@ def _printable(text: str) -> str:
     return "".join(char if char.isprintable() else "\N{REPLACEMENT CHARACTER}" for char in text)
 
 
-@lru_cache(maxsize=32)
 def _lines(file: str) -> tuple[str, ...] | None:
     try:
         with open(file, "rb") as stream:
@@ -85,8 +86,10 @@ def _lines(file: str) -> tuple[str, ...] | None:
     )
 
 
-def _source_line(file: str, line: int) -> str | None:
-    lines = _lines(file)
+def _source_line(file: str, line: int, sources: dict[str, tuple[str, ...] | None]) -> str | None:
+    if file not in sources:
+        sources[file] = _lines(file)
+    lines = sources[file]
     if lines is None or not 1 <= line <= len(lines):
         return None
     return lines[line - 1]

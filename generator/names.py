@@ -21,6 +21,11 @@ RESERVED = frozenset(
         "rng", "x", "y", "samples", "seed", "argv", "inputs", "outputs", "history",
     }
 )  # fmt: skip
+# File names Windows keeps for devices, with any extension: `con.py` is the console.
+WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)]
+)
+_BUILTINS = frozenset(dir(builtins))
 _ASCII_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 MAX_NAME_LENGTH = 64
 
@@ -40,8 +45,10 @@ def identifier_problem(name: str, *, local: bool = False) -> str | None:
         return f"name is longer than {MAX_NAME_LENGTH} characters"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return f"{name!r} is a Python keyword"
-    if name in dir(builtins):
+    if name in _BUILTINS:
         return f"{name!r} is a Python builtin"
     if name in (MODULE_NAMES if local else RESERVED):
         return f"{name!r} is used by the generated script itself"
+    if name.lower() in WINDOWS_DEVICES:
+        return f"{name!r} is a device name on Windows, so it cannot name a file"
     return None

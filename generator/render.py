@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from generator.code import (
     InternalError,
     call,
     dict_of,
+    fragment,
     identifier,
     list_of,
     literal,
@@ -105,7 +107,7 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
     )
     return template.render(
         docstring=_module_docstring(summary, options),
-        summary=_wrapped_literal(summary),
+        summary=_wrapped_literal(_argparse_text(summary)),
         imports=[Code(line) for line in imports],
         model_name=literal(graph.name),
         model_title=identifier(graph.name),
@@ -152,6 +154,11 @@ def _module_docstring(summary: str, options: RenderOptions) -> Code:
         ]
     )
     return Code(f'"""{body}\n"""')
+
+
+def _argparse_text(text: str) -> str:
+    """argparse %-formats a description that holds "%(prog)": double every % so none is read."""
+    return text.replace("%", "%%") if "%(prog)" in text else text
 
 
 def _wrapped_literal(text: str, width: int = 60) -> Code:
@@ -252,7 +259,7 @@ def _loss_weights(outputs: tuple[OutputData, ...]) -> Code | None:
     return dict_of({out.name: literal(out.loss_weight or 1.0) for out in outputs})
 
 
-def _per_output(outputs: tuple[OutputData, ...], value: Any) -> Code:
+def _per_output(outputs: tuple[OutputData, ...], value: Callable[[OutputData], Code]) -> Code:
     if len(outputs) == 1:
-        return Code(value(outputs[0]))
+        return fragment(value(outputs[0]))
     return dict_of({out.name: value(out) for out in outputs})

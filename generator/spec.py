@@ -6,8 +6,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from generator.display import quoted, show
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.paths import FieldPath
+from generator.values import MAX_INT
 
 OPTIMIZERS = (
     "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
@@ -28,9 +30,10 @@ METRICS = (
 Optimizer = Literal[OPTIMIZERS]  # type: ignore[valid-type]
 Loss = Literal[LOSSES]  # type: ignore[valid-type]
 Metric = Literal[METRICS]  # type: ignore[valid-type]
-PositiveInt = Annotated[int, Field(gt=0)]
 Style = Literal["class", "function"]  # layers.Concatenate()([a, b]) or layers.concatenate([a, b])
 Imports = Literal["keras", "tensorflow"]  # import keras, or from tensorflow import keras
+# At most MAX_INT: Keras and TensorFlow take shapes, epochs and batch sizes as 32-bit ints.
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_INT)]
 
 
 class _Strict(BaseModel):
@@ -227,7 +230,7 @@ def _message(item: Any, path: FieldPath) -> str:
         allowed = _FIELD_HINTS.get(parent if len(path) > 1 else "", [])
         name = str(path[-1])
         hint = did_you_mean(name, allowed) or f" (allowed: {', '.join(allowed)})"
-        return f"unknown field {name!r}{hint}"
+        return f"unknown field {quoted(name)}{hint}"
     if kind == "literal_error":
         expected = item.get("ctx", {}).get("expected", "").replace("'", "")
         given = item["input"]
@@ -236,14 +239,14 @@ def _message(item: Any, path: FieldPath) -> str:
             if isinstance(given, str)
             else ""
         )
-        return f"expected one of {expected}; got {_short(given)}{hint}"
+        return f"expected one of {expected}; got {show(given)}{hint}"
     if kind == "too_short":
         return "must not be empty"
     if kind in _TYPE_NAMES:
-        return f"expected {_TYPE_NAMES[kind]}, got {_short(item['input'])}"
+        return f"expected {_TYPE_NAMES[kind]}, got {show(item['input'])}"
     if kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
-        return f"{item['msg'].lower()}, got {_short(item['input'])}"
-    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {_short(item['input'])}"
+        return f"{item['msg'].lower()}, got {show(item['input'])}"
+    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {show(item['input'])}"
 
 
 _TYPE_NAMES = {
@@ -256,8 +259,3 @@ _TYPE_NAMES = {
     "model_type": "a mapping",
     "finite_number": "a finite number",
 }
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from generator.display import quoted
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.graph import Graph, InputNode, LayerNode
 from generator.layers.base import Shape
@@ -102,7 +103,7 @@ def _unknown_output_keys(spec: Spec, graph: Graph) -> Iterable[Problem]:
         for key in value:
             if key not in outputs:
                 yield Problem(
-                    f"{key!r} is not an output{did_you_mean(key, outputs)}"
+                    f"{quoted(key)} is not an output{did_you_mean(key, outputs)}"
                     f" (outputs: {', '.join(outputs)})",
                     ("training", field_name, key),
                 )

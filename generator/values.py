@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from generator.display import show
+
 Check = Callable[[Any], bool]
+
+# Keras and TensorFlow index sizes, axes and seeds with 32-bit integers: a larger value gives
+# a script that parses but cannot run, and a 5000-digit one cannot even be printed.
+MAX_INT = 2**31 - 1
+MIN_INT = -(2**31)
 
 
 @dataclass(frozen=True)
@@ -21,12 +28,11 @@ class ValueKind:
         """Why `value` is not of this kind, or None when it is."""
         if self.check(value):
             return None
-        return f"expected {self.description}, got {_show(value)}"
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+        if is_int(value) and value > MAX_INT:
+            return f"expected {self.description} of at most {MAX_INT}, got {show(value)}"
+        if is_int(value) and value < MIN_INT:
+            return f"expected {self.description} of at least {MIN_INT}, got {show(value)}"
+        return f"expected {self.description}, got {show(value)}"
 
 
 def is_int(value: Any) -> bool:
@@ -34,21 +40,26 @@ def is_int(value: Any) -> bool:
     return type(value) is int
 
 
+def is_bounded_int(value: Any) -> bool:
+    """An exact int that fits in 32 bits, as Keras and TensorFlow need."""
+    return type(value) is int and MIN_INT <= value <= MAX_INT
+
+
 def is_number(value: Any) -> bool:
-    """A finite int or float."""
-    return (type(value) is int) or (type(value) is float and math.isfinite(value))
+    """A finite float, or an int that fits in 32 bits."""
+    return is_bounded_int(value) or (type(value) is float and math.isfinite(value))
 
 
 def positive_int() -> ValueKind:
-    return ValueKind("a positive integer", lambda v: is_int(v) and v > 0)
+    return ValueKind("a positive integer", lambda v: is_bounded_int(v) and v > 0)
 
 
 def non_negative_int() -> ValueKind:
-    return ValueKind("a non-negative integer", lambda v: is_int(v) and v >= 0)
+    return ValueKind("a non-negative integer", lambda v: is_bounded_int(v) and v >= 0)
 
 
 def integer() -> ValueKind:
-    return ValueKind("an integer", is_int)
+    return ValueKind("an integer", is_bounded_int)
 
 
 def boolean() -> ValueKind:
@@ -83,11 +94,11 @@ def size(dims: int) -> ValueKind:
 
     def check(value: Any) -> bool:
         if is_int(value):
-            return bool(value > 0)
+            return bool(is_bounded_int(value) and value > 0)
         return (
             type(value) is list
             and len(value) == dims
-            and all(is_int(item) and item > 0 for item in value)
+            and all(is_bounded_int(item) and item > 0 for item in value)
         )
 
     if dims == 1:

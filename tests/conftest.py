@@ -67,6 +67,11 @@ def spec_file(tmp_path: Path):
     return write
 
 
+def message_lines(stderr: str) -> list[str]:
+    """stderr without the spec excerpts (indented) printed under each error line."""
+    return [line for line in stderr.splitlines() if not line.startswith(" ")]
+
+
 def files_under(folder: Path) -> dict[str, bytes]:
     """Every file below `folder`, by relative path."""
     return {

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import statistics
+import time
 from pathlib import Path
 
 import pytest
 
+from generator import load
 from generator.errors import SpecError
 from generator.load import MAX_SPEC_BYTES, Position, load_spec, load_text
 
@@ -54,12 +58,151 @@ def test_toml_positions_follow_array_tables() -> None:
             "json",
             "f.json:1:9: malformed JSON: Expecting property name enclosed in double quotes",
         ),
-        ('{"a": 1, "a": 2}', "json", "f.json: malformed JSON: duplicate key 'a'"),
-        ('{"a": NaN}', "json", "f.json: malformed JSON: NaN is not allowed"),
-        ('{"a": 1e999}', "json", "f.json: malformed JSON: number 1e999 is out of range"),
+        ('{"a": 1, "a": 2}', "json", "f.json:1:10: duplicate key 'a'"),
+        ('{"b": {"a": 1,\n "a": 2}}', "json", "f.json:2:2: b: duplicate key 'a'"),
+        ('{"a": NaN}', "json", "f.json:1:2: a: NaN is not allowed (write a finite number)"),
+        (
+            '{"a": [1e999]}',
+            "json",
+            "f.json:1:8: a[0]: number '1e999' is out of range (write a finite number)",
+        ),
         ("a = \n", "toml", "f.toml:1:5: malformed TOML: Invalid value"),
-        ("a = nan\n", "toml", "f.toml: malformed TOML: number nan is not allowed"),
+        ("a = nan\n", "toml", "f.toml:1:1: a: NaN is not allowed (write a finite number)"),
+        (
+            "[t]\nb = -inf\n",
+            "toml",
+            "f.toml:2:1: t.b: infinity is not allowed (write a finite number)",
+        ),
+        ("a: .nan\n", "yaml", "f.yaml:1:1: a: NaN is not allowed (write a finite number)"),
+        (
+            "a: [-.inf]\n",
+            "yaml",
+            "f.yaml:1:5: a[0]: infinity is not allowed (write a finite number)",
+        ),
+        ("a: 1\nb: {a: 1, a: 2}\n", "yaml", "f.yaml:2:11: b: duplicate key 'a'"),
+        ("a = 1\na = 2\n", "toml", "f.toml:2:6: malformed TOML: Cannot overwrite a value"),
+        # Integers: Keras takes 32-bit ones; longer literals never reach int().
+        (
+            "a: 2147483648\n",
+            "yaml",
+            "f.yaml:1:1: a: integer 2147483648 is out of range"
+            " (integers must lie between -2147483648 and 2147483647)",
+        ),
+        (
+            "a: " + "9" * 5000 + "\n",
+            "yaml",
+            "f.yaml:1:4: a: integer 99999999999999999999... is out of range"
+            " (integers must lie between -2147483648 and 2147483647)",
+        ),
+        (
+            "a: 0x" + "f" * 20 + "\n",
+            "yaml",
+            "f.yaml:1:1: a: integer 12089258196146291747... is out of range"
+            " (integers must lie between -2147483648 and 2147483647)",
+        ),
+        (
+            '{"a": -' + "9" * 5000 + "}",
+            "json",
+            "f.json:1:2: a: integer -9999999999999999999... is out of range"
+            " (integers must lie between -2147483648 and 2147483647)",
+        ),
+        (
+            "a = " + "9" * 5000 + "\n",
+            "toml",
+            "f.toml:1: malformed TOML: an integer is out of range"
+            " (integers must lie between -2147483648 and 2147483647)",
+        ),
+        (
+            "a = " + "9" * 50 + "\n",
+            "toml",
+            "f.toml:1:1: a: integer 99999999999999999999... is out of range"
+            " (integers must lie between -2147483648 and 2147483647)",
+        ),
+        # YAML: only plain scalars construct; PyYAML's constructors never fail raw.
+        (
+            "a: !!python/object/apply:os.system [touch x]\n",
+            "yaml",
+            "f.yaml:1:4: a: the YAML tag 'tag:yaml.org,2002:python/object/apply:os.system'"
+            " is not allowed here",
+        ),
+        (
+            "a: !!binary aGk=\n",
+            "yaml",
+            "f.yaml:1:4: a: the YAML tag 'tag:yaml.org,2002:binary' is not allowed here",
+        ),
+        ("a: !custom x\n", "yaml", "f.yaml:1:4: a: the YAML tag '!custom' is not allowed here"),
+        ("a: !!bool maybe\n", "yaml", "f.yaml:1:4: a: malformed YAML: 'maybe' is not a valid bool"),
+        ("a: !!int ''\n", "yaml", "f.yaml:1:4: a: malformed YAML: '' is not a valid int"),
+        ("a: !!float abc\n", "yaml", "f.yaml:1:4: a: malformed YAML: 'abc' is not a valid float"),
+        (
+            "a: 2024-13-45\n",
+            "yaml",
+            "f.yaml:1:4: a: dates and times are not allowed here (quote the value to make it a string)",
+        ),
+        (
+            "a: !!timestamp abc\n",
+            "yaml",
+            "f.yaml:1:4: a: dates and times are not allowed here (quote the value to make it a string)",
+        ),
+        (
+            "a = 1979-05-27T07:32:00Z\n",
+            "toml",
+            "f.toml:1:1: a: dates and times are not allowed here (quote the value to make it a string)",
+        ),
+        (
+            "base: &b {x: 1}\nc:\n  <<: *b\n",
+            "yaml",
+            "f.yaml:3:3: c: YAML merge keys (<<) are not supported (write the fields out)",
+        ),
+        ("? [a]\n: 1\n", "yaml", "f.yaml:1:3: keys must be plain strings"),
+        ("1: a\n", "yaml", "f.yaml:1:1: keys must be plain strings"),
+        (
+            "a: b\x00\n",
+            "yaml",
+            "f.yaml:1:5: malformed YAML: '\\x00' is not allowed in YAML text (write it as an escape)",
+        ),
+        (
+            '{"a": "\\udc80"}',
+            "json",
+            "f.json:1:2: a: text holds a lone surrogate '\\udc80', which is not valid Unicode",
+        ),
+        (
+            'a: "\\ud800"\n',
+            "yaml",
+            "f.yaml:1:1: a: text holds a lone surrogate '\\ud800', which is not valid Unicode",
+        ),
+        (
+            "a: " + "[" * 5000 + "]" * 5000 + "\n",
+            "yaml",
+            "f.yaml:1:36: nested deeper than 32 levels",
+        ),
+        (
+            '{"a": ' + "[" * 100 + "]" * 100 + "}",
+            "json",
+            "f.json:1:39: a" + "[0]" * 32 + ": nested deeper than 32 levels",
+        ),
+        (
+            '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "json",
+            "f.json: malformed JSON: nested too deeply",
+        ),
+        (
+            "a = " + "[" * 40 + "]" * 40 + "\n",
+            "toml",
+            "f.toml:1:1: a" + "[0]" * 32 + ": nested deeper than 32 levels",
+        ),
+        (
+            "a = " + "[" * 5000 + "]" * 5000 + "\n",
+            "toml",
+            "f.toml: malformed TOML: nested too deeply",
+        ),
+        (
+            "a = " + "{b = " * 5000 + "1" + "}" * 5000 + "\n",
+            "toml",
+            "f.toml: malformed TOML: nested too deeply",
+        ),
     ],
+    ids=lambda value: value[:30] if isinstance(value, str) else None,
 )
 def test_malformed_text_is_one_located_problem(text: str, suffix: str, message: str) -> None:
     with pytest.raises(SpecError) as error:
@@ -67,16 +210,72 @@ def test_malformed_text_is_one_located_problem(text: str, suffix: str, message: 
     assert only_message(error) == message
 
 
-def test_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
-    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+def billion_laughs(levels: int = 9, width: int = 10) -> str:
+    """The classic alias bomb: `width ** levels` strings from a few hundred bytes."""
+    lines = ["a0: &a0 [" + ", ".join(['"lol"'] * width) + "]"]
     lines += [
-        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]" for i in range(1, levels + 1)
     ]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_alias_bomb_is_refused_in_milliseconds(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(billion_laughs())
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        with pytest.raises(SpecError) as error:
+            load_spec(path)
+        times.append(time.perf_counter() - start)
+    assert only_message(error).endswith(
+        "bomb.yaml:1:10: aliases copy more than 1000 values"
+        " (a YAML alias bomb? write the values out instead)"
+    )
+    assert statistics.median(times) < 0.25, times  # measured: about 5 ms
+
+
+def test_a_few_aliases_are_fine() -> None:
+    text = "shape: &shape [28, 28, 1]\ninputs:\n  - {name: a, shape: *shape}\n  - {name: b, shape: *shape}\n"
+    loaded = load_text(text, "f.yaml", "yaml")
+    assert loaded.data["inputs"][1] == {"name": "b", "shape": [28, 28, 1]}
+    assert loaded.positions[("inputs", 1, "shape")] == Position(4, 15)
+
+
+def test_a_recursive_alias_is_refused() -> None:
+    with pytest.raises(SpecError) as error:
+        load_text("a: &a [*a]\n", "f.yaml", "yaml")
+    assert only_message(error) == "f.yaml:1:4: nested deeper than 32 levels"
+
+
+def test_too_many_values_are_refused() -> None:
+    with pytest.raises(SpecError) as error:
+        load_text('{"a": [' + ", ".join(["1"] * 100_001) + "]}", "f.json", "json")
+    assert only_message(error) == "f.json:1:300002: a[99998]: more than 100000 values"
+
+
+@pytest.mark.parametrize("suffix", ["yaml", "json", "toml"])
+def test_a_byte_order_mark_is_skipped(suffix: str, tmp_path: Path) -> None:
+    text = {"yaml": "name: x\n", "json": '{"name": "x"}', "toml": 'name = "x"\n'}[suffix]
+    path = tmp_path / f"spec.{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_spec(path).data == {"name": "x"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_refused_without_waiting(tmp_path: Path) -> None:
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
     with pytest.raises(SpecError) as error:
         load_spec(path)
-    assert "more than 100000 values (are aliases expanding?)" in only_message(error)
+    assert only_message(error).endswith("pipe.yaml: not a regular file (a pipe or a device?)")
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "dir.yaml").mkdir()
+    with pytest.raises(SpecError) as error:
+        load_spec(tmp_path / "dir.yaml")
+    assert only_message(error).endswith("dir.yaml: is a directory, not a spec file")
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -116,3 +315,45 @@ def test_deep_nesting_is_refused() -> None:
     with pytest.raises(SpecError) as error:
         load_text(text, "f.yaml", "yaml")
     assert "nested deeper than 32 levels" in only_message(error)
+
+
+def test_too_many_yaml_values_stop_the_parser_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Counted while PyYAML composes nodes, so the rest of the file is never parsed.
+    # (With the real limit of 100,000 this file takes about 3 s: pure-Python PyYAML.)
+    monkeypatch.setattr(load, "MAX_NODES", 1000)
+    text = "a: [" + ",".join(["1"] * 300_000) + "]\n"
+    start = time.perf_counter()
+    with pytest.raises(SpecError) as error:
+        load_text(text, "f.yaml", "yaml")
+    assert only_message(error) == "f.yaml:1:1999: more than 1000 values"
+    assert time.perf_counter() - start < 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: !!set {x, y}\n", "a: !!omap [x: 1]\n", "a: !!python/tuple [1, 2]\n", "a: !!map {x: 1}\n"],
+)
+def test_tagged_lists_and_mappings_are_refused_unless_plain(text: str) -> None:
+    if "!!map" in text:
+        assert load_text(text, "f.yaml", "yaml").data == {"a": {"x": 1}}
+        return
+    with pytest.raises(SpecError) as error:
+        load_text(text, "f.yaml", "yaml")
+    assert "is not allowed here" in only_message(error)
+
+
+def test_loaded_data_is_plain_json_like() -> None:
+    text = "a: [1, 1.5, true, null, x, {b: c}]\n"
+    for loaded in (
+        load_text(text, "f.yaml", "yaml"),
+        load_text('{"a": [1, 1.5, true, null, "x", {"b": "c"}]}', "f.json", "json"),
+    ):
+        assert loaded.data == {"a": [1, 1.5, True, None, "x", {"b": "c"}]}
+        assert [type(v) for v in loaded.data["a"]] == [int, float, bool, type(None), str, dict]
+
+
+def test_toml_lines_count_only_newlines() -> None:
+    # A TOML string may hold U+2028 or U+0085 raw; they do not end a line.
+    with pytest.raises(SpecError) as error:
+        load_text('a = "x\u2028y\x85z"\nb = nan\n', "f.toml", "toml")
+    assert only_message(error) == "f.toml:2:1: b: NaN is not allowed (write a finite number)"

@@ -70,3 +70,14 @@ def test_ci_installs_graphviz_before_the_tests() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "apt-get install -y -qq graphviz" in ci
     assert ci.index("graphviz") < ci.index("python -m pytest")
+
+
+def test_security_section_counts_are_current() -> None:
+    from tests.hostile import HOSTILE, string_slots
+    from tests.test_broken_specs import BROKEN
+
+    assert (
+        f"puts each of {len(HOSTILE)} hostile strings in\neach of {len(string_slots())} places"
+        in README
+    )
+    assert f"runs {len(BROKEN)} broken specs through" in README

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import ast
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.code import Code, InternalError, identifier, literal, prose
+from generator.code import Code, InternalError, call, dict_of, identifier, list_of, literal, prose
+from generator.load import LoadedSpec
+from generator.pipeline import check_loaded, generate
 from generator.render import environment
 
 
@@ -88,3 +92,61 @@ def test_environment_is_one_and_strict() -> None:
     assert env is environment()
     assert env.trim_blocks and env.lstrip_blocks and env.keep_trailing_newline
     assert not env.autoescape
+
+
+def test_template_refuses_a_code_subclass_and_filtered_code() -> None:
+    class Sneaky(Code):
+        __slots__ = ()
+
+    template = environment().from_string("x = {{ value }}")
+    with pytest.raises(InternalError):
+        template.render(value=Sneaky("__import__('os')"))
+    # A filter turns Code back into a plain str: refused too.
+    with pytest.raises(InternalError):
+        environment().from_string("x = {{ value | upper }}").render(value=Code("a"))
+    with pytest.raises(InternalError):
+        environment().from_string("x = {{ value ~ '' }}").render(value=Code("a"))
+
+
+def test_fragments_are_composed_only_from_fragments() -> None:
+    assert call("layers.Dense", [literal(3)], {"name": literal("d")}) == "layers.Dense(3, name='d')"
+    assert list_of([identifier("a"), literal(1)]) == "[a, 1]"
+    assert dict_of({"a b": literal(1)}) == "{'a b': 1}"
+    for bad in (
+        lambda: call("layers.Dense", ["3"]),  # a raw str, not made by literal()
+        lambda: call("layers.Dense", [], {"name": "'d'"}),
+        lambda: call("layers.Dense", [], {"name=1, x": literal(1)}),
+        lambda: call("os.system('x') or f", []),
+        lambda: list_of(["a"]),
+        lambda: dict_of({"a": "1"}),
+        lambda: dict_of({Code("a"): literal(1)}),  # keys go through literal(): exact str only
+    ):
+        with pytest.raises(InternalError):
+            bad()
+
+
+def test_literal_refuses_code_and_other_str_subclasses() -> None:
+    with pytest.raises(InternalError):
+        literal(Code("1"))
+    with pytest.raises(InternalError):
+        identifier(Code("conv"))
+
+
+@pytest.mark.parametrize("description", ["%(prog)s %(x)s %d", "100% sure", "%(prog)", "%%"])
+def test_the_description_reaches_argparse_unformatted(description: str) -> None:
+    """argparse %-formats a description holding "%(prog)"; a spec's % must stay text."""
+    data = {
+        "name": "probe",
+        "description": description,
+        "inputs": [{"name": "features", "shape": [4]}],
+        "layers": [{"name": "out", "type": "Dense", "units": 1}],
+    }
+    source = generate(check_loaded(LoadedSpec("s.json", data), Path("s.json")))
+    call = next(
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "ArgumentParser"
+    )
+    text = ast.literal_eval(next(k.value for k in call.keywords if k.arg == "description"))
+    help_text = argparse.ArgumentParser(prog="probe.py", description=text).format_help()
+    assert description in help_text

@@ -182,3 +182,13 @@ def test_one_bad_spec_among_several_writes_nothing(cli, spec_file, tmp_path: Pat
         "error: bad.yaml:10:38: layers[3].units: expected a positive integer, got -1"
     ]
     assert not (tmp_path / "output").exists()
+
+
+@pytest.mark.parametrize("name", ["con", "NUL", "Com1", "lpt9", "aux"])
+def test_windows_device_names_are_refused(name: str, cli, spec_file) -> None:
+    result = cli("validate", spec_file(spec_with(("name: small", f"name: {name}"))))
+    assert result.exit_code == 2
+    assert result.errors == [
+        f"error: spec.yaml:1:1: name: {name!r} is a device name on Windows,"
+        " so it cannot name a file"
+    ]

@@ -147,7 +147,11 @@ def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
     assert_agrees(spec)
 
 
-REFUSED = ("Dot needs", "AveragePooling needs", "int32 ids cannot")  # both we and Keras refuse these
+REFUSED = (
+    "Dot needs",
+    "AveragePooling needs",
+    "int32 ids cannot",
+)  # both we and Keras refuse these
 REGRESSIONS = {
     "Dot needs axes in class style (layers.Dot has no default)": {
         "inputs": [{"name": "in0", "shape": [1]}],

@@ -1,0 +1,312 @@
+"""Hostile material for the security tests: a valid spec that uses every string field,
+the places a string can go in it, a corpus of hostile strings, and the AST skeleton that
+an accepted hostile spec must share with the benign one.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import io
+import keyword
+import tokenize
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from generator.names import identifier_problem
+
+MARKER = "mergegen_pwned"  # the file every payload tries to create
+
+# A valid spec with every kind of string field: names, references as a string and as a list,
+# every string-valued layer argument, outputs, loss and metrics per output.
+BENIGN: dict[str, Any] = {
+    "name": "probe",
+    "description": "A benign model that uses every string field.",
+    "merge_style": "class",
+    "inputs": [
+        {"name": "image", "shape": [8, 8, 1], "dtype": "float32"},
+        {"name": "tokens", "shape": ["None"], "dtype": "int32"},
+    ],
+    "layers": [
+        {
+            "name": "conv",
+            "type": "Conv2D",
+            "inputs": "image",
+            "filters": 4,
+            "kernel_size": 3,
+            "padding": "same",
+            "activation": "relu",
+            "kernel_initializer": "glorot_uniform",
+            "bias_initializer": "zeros",
+            "kernel_regularizer": "l2",
+            "bias_regularizer": "l1",
+            "activity_regularizer": "l1",  # not l1_l2: Keras 3 cannot read that name
+            "kernel_constraint": "max_norm",
+            "bias_constraint": "non_neg",
+        },
+        {"name": "pool", "type": "MaxPooling2D", "padding": "valid"},
+        {"name": "squash", "type": "GlobalAveragePooling2D"},
+        {
+            "name": "embed",
+            "type": "Embedding",
+            "inputs": "tokens",
+            "input_dim": 20,
+            "output_dim": 4,
+            "embeddings_initializer": "random_uniform",
+            "embeddings_regularizer": "l2",
+            "embeddings_constraint": "unit_norm",
+        },
+        {"name": "seq", "type": "Conv1D", "filters": 4, "kernel_size": 2, "padding": "causal"},
+        {"name": "seq_pool", "type": "GlobalMaxPooling1D"},
+        {"name": "merged", "type": "Concatenate", "inputs": ["squash", "seq_pool"]},
+        {
+            "name": "norm",
+            "type": "BatchNormalization",
+            "beta_initializer": "zeros",
+            "gamma_initializer": "ones",
+            "moving_mean_initializer": "zeros",
+            "moving_variance_initializer": "ones",
+            "beta_regularizer": "l2",
+            "gamma_regularizer": "l1",
+        },
+        {"name": "act", "type": "Activation", "activation": "tanh"},
+        {"name": "drop", "type": "Dropout", "rate": 0.1},
+        {"name": "probs", "type": "Dense", "units": 3, "activation": "softmax"},
+        {"name": "score", "type": "Dense", "inputs": "drop", "units": 1, "activation": "sigmoid"},
+    ],
+    "outputs": ["probs", "score"],
+    "training": {
+        "optimizer": "adam",
+        "loss": {"probs": "sparse_categorical_crossentropy", "score": "binary_crossentropy"},
+        "metrics": {"probs": ["accuracy"], "score": ["auc"]},
+    },
+}
+
+Path = tuple[str | int, ...]
+Slot = Callable[[dict[str, Any], str], None]
+
+
+def benign() -> dict[str, Any]:
+    """A fresh copy of the benign spec."""
+    return copy.deepcopy(BENIGN)
+
+
+def _string_paths(value: Any, path: Path = ()) -> Iterator[Path]:
+    if isinstance(value, str):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _string_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _string_paths(item, (*path, index))
+
+
+def _setter(path: Path) -> Slot:
+    def put(data: dict[str, Any], value: str) -> None:
+        node: Any = data
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return put
+
+
+def _key_setter(path: Path) -> Slot:
+    """Rename the key at `path` to the hostile value, keeping its value."""
+
+    def put(data: dict[str, Any], value: str) -> None:
+        node: Any = data
+        for part in path[:-1]:
+            node = node[part]
+        node[value] = node.pop(path[-1])
+
+    return put
+
+
+def _show(path: Path) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def string_slots() -> dict[str, Slot]:
+    """Every place of the benign spec that holds a string, plus the other forms and keys."""
+    slots = {_show(path): _setter(path) for path in _string_paths(BENIGN)}
+    slots["training.loss (one for all outputs)"] = _setter(("training", "loss"))
+    slots["training.metrics (one list)"] = lambda data, value: data["training"].update(
+        metrics=[value]
+    )
+    slots["layers[6].inputs (a string)"] = _setter(("layers", 6, "inputs"))
+    slots["layers[9].inputs (a list)"] = lambda data, value: data["layers"][9].update(
+        inputs=[value]
+    )
+    # Keys are strings too: a top-level field, a layer argument, an output's loss and metrics.
+    for path in [
+        ("description",),
+        ("layers", 0, "padding"),
+        ("training", "loss", "probs"),
+        ("training", "metrics", "score"),
+    ]:
+        slots[f"key of {_show(path)}"] = _key_setter(path)
+    return slots
+
+
+# The hostile corpus -----------------------------------------------------------------------
+
+PAYLOADS = [
+    f"__import__('os').system('touch {MARKER}')",
+    f"open('{MARKER}', 'w').close()",
+    f"exec(\"open('{MARKER}', 'w')\")",
+    f"eval(compile(\"open('{MARKER}', 'w')\", 'x', 'exec'))",
+    "import os; os.system('touch " + MARKER + "')",
+    f"__builtins__.__dict__['open']('{MARKER}', 'w')",
+    f"breakpoint() or open('{MARKER}', 'w')",
+    f"(lambda: open('{MARKER}', 'w'))()",
+]
+QUOTES = ['"', "'", '"""', "'''", '\\"', "\\'", '\\"""', "\\'''", "\\", "\\\\", ")", "]", "}", "`"]
+LINE_BREAKS = [
+    "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029",
+    "\x00",
+]  # fmt: skip
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" for c in text)
+
+
+def _math_bold(text: str) -> str:
+    return "".join(chr(0x1D41A + ord(c) - ord("a")) if "a" <= c <= "z" else c for c in text)
+
+
+_CYRILLIC = str.maketrans({"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х"})
+_GREEK = str.maketrans({"o": "ο", "i": "ι", "v": "ν"})
+
+
+def hostile_values() -> list[str]:
+    """At least 500 strings that try to break out of every place a string can land."""
+    values: list[str] = []
+    add = values.append
+    # Quote and triple-quote break-outs around each payload.
+    for quote in QUOTES:
+        for payload in PAYLOADS[:5]:
+            add(f"x{quote}; {payload}; {quote}")
+            add(f"{quote}){payload}#")
+        add(f"x{quote}")
+        add(f"{quote}")
+        add(f"{quote}\n{PAYLOADS[0]}\n{quote}")
+    # Line breaks of every kind, alone and before a payload, a comment or a quote.
+    for brk in LINE_BREAKS:
+        add(brk)
+        add(f"x{brk}")
+        add(f"x{brk}{PAYLOADS[0]}")
+        add(f"x{brk}{PAYLOADS[4]}{brk}")
+        add(f'x{brk}"""{brk}{PAYLOADS[0]}{brk}"""')
+        add(f"x{brk}# comment")
+        add(f"{brk}#{brk}")
+    add('"""; import os; """')
+    add("'''; import os; '''")
+    add("x\"; import os; os.system('touch " + MARKER + "'); x=\"")  # CVE-2020-15142
+    add("x\\\"; import os; os.system('touch " + MARKER + "'); x=\\\"")
+    # Backslashes at the end and escape sequences that Python would read.
+    for text in ["x\\", "x\\\\", "x\\\\\\", '"""\\', "\\\n", "\\\r", "\\\u2028", "x\\\x00"]:
+        add(text)
+    for text in ["\\N{LATIN SMALL LETTER A}", "\\N{BULLET}", "\\N{", "\\x41", "\\u0041"]:
+        add(text)
+    for text in ["\\U00000041", "\\n", "\\r", "\\0", "\\x", "\\u", "\\777", "\\"]:
+        add(text)
+    # f-string braces and other template syntaxes.
+    for text in [
+        "{" + PAYLOADS[0] + "}", "{x}", "{{", "}}", "{0}", "{x!r}", "{x:>{y}}", "f'{1}'",
+        "{{ 7*7 }}", "{{ config }}", "{% if 1 %}x{% endif %}", "{#", "#}", "{% raw %}",
+        "{%- endraw -%}", "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ lipsum.__globals__.os.system('touch " + MARKER + "') }}", "{{", "{%", "%}",
+        "${}", "${HOME}", "$HOME", "$(touch " + MARKER + ")", "`touch " + MARKER + "`",
+        "%s", "%(x)s", "%d", "%%", "%", "%(prog)s %(x)s %d", "100%(prog)", "; touch " + MARKER,
+        "| touch " + MARKER,
+        "&& touch " + MARKER,
+    ]:  # fmt: skip
+        add(text)
+    # Comments, pragmas and a coding cookie.
+    for text in [
+        "# -*- coding: rot13 -*-", "#!/bin/sh", "# type: ignore", "# noqa", "# fmt: off",
+        "#", "x # y", "# " + PAYLOADS[0],
+    ]:  # fmt: skip
+        add(text)
+    # Unicode look-alikes of keywords and names, and invisible characters.
+    for word in ["import", "os", "exec", "eval", "model", "keras", "layers", "class", "def"]:
+        add(_full_width(word))
+        add(_math_bold(word))
+        add(word.translate(_CYRILLIC))
+        add(word.translate(_GREEK))
+    add(_full_width("import os"))
+    add(_full_width(PAYLOADS[0]))
+    for text in [
+        "mod\u200bel", "\ufeffmodel", "\u202emodel", "\u2066x\u2069", "e\u0301", "ﬁle",
+        "\u212aeras", "ℌ", "ı", "\u00a0", "\u3000", "\u200d", "\u2060", "\U000e0041",
+        "\ufffd", "\U0010ffff", "\U0001f600", "\ue000", "\udcff", "\ud800x",
+    ]:  # fmt: skip
+        add(text)
+    # Paths, absolute and traversing.
+    for text in [
+        "../../x", "../../etc/x", "/etc/passwd", "..\\..\\x", "C:\\Windows\\x", "~/.bashrc",
+        "/dev/null", ".", "..", "a/b", "x.py", "con", "nul", "/tmp/" + MARKER,
+        "file:///etc/passwd", "\\\\server\\share", "output/../../x", "./x",
+    ]:  # fmt: skip
+        add(text)
+    # Whitespace and names that are not names.
+    for text in ["my model", " leading", "trailing ", "tab\there", "\t", " ", "", "a-b", "1x"]:
+        add(text)
+    for word in keyword.kwlist + keyword.softkwlist:
+        add(word)
+    for text in [
+        "print", "exec", "eval", "open", "__import__", "__builtins__", "__name__", "__file__",
+        "globals", "super", "object", "type", "model", "keras", "layers", "np", "main", "x",
+        "y", "argparse", "tf", "_", "__", "__init__", "self",
+    ]:  # fmt: skip
+        add(text)
+    # Syntax of the spec formats themselves, and numbers that are strings.
+    for text in [
+        "*alias", "&anchor", "!!python/object:os.system", "null", "~", "true", "<<", "---",
+        "...", "[", "{", "]", "}", "= 1", "[[layers]]", '"""\n[x]\n"""', "nan", "inf",
+        "-inf", "1e999", "0x10", "1_000", "-0", "NaN", "Infinity",
+        'b"x"', 'rb"x"', "u'x'", 'f"{1}"',
+    ]:  # fmt: skip
+        add(text)
+    # Every C0 and C1 control character between two letters.
+    for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]:
+        add(f"a{chr(code)}b")
+    # Very long strings.
+    for text in [
+        "a" * 100_000, "é" * 50_000, '"' * 10_000, "\\" * 10_001, "\n" * 10_000,
+        "x " * 50_000, "a" * 65, "A" * 1000 + "\\", "\u2028" * 1000, "{" * 1000,
+        ("'''" + '"""') * 1000,
+    ]:  # fmt: skip
+        add(text)
+    # A plain identifier ("self", "null", "nan") is not hostile: in a name field it names a
+    # variable, as it should, so it would change the AST's names. Those are left out.
+    return [value for value in dict.fromkeys(values) if identifier_problem(value)]
+
+
+HOSTILE = hostile_values()
+
+
+def skeleton(source: str) -> tuple[Any, ...]:
+    """The program's structure: its AST with every literal value replaced by its type."""
+    return _shape(ast.parse(source))
+
+
+def _shape(node: Any) -> Any:
+    if isinstance(node, ast.Constant):
+        return ("Constant", type(node.value).__name__)
+    if isinstance(node, ast.AST):
+        return (type(node).__name__, *(_shape(getattr(node, name, None)) for name in node._fields))
+    if isinstance(node, list):
+        return tuple(_shape(item) for item in node)
+    return node  # identifiers, operators' names, None
+
+
+def comments(source: str) -> list[str]:
+    """The comments in a script (the generated ones have none)."""
+    if "#" not in source:
+        return []
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return [token.string for token in tokens if token.type == tokenize.COMMENT]
