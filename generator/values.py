@@ -116,7 +116,7 @@ INITIALIZERS = choice(
     "lecun_normal", "orthogonal", "random_normal", "random_uniform",
     "truncated_normal", "variance_scaling", "zeros", "ones",
 )  # fmt: skip
-REGULARIZERS = choice("l1", "l2", "l1_l2", "orthogonal_regularizer")
+REGULARIZERS = choice("l1", "l2", "orthogonal_regularizer")  # Keras 3 has no "l1_l2" by name
 CONSTRAINTS = choice("max_norm", "min_max_norm", "non_neg", "unit_norm")
 
 
