@@ -297,16 +297,7 @@ def run_diagram(
         else:
             echo(content.rstrip("\n"))
         return
-    write = plan_write(path, content, force)
-    if write.outcome is Outcome.REFUSED:
-        error(f"{path}: is a symlink or not a regular file; not replaced")
-        raise Exit(2)
-    if write.outcome is Outcome.CONFLICT:
-        error(f"{path}: exists with different content (use --force to overwrite)")
-        raise Exit(2)
-    if write.outcome is not Outcome.UNCHANGED:
-        write_atomic(path, content)
-    note(f"{write.outcome.value}: {path}")
+    write_one(path, content, force, note=note, error=error)
 
 
 def _is_folder(output: str) -> bool:
@@ -332,31 +323,32 @@ def run_new(
     path = Path(output) if output else Path(f"{preset}.yaml")
     if output and (output.endswith(("/", "\\")) or path.is_dir()):
         path = path / f"{preset}.yaml"
-    write = plan_write(path, text, force)
-    _refuse_blocked(write, error)
     schema = plan_write(path.parent / SCHEMA_FILE, schema_text(), force=False)
-    if write.outcome is not Outcome.UNCHANGED:
-        try:
-            write_all([(path, text)])
-        except WriteError as failure:
-            error(_write_failure(failure))
-            raise Exit(2) from None
-    note(f"{write.outcome.value}: {path}")
+    write_one(path, text, force, note=note, error=error)
     if schema.outcome is Outcome.CREATED:
         write_atomic(schema.path, schema.content)
         note(f"{schema.outcome.value}: {schema.path}")
 
 
-def _refuse_blocked(write: PlannedWrite, error: Echo) -> None:
+def write_one(path: Path, content: str | bytes, force: bool, *, note: Echo, error: Echo) -> None:
+    """Write one file atomically, or stop with exit 2 saying why it was not written."""
+    write = plan_write(path, content, force)
     if write.outcome is Outcome.REFUSED:
-        error(f"{write.path}: is a symlink or not a regular file; not replaced")
+        error(f"{path}: is a symlink or not a regular file; not replaced")
         raise Exit(2)
     if write.outcome is Outcome.CONFLICT:
-        error(f"{write.path}: already exists (use --force to overwrite)")
+        error(f"{path}: already exists with different content (use --force to overwrite)")
         raise Exit(2)
     if write.outcome is Outcome.UNWRITABLE:
-        error(f"{write.path}: cannot write: {write.reason}")
+        error(f"{path}: cannot write: {write.reason}")
         raise Exit(2)
+    if write.outcome is not Outcome.UNCHANGED:
+        try:
+            write_all([(path, content)])
+        except WriteError as failure:
+            error(_write_failure(failure))
+            raise Exit(2) from None
+    note(f"{write.outcome.value}: {path}")
 
 
 def run_schema(output: str | None, force: bool, *, echo: Echo, note: Echo, error: Echo) -> None:
@@ -367,8 +359,4 @@ def run_schema(output: str | None, force: bool, *, echo: Echo, note: Echo, error
     if output is None or output == STDOUT:
         echo(text.rstrip("\n"))
         return
-    write = plan_write(Path(output), text, force)
-    _refuse_blocked(write, error)
-    if write.outcome is not Outcome.UNCHANGED:
-        write_atomic(write.path, text)
-    note(f"{write.outcome.value}: {write.path}")
+    write_one(Path(output), text, force, note=note, error=error)

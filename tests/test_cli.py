@@ -185,7 +185,7 @@ def test_new_copies_a_preset_and_refuses_to_overwrite(cli, tmp_path: Path) -> No
     result = cli("new", "inception_cnn")
     assert (result.exit_code, result.stderr) == (
         2,
-        "error: inception_cnn.yaml: already exists (use --force to overwrite)\n",
+        "error: inception_cnn.yaml: already exists with different content (use --force to overwrite)\n",
     )
     assert cli("new", "two_dense", "-o", "my.yaml").exit_code == 0
     assert (

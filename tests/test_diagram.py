@@ -273,7 +273,7 @@ def test_existing_files_need_force_and_symlinks_are_refused(cli, spec_file, tmp_
     result = cli("diagram", name, "-o", "model.mmd")
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: model.mmd: exists with different content (use --force to overwrite)\n"
+        "error: model.mmd: already exists with different content (use --force to overwrite)\n"
     )
     assert target.read_text() == "my notes\n"
     assert cli("diagram", name, "-o", "model.mmd", "--force").stderr == "updated: model.mmd\n"
