@@ -53,7 +53,7 @@ def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
     failure: Exception | None = None
     for length in lengths:
         try:
-            model.predict(forward_batch(spec, length), verbose=0)
+            model(forward_batch(spec, length), training=False)  # eager: no tf.data, no tracing
         except Exception as error:  # noqa: BLE001
             failure = error
             continue
