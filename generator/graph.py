@@ -331,6 +331,9 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
         args = _ordered_args(layer_type, layer.arguments)
         if any(ref not in shapes for ref in layer.inputs):
             continue  # an input failed already; its problem is reported
+        tower = layer.origin.chain[0] if layer.origin.chain else None
+        if tower in expanded.towers and _tower_problem(expanded, tower, shapes) is not None:
+            continue  # a tower fed the wrong shapes: one problem for the call, below
         try:
             kind = output_kind(layer.type, args, [kinds[ref] for ref in layer.inputs])
             out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
@@ -409,22 +412,37 @@ def _input_shapes(expanded: Expanded, name: str, shapes: Mapping[str, Shape]) ->
 
 def _tower_problems(expanded: Expanded, shapes: Mapping[str, Shape]) -> list[Problem]:
     """A shared block is one sub-model: every call must feed it the shapes it was built for."""
-    problems = []
-    for tower, (original, path) in expanded.towers.items():
-        first = expanded.tower_inputs[original]
-        again = expanded.tower_inputs[tower]
-        if any(ref not in shapes for ref in (*first, *again)):
-            continue
-        if not all(_fits_input(shapes[a], shapes[b]) for a, b in zip(first, again, strict=True)):
-            problems.append(
-                Problem(
-                    f"{tower} shares the block instance {original}, built for"
-                    f" {', '.join(show(shapes[ref]) for ref in first)}, but gets"
-                    f" {', '.join(show(shapes[ref]) for ref in again)}",
-                    (*path, "inputs"),
-                )
-            )
-    return problems
+    found = [_tower_problem(expanded, tower, shapes) for tower in expanded.towers]
+    return [problem for problem in found if problem is not None]
+
+
+def _tower_problem(expanded: Expanded, tower: str, shapes: Mapping[str, Shape]) -> Problem | None:
+    original, path = expanded.towers[tower]
+    first = expanded.tower_inputs[original]
+    again = expanded.tower_inputs[tower]
+    if any(ref not in shapes for ref in (*first, *again)):
+        return None
+    pairs = [(shapes[a], shapes[b]) for a, b in zip(first, again, strict=True)]
+    if all(_fits_input(built, given) for built, given in pairs):
+        return None
+    built_text = ", ".join(show(built) for built, _ in pairs)
+    given_text = ", ".join(show(given) for _, given in pairs)
+    message = (
+        f"{tower} shares the block instance {original}, built for {built_text},"
+        f" but gets {given_text}"
+    )
+    if all(_only_lengths_open(built, given) for built, given in pairs):
+        # Keras would build it and run it only when the length happens to match.
+        message += ": a variable length where the tower takes a fixed one (fix that length)"
+    return Problem(message, (*path, "inputs"))
+
+
+def _only_lengths_open(built: Shape, given: Shape) -> bool:
+    """The shapes differ only where the call leaves a size open that the tower fixes."""
+    return len(built) == len(given) and all(
+        a == b or (b is None and a is not None) or a is None
+        for a, b in zip(built, given, strict=True)
+    )
 
 
 def _fits_input(built: Shape, given: Shape) -> bool:

@@ -91,6 +91,7 @@ def deliberately_stricter(problem: str) -> bool:
             "is the batch axis",
             "reach the batch axis",
             "for the variable-length inputs fits every layer",
+            "a variable length where the tower takes a fixed one",
         )
     )
 
@@ -151,6 +152,7 @@ REFUSED = (
     "Dot needs",
     "AveragePooling needs",
     "int32 ids cannot",
+    "a tower built",
 )  # both we and Keras refuse these
 REGRESSIONS = {
     "Dot needs axes in class style (layers.Dot has no default)": {
@@ -201,6 +203,21 @@ REGRESSIONS = {
             {"name": "l1", "type": "Reshape", "target_shape": [3, 2]},
             {"name": "l2", "type": "MaxPooling1D", "pool_size": 1},
             {"name": "l3", "type": "Dense", "units": 2},
+        ],
+    },
+    "a tower built for a fixed length refuses a variable one (Keras runs it at one length)": {
+        "inputs": [{"name": "in0", "shape": [None], "dtype": "int32"}],
+        "blocks": {
+            "dense_unit": {
+                "inputs": ["x"],
+                "params": ["units"],
+                "layers": [{"name": "dense", "type": "Dense", "inputs": "x", "units": "$units"}],
+            }
+        },
+        "layers": [
+            {"name": "l0", "type": "Reshape", "inputs": "in0", "target_shape": [1]},
+            {"name": "l1", "block": "dense_unit", "inputs": "l0", "units": 1},
+            {"name": "l2", "share": "l1", "inputs": "in0"},
         ],
     },
     "a shared tower may hold merging layers": {
