@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from generator.display import printable, quoted
-from generator.paths import FieldPath, format_path
+from generator.spec.fields import FieldPath, format_path
 
 
 @dataclass(frozen=True)

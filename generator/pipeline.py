@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.analysis.graph import Graph
+from generator.analysis.plan import build_graph
+from generator.analysis.training import TrainingPlan, plan_training
 from generator.errors import SpecError
-from generator.graph import Graph, build_graph
-from generator.load import LoadedSpec, load_spec
-from generator.spec import Imports, Spec, Style, parse_spec
-from generator.training import TrainingPlan, plan_training
+from generator.spec.load import LoadedSpec, load_spec
+from generator.spec.model import Imports, Spec, Style, parse_spec
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ def generate(
 ) -> str:
     """The formatted script for a checked spec."""
     # Rendering and black load only when a script is written, not for `validate`.
-    from generator.format import format_source
-    from generator.render import RenderOptions, render_script
+    from generator.codegen.format import format_source
+    from generator.codegen.render import RenderOptions, render_script
 
     spec = checked.spec
     options = RenderOptions(

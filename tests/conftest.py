@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.cli import app
+from generator.cli.app import app
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "output"

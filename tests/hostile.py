@@ -13,7 +13,7 @@ import tokenize
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator.names import identifier_problem
+from generator.spec.names import identifier_problem
 
 MARKER = "mergegen_pwned"  # the file every payload tries to create
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from generator.catalog import CATALOG
+from generator.analysis.catalog import CATALOG
 
 ACTIVATION = st.sampled_from(["relu", "tanh", "linear", "sigmoid"])
 SMALL = st.integers(1, 4)
@@ -199,8 +199,8 @@ def _block_call(draw: st.DrawFn, name: str, shapes: dict[str, Any], block: str) 
 @st.composite
 def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
     """A random spec: several inputs, branches, merges of 2 to 4 tensors."""
-    from generator.graph import build_graph
-    from generator.spec import parse_spec
+    from generator.analysis.plan import build_graph
+    from generator.spec.model import parse_spec
 
     inputs = [draw(_input(i)) for i in range(draw(st.integers(1, 3)))]
     layers: list[dict[str, Any]] = []

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from generator.errors import SpecError
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded, generate
-from generator.presets import preset_path
+from generator.spec.load import LoadedSpec
+from generator.spec.presets import preset_path
 
 INCEPTION = preset_path("inception_v1")
 assert INCEPTION is not None

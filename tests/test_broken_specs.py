@@ -19,8 +19,8 @@ import tomli_w
 import yaml
 
 from generator.errors import SpecError
-from generator.load import MAX_SPEC_BYTES, LoadedSpec
 from generator.pipeline import check_loaded
+from generator.spec.load import MAX_SPEC_BYTES, LoadedSpec
 from tests.conftest import files_under, message_lines
 from tests.hostile import BENIGN, benign
 

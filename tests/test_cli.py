@@ -238,7 +238,7 @@ def test_generate_and_validate_never_import_tensorflow(tmp_path: Path) -> None:
     spec.write_text(VALID_SPEC)
     probe = (
         "import sys\n"
-        "from generator.cli import app\n"
+        "from generator.cli.app import app\n"
         "for args in (['validate', SPEC], ['generate', SPEC, '-o', OUT]):\n"
         "    try:\n"
         "        app(args, prog_name='mergegen')\n"
@@ -266,7 +266,7 @@ def test_shell_completion(words: str, expected: list[str]) -> None:
     env = dict(os.environ, _MERGEGEN_COMPLETE="complete_bash", COMP_WORDS=words)
     env["COMP_CWORD"] = str(len(words.split()) - 1)
     result = subprocess.run(
-        [sys.executable, "-c", "from generator.cli import main; main()"],
+        [sys.executable, "-c", "from generator.cli.app import main; main()"],
         capture_output=True,
         text=True,
         env=env,

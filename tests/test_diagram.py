@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.commands import run_diagram
-from generator.diagram import _dot_escape, _mermaid_text, to_dot, to_mermaid
+from generator.analysis.graph import Graph
+from generator.cli.commands import run_diagram
 from generator.errors import SpecError
-from generator.golden import DIAGRAM_PRESETS, regenerate_diagrams
-from generator.graph import Graph
-from generator.load import LoadedSpec
 from generator.pipeline import check, check_loaded
-from generator.presets import preset_names, preset_path
+from generator.spec.load import LoadedSpec
+from generator.spec.presets import preset_names, preset_path
+from generator.views.diagram import _dot_escape, _mermaid_text, to_dot, to_mermaid
 from tests.conftest import REPO, VALID_SPEC
+from tests.regen_golden import DIAGRAM_PRESETS, regenerate_diagrams
 
 SVG_NS = "http://www.w3.org/2000/svg"
 SVG = f"{{{SVG_NS}}}svg"
@@ -197,9 +197,9 @@ def test_labels_are_escaped() -> None:
 
 def test_output_is_independent_of_hash_seed() -> None:
     probe = (
-        "from generator.diagram import to_dot, to_mermaid\n"
+        "from generator.views.diagram import to_dot, to_mermaid\n"
         "from generator.pipeline import check\n"
-        "from generator.presets import preset_names, preset_path\n"
+        "from generator.spec.presets import preset_names, preset_path\n"
         "for name in preset_names():\n"
         "    graph = check(preset_path(name)).graph\n"
         "    print(to_mermaid(graph), to_dot(graph))\n"
@@ -362,7 +362,7 @@ def test_diagram_never_imports_tensorflow(tmp_path: Path) -> None:
     spec.write_text(VALID_SPEC)
     probe = (
         "import sys\n"
-        "from generator.cli import app\n"
+        "from generator.cli.app import app\n"
         "try:\n"
         "    app(['diagram', SPEC, '--format', 'dot'], prog_name='mergegen')\n"
         "except SystemExit as stop:\n"

@@ -8,9 +8,9 @@ import pytest
 
 from generator.display import show
 from generator.errors import Problem, SpecError
-from generator.load import LoadedSpec
-from generator.paths import format_path
 from generator.pipeline import check_loaded
+from generator.spec.fields import format_path
+from generator.spec.load import LoadedSpec
 
 
 def test_plain_keys_read_as_dotted_paths() -> None:

@@ -9,7 +9,7 @@ import tomli_w
 import yaml
 
 from generator.pipeline import check, generate
-from generator.presets import preset_names, preset_path
+from generator.spec.presets import preset_names, preset_path
 
 
 def _script(path: Path) -> str:

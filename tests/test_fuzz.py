@@ -24,11 +24,11 @@ import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from generator.codegen.format import MODE
 from generator.errors import SpecError
-from generator.format import MODE
-from generator.load import LoadedSpec, load_spec, load_text
 from generator.pipeline import check_loaded, generate
-from generator.presets import preset_names, preset_path
+from generator.spec.load import LoadedSpec, load_spec, load_text
+from generator.spec.presets import preset_names, preset_path
 from tests.hostile import BENIGN
 
 EXAMPLES = int(os.environ.get("MERGEGEN_FUZZ_EXAMPLES", "50"))

@@ -12,20 +12,20 @@ from pathlib import Path
 import black
 import pytest
 
-from generator.format import MODE
-from generator.golden import golden_files, regenerate
+from generator.codegen.format import MODE
 from generator.pipeline import check
-from generator.presets import preset_path
+from generator.spec.presets import preset_path
 from tests.conftest import OUTPUT, REPO
+from tests.regen_golden import golden_files, regenerate
 
 GOLDEN = golden_files()
 
 
 def test_output_folder_matches_the_generator_byte_for_byte() -> None:
     on_disk = {path.name: path.read_text(encoding="utf-8") for path in OUTPUT.glob("*.py")}
-    assert sorted(on_disk) == sorted(GOLDEN), "run `python -m generator.golden`"
+    assert sorted(on_disk) == sorted(GOLDEN), "run `python -m tests.regen_golden`"
     for name, content in GOLDEN.items():
-        assert on_disk[name] == content, f"{name} drifted: run `python -m generator.golden`"
+        assert on_disk[name] == content, f"{name} drifted: run `python -m tests.regen_golden`"
 
 
 def test_regenerate_into_an_empty_folder_gives_the_same_files(tmp_path: Path) -> None:
@@ -104,6 +104,6 @@ def test_styles_differ_only_in_merge_calls_and_docstring() -> None:
 def test_generation_is_independent_of_hash_seed(seed: str, tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONHASHSEED=seed)
     subprocess.run(
-        [sys.executable, "-m", "generator.golden", str(tmp_path)], env=env, cwd=REPO, check=True
+        [sys.executable, "-m", "tests.regen_golden", str(tmp_path)], env=env, cwd=REPO, check=True
     )
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == GOLDEN

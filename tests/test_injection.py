@@ -23,11 +23,11 @@ import pytest
 import tomli_w
 import yaml
 
-from generator.code import prose
+from generator.codegen.code import prose
+from generator.codegen.render import RenderOptions, render_script
 from generator.errors import SpecError
-from generator.load import LoadedSpec, load_text
 from generator.pipeline import CheckedSpec, check_loaded, generate
-from generator.render import RenderOptions, render_script
+from generator.spec.load import LoadedSpec, load_text
 from tests.conftest import files_under, message_lines
 from tests.hostile import BENIGN, HOSTILE, comments, skeleton, string_slots
 

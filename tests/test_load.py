@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import load
 from generator.errors import SpecError
-from generator.load import MAX_SPEC_BYTES, Position, load_spec, load_text
+from generator.spec import load
+from generator.spec.load import MAX_SPEC_BYTES, Position, load_spec, load_text
 
 
 def only_message(error: pytest.ExceptionInfo[SpecError]) -> str:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from generator.errors import SpecError
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded
+from generator.spec.load import LoadedSpec
 
 
 def problems(spec: dict[str, Any]) -> list[str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.cli.messages import print_problems, problem_lines, use_colour
 from generator.errors import Problem
-from generator.messages import print_problems, problem_lines, use_colour
 
 
 def test_the_offending_line_with_a_caret_under_the_column(cli, spec_file) -> None:

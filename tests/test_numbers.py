@@ -11,9 +11,9 @@ import tomli_w
 import yaml
 
 from generator.errors import SpecError
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded, generate
-from generator.values import MAX_INT
+from generator.spec.load import LoadedSpec
+from generator.spec.values import MAX_INT
 from tests.conftest import message_lines
 from tests.hostile import benign
 

@@ -30,18 +30,18 @@ def test_wheel_includes_templates_and_presets(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "generator/templates/script.py.jinja" in names
     assert {
-        f"generator/presets/{p.name}" for p in (REPO / "generator" / "presets").glob("*.yaml")
+        f"generator/spec/presets/{p.name}" for p in (REPO / "generator" / "spec" / "presets").glob("*.yaml")
     } <= names
     assert not any(name.startswith(("tests/", "output/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "mergegen = generator.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "mergegen = generator.cli.app:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
     # Unpacked and imported from elsewhere, it finds its own templates.
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from generator.render import environment;"
+        "from generator.codegen.render import environment;"
         "print(environment().loader.searchpath[0])"
     )
     result = subprocess.run(

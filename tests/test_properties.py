@@ -9,10 +9,10 @@ from typing import Any
 import black
 from hypothesis import HealthCheck, given, settings
 
+from generator.codegen.format import MODE
 from generator.errors import SpecError
-from generator.format import MODE
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded, generate
+from generator.spec.load import LoadedSpec
 from tests.strategies import specs
 
 

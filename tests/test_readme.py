@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from generator.catalog import CATALOG
-from generator.golden import DIAGRAM_PRESETS
-from generator.presets import preset_names
+from generator.analysis.catalog import CATALOG
+from generator.spec.presets import preset_names
 from tests.conftest import REPO
+from tests.regen_golden import DIAGRAM_PRESETS
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -10,10 +10,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.code import Code, InternalError, call, dict_of, identifier, list_of, literal, prose
-from generator.load import LoadedSpec
+from generator.codegen.code import (
+    Code,
+    InternalError,
+    call,
+    dict_of,
+    identifier,
+    list_of,
+    literal,
+    prose,
+)
+from generator.codegen.render import environment
 from generator.pipeline import check_loaded, generate
-from generator.render import environment
+from generator.spec.load import LoadedSpec
 
 
 @given(

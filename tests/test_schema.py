@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.catalog import CATALOG
-from generator.presets import preset_names, preset_path
-from generator.schema import SCHEMA_FILE, schema_text, spec_schema
+from generator.analysis.catalog import CATALOG
+from generator.spec.presets import preset_names, preset_path
+from generator.spec.schema import SCHEMA_FILE, schema_text, spec_schema
 
 VALIDATOR = jsonschema.Draft7Validator(spec_schema())
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import black
 
-from generator.format import MODE
+from generator.codegen.format import MODE
 from generator.pipeline import check, generate
-from generator.presets import preset_names, preset_path
+from generator.spec.presets import preset_names, preset_path
 
 
 def snippets() -> dict[str, str]:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import write as write_module
-from generator.write import WriteError, write_all, write_atomic
+from generator.cli import write as write_module
+from generator.cli.write import WriteError, write_all, write_atomic
 from tests.conftest import REPO, VALID_SPEC, files_under
 
 OLD = "# the old file, which must survive\n"
@@ -189,7 +189,7 @@ def test_overwriting_keeps_the_file_mode(tmp_path: Path) -> None:
 SLOW_WRITER = """
 import os, sys, time
 from pathlib import Path
-import generator.write as w
+import generator.cli.write as w
 
 def slow_fsync(fd):
     Path(sys.argv[2]).write_text("staged")  # tell the test we are mid-write
@@ -230,7 +230,7 @@ def test_killed_mid_write_leaves_the_old_file(tmp_path: Path) -> None:
 REWRITER = """
 import sys
 from pathlib import Path
-from generator.write import write_atomic
+from generator.cli.write import write_atomic
 
 target = Path(sys.argv[1])
 contents = ["A" * 2_000_000, "B" * 2_000_000]
@@ -266,7 +266,7 @@ def test_killed_at_random_moments_the_file_is_always_whole(tmp_path: Path) -> No
 CLI_WITH_SLOW_WRITE = """
 import os, sys, time
 from pathlib import Path
-import generator.write as w
+import generator.cli.write as w
 
 real_fsync = os.fsync
 
@@ -276,7 +276,7 @@ def slow_fsync(fd):
     time.sleep(60)
 
 w.os.fsync = slow_fsync
-from generator.cli import main
+from generator.cli.app import main
 sys.argv = ["mergegen", "generate", "a.yaml", "b.yaml", "--force"]
 main()
 """

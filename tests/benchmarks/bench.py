@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from generator.pipeline import check, generate
-from generator.presets import preset_names, preset_path
+from generator.spec.presets import preset_names, preset_path
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
 

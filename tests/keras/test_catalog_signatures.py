@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from generator.catalog import CATALOG
+from generator.analysis.catalog import CATALOG
 
 pytestmark = pytest.mark.keras
 

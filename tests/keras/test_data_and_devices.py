@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded, generate
+from generator.spec.load import LoadedSpec
 from tests.conftest import keras_env
 from tests.keras.scripts import load_script
 

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from generator.analysis.graph import Graph
+from generator.analysis.plan import SYNTHETIC_LENGTHS
 from generator.errors import SpecError
-from generator.graph import SYNTHETIC_LENGTHS, Graph
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded
+from generator.spec.load import LoadedSpec
 from tests.keras.keras_builder import build, weight_counts
 from tests.keras.scripts import keras_layer
 from tests.strategies import specs

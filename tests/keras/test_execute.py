@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from generator.pipeline import check
-from generator.presets import preset_path
+from generator.spec.presets import preset_path
 from tests.conftest import OUTPUT, keras_env
 
 pytestmark = pytest.mark.keras

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded, generate
+from generator.spec.load import LoadedSpec
 from tests.conftest import REPO, keras_env
 from tests.hostile import HOSTILE, MARKER, PAYLOADS, benign
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator import values
-from generator.spec import LOSSES, METRICS, OPTIMIZERS
+from generator.spec import values
+from generator.spec.model import LOSSES, METRICS, OPTIMIZERS
 
 pytestmark = pytest.mark.keras
 

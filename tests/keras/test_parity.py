@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.pipeline import check, generate
-from generator.presets import preset_names, preset_path
+from generator.spec.presets import preset_names, preset_path
 from tests.conftest import OUTPUT
 from tests.keras.scripts import fresh_json, keras_layer
 from tests.keras.scripts import load_script as _load

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from generator.catalog import CATALOG
-from generator.load import LoadedSpec
+from generator.analysis.catalog import CATALOG
 from generator.pipeline import check_loaded, generate
+from generator.spec.load import LoadedSpec
 from tests.keras.scripts import fresh_json
 from tests.keras.scripts import load_script as _load
 
@@ -255,7 +255,7 @@ def test_scenario_trains_and_styles_agree(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("preset", ["two_dense", "inception_v1", "siamese", "unet_small"])
 def test_the_snippet_runs_on_its_own(preset: str) -> None:
     from generator.pipeline import check
-    from generator.presets import preset_path
+    from generator.spec.presets import preset_path
 
     path = preset_path(preset)
     assert path is not None
@@ -267,7 +267,7 @@ def test_the_snippet_runs_on_its_own(preset: str) -> None:
 
 
 def test_check_generates_and_runs_a_spec_end_to_end(cli) -> None:
-    from generator.presets import preset_path
+    from generator.spec.presets import preset_path
 
     path = preset_path("two_dense")
     assert path is not None

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.load import LoadedSpec
 from generator.pipeline import check_loaded, generate
-from generator.presets import preset_path
+from generator.spec.load import LoadedSpec
+from generator.spec.presets import preset_path
 from tests.keras.scripts import load_script
 
 pytestmark = pytest.mark.keras

@@ -1,0 +1,67 @@
+"""Integer tensors (token ids): which layers take them, and what they give back.
+
+Keras casts integer inputs for some layers and passes them through others, but
+convolutions, average pooling and most activations fail on them at run time.
+The table follows Keras 3 on the TensorFlow backend, checked by the
+differential test with a forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from generator.analysis.layers.base import ShapeError
+
+INT, FLOAT = "int", "float"
+
+# Layers that compute in floats whatever they get.
+CASTS = frozenset(
+    {
+        "Dense", "Embedding", "BatchNormalization", "LayerNormalization",
+        "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+        "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    }
+)  # fmt: skip
+# Layers that move values around without arithmetic: integers stay integers.
+KEEPS = frozenset(
+    {
+        "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
+        "MaxPooling1D", "MaxPooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+        "UpSampling1D", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
+        "Concatenate", "Add", "Subtract", "Multiply", "Maximum", "Minimum", "Dot",
+    }
+)  # fmt: skip
+ACTIVATIONS_KEEPING_INTS = frozenset({"linear", "relu", "relu6"})
+ACTIVATIONS_CASTING_INTS = frozenset({"leaky_relu", "tanh", "exponential"})
+
+
+def dtype_kind(dtype: str) -> str:
+    """int for int32 inputs, float otherwise."""
+    return INT if dtype.startswith("int") else FLOAT
+
+
+def output_kind(layer_type: str, args: Mapping[str, Any], kinds: Sequence[str]) -> str:
+    """The kind of a layer's output, or ShapeError when it cannot take integer inputs."""
+    if INT not in kinds:
+        return FLOAT
+    if layer_type in CASTS:
+        return FLOAT
+    if layer_type == "Average":
+        return FLOAT
+    if layer_type in KEEPS:
+        return INT if all(kind == INT for kind in kinds) else FLOAT
+    if layer_type == "Activation":
+        activation = args.get("activation")
+        if activation in ACTIVATIONS_KEEPING_INTS:
+            return INT
+        if activation in ACTIVATIONS_CASTING_INTS:
+            return FLOAT
+        raise ShapeError(
+            f"the {activation!r} activation cannot take int32 values"
+            " (feed token ids to an Embedding, or cast them with a Dense layer, first)"
+        )
+    raise ShapeError(
+        f"{layer_type} cannot take int32 values"
+        " (feed token ids to an Embedding, or cast them with a Dense layer, first)"
+    )

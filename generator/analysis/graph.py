@@ -1,0 +1,95 @@
+"""The checked model graph: its inputs, its layer calls and their shapes and weights."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.analysis.expand import Origin
+from generator.analysis.layers.base import LayerType, Shape
+from generator.spec.fields import FieldPath
+
+
+@dataclass(frozen=True)
+class InputNode:
+    """A `keras.Input`."""
+
+    name: str
+    shape: Shape  # with the batch dimension
+    data_shape: Shape  # unknown lengths replaced by a synthetic length
+    dtype: str
+
+
+@dataclass(frozen=True)
+class LayerNode:
+    """One layer call in the generated `build_model()`."""
+
+    name: str
+    layer_type: LayerType
+    inputs: tuple[str, ...]
+    args: Mapping[str, Any]  # in catalog order
+    shape: Shape
+    data_shape: Shape
+    origin: Origin
+    trainable: int = 0
+    non_trainable: int = 0
+    shares: str | None = None  # the layer whose weights this call reuses
+
+    @property
+    def path(self) -> FieldPath:
+        """The top-level spec layer this call comes from."""
+        return self.origin.path
+
+    @property
+    def params(self) -> int:
+        """Every weight of the layer, as model.summary() counts them."""
+        return self.trainable + self.non_trainable
+
+
+@dataclass(frozen=True)
+class Graph:
+    """The checked model graph, layers in spec order."""
+
+    name: str
+    inputs: tuple[InputNode, ...]
+    layers: tuple[LayerNode, ...]
+    outputs: tuple[str, ...]  # spec names; a block instance stands for its output layer
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def resolve(self, name: str) -> str:
+        """The layer a name stands for (a block instance's output layer)."""
+        while name in self.aliases:
+            name = self.aliases[name]
+        return name
+
+    @property
+    def trainable_params(self) -> int:
+        """Trainable weights of the whole model."""
+        return sum(node.trainable for node in self.layers)
+
+    @property
+    def non_trainable_params(self) -> int:
+        """Non-trainable weights (BatchNormalization's moving statistics)."""
+        return sum(node.non_trainable for node in self.layers)
+
+    @property
+    def total_params(self) -> int:
+        """What model.summary() prints as Total params."""
+        return self.trainable_params + self.non_trainable_params
+
+    def shape_of(self, name: str) -> Shape:
+        """The output shape of an input or a layer."""
+        for item in self.inputs:
+            if item.name == name:
+                return item.shape
+        return self.layer(name).shape
+
+    def layer(self, name: str) -> LayerNode:
+        """The layer called `name`, or the output layer of the block instance `name`."""
+        name = self.resolve(name)
+        return next(node for node in self.layers if node.name == name)
+
+    def consumers(self, name: str) -> list[LayerNode]:
+        """Layers that take `name` as an input."""
+        return [node for node in self.layers if name in node.inputs]

@@ -1,0 +1,116 @@
+"""What a layer type is: its arguments, and how its output shape and weights follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.spec.values import ValueKind
+
+Dim = int | None
+Shape = tuple[Dim, ...]
+Args = Mapping[str, Any]
+
+
+class ShapeError(ValueError):
+    """A layer cannot be applied to the shapes it receives."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """A layer's output shape and weight counts, as Keras computes them."""
+
+    shape: Shape
+    trainable: int = 0
+    non_trainable: int = 0
+
+
+Rule = Callable[[Args, Sequence[Shape]], Output]
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One keyword argument of a layer."""
+
+    kind: ValueKind
+    required: bool = False
+    positional: bool = False  # printed without its keyword, as people write Dense(32)
+    wraps: tuple[str, ...] = ()  # a nested layer of one of these types (Bidirectional)
+
+
+@dataclass(frozen=True)
+class LayerType:
+    """A Keras layer class as the generator knows it."""
+
+    name: str
+    args: Mapping[str, Arg]
+    infer: Rule
+    merge_function: str | None = None  # layers.<function> of a merging layer
+    max_inputs: int | None = None  # merging layers that take a fixed number
+
+    @property
+    def is_merge(self) -> bool:
+        """Merging layers take a list of two or more tensors."""
+        return self.merge_function is not None
+
+    @property
+    def activation_arg(self) -> str | None:
+        """The argument that holds the layer's output activation, if any."""
+        return "activation" if "activation" in self.args else None
+
+
+def show(shape: Shape) -> str:
+    """Render a shape the way Keras prints it: (None, 28, 28, 1)."""
+    inner = ", ".join("None" if dim is None else str(dim) for dim in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def single(inputs: Sequence[Shape]) -> Shape:
+    """The one input of a non-merging layer."""
+    (shape,) = inputs
+    return shape
+
+
+def as_tuple(value: Any, dims: int) -> tuple[int, ...]:
+    """An int or a list of ints as a tuple of `dims` ints."""
+    return (value,) * dims if isinstance(value, int) else tuple(value)
+
+
+def require_rank(shape: Shape, rank: int, layer: str, layout: str) -> None:
+    """Fail unless `shape` has exactly `rank` dimensions, batch included."""
+    if len(shape) != rank:
+        raise ShapeError(
+            f"{layer} expects a {rank}-D input {layout}, got {show(shape)}"
+            f"{flatten_hint(shape, rank)}"
+        )
+
+
+def flatten_hint(shape: Shape, rank: int) -> str:
+    """Suggest how to reach a lower rank, or a Reshape for a higher one."""
+    if len(shape) > rank == 2:
+        return " (Flatten or a global pooling layer first)"
+    if len(shape) < rank:
+        return " (Reshape it first)"
+    return ""
+
+
+def known_last(shape: Shape, layer: str, what: str = "last dimension") -> int:
+    """The size of the last axis, which weights depend on."""
+    last = shape[-1]
+    if last is None:
+        raise ShapeError(f"{layer} needs a known {what}, got {show(shape)}")
+    return last
+
+
+def product(dims: Sequence[Dim]) -> Dim:
+    """The product of dims, None if any is unknown."""
+    total: Dim = 1
+    for dim in dims:
+        total = None if dim is None or total is None else total * dim
+    return total
+
+
+def same_shape(args: Args, inputs: Sequence[Shape]) -> Output:
+    """Layers that change values, not shapes, and have no weights."""
+    return Output(single(inputs))

@@ -1,0 +1,1 @@
+"""Code generation: code fragments, layer statements, the template, black."""

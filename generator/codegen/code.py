@@ -1,0 +1,122 @@
+"""Code fragments: the only values a template may print."""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from generator.spec.names import identifier_problem
+
+LINE_LENGTH = 88  # black's default, used by format.py too
+
+
+class Code(str):
+    """Text that is already valid Python, made by one of the functions below."""
+
+    __slots__ = ()
+
+
+class InternalError(Exception):
+    """A value reached code generation unchecked: a bug in mergegen, not in the spec."""
+
+
+def literal(value: Any) -> Code:
+    """A Python literal for a plain str, int, float, bool, None, or a tuple/list of them."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return Code(repr(value))
+    if kind is float:
+        if not math.isfinite(value):
+            raise InternalError(f"non-finite float {value!r} reached code generation")
+        return Code(repr(value))
+    if kind is tuple or kind is list:
+        items = [literal(item) for item in value]
+        if len(items) == 1:
+            return Code(f"({items[0]},)")
+        return Code(f"({', '.join(items)})")
+    raise InternalError(f"{kind.__name__} value reached code generation")
+
+
+def identifier(name: str) -> Code:
+    """A name from the spec that passed the identifier check."""
+    if type(name) is not str or identifier_problem(name, local=True) is not None:
+        raise InternalError(f"unchecked identifier {name!r} reached code generation")
+    return Code(name)
+
+
+def fragment(value: Any) -> Code:
+    """`value` itself when it is code already made here; a plain str is a bug."""
+    if type(value) is not Code:
+        raise InternalError(f"a {type(value).__name__} was composed into code unprepared")
+    return value
+
+
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def call(
+    function: str,
+    positional: Iterable[Code] = (),
+    keywords: Mapping[str, Code] = {},
+    *,
+    one_per_line: bool = False,
+    last_comment: Code | None = None,
+) -> Code:
+    """`function(a, b, key=value)` from code fragments.
+
+    `function` and the keyword names come from the generator (the catalog), never from a
+    spec; the values must be fragments. `one_per_line` adds black's magic trailing comma, so
+    the arguments stack one per line; `last_comment` then sits after the last argument,
+    where black keeps it.
+    """
+    if not _DOTTED_NAME.match(function):
+        raise InternalError(f"{function!r} is not a dotted name")
+    for key in keywords:
+        if not key.isidentifier() or keyword.iskeyword(key):
+            raise InternalError(f"{key!r} is not a keyword argument name")
+    parts = [
+        *(fragment(value) for value in positional),
+        *(f"{key}={fragment(value)}" for key, value in keywords.items()),
+    ]
+    if not (one_per_line and parts):
+        return Code(f"{function}({', '.join(parts)})")
+    comment = f"  {fragment(last_comment)}\n" if last_comment else ""
+    return Code(f"{function}({', '.join(parts)},{comment})")
+
+
+def list_of(items: Iterable[Code]) -> Code:
+    """`[a, b, c]` from code fragments."""
+    return Code(f"[{', '.join(fragment(item) for item in items)}]")
+
+
+def dict_of(items: Mapping[str, Code]) -> Code:
+    """`{"key": value}` with plain string keys, from code fragments."""
+    pairs = (f"{literal(key)}: {fragment(value)}" for key, value in items.items())
+    return Code("{" + ", ".join(pairs) + "}")
+
+
+def one_line(text: str) -> str:
+    """Spec text on one line of printable characters, single-spaced.
+
+    Line breaks of every kind, control characters, lone surrogates and the invisible format
+    characters (bidirectional overrides, as in "Trojan Source", CVE-2021-42574) become spaces.
+    """
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else " " for char in text)
+    return " ".join(text.split())
+
+
+def prose(text: str) -> str:
+    """Spec text made safe inside a docstring or comment: one line, nothing to escape from."""
+    return one_line(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
+def shape_comment(shape: tuple[int | str | None, ...]) -> Code:
+    """`# (None, 28, 28, 32)`: numbers, None, and `*` for a size that differs between calls."""
+    if any(dim is not None and dim != "*" and type(dim) is not int for dim in shape):
+        raise InternalError(f"shape {shape!r} reached code generation")
+    dims = ", ".join("None" if dim is None else str(dim) for dim in shape)
+    return Code(f"# ({dims},)" if len(shape) == 1 else f"# ({dims})")

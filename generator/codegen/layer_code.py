@@ -1,0 +1,300 @@
+"""The statements of build_model() and of the block functions, as code fragments."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.analysis.catalog import CATALOG
+from generator.analysis.expand import PARAM
+from generator.analysis.graph import Graph
+from generator.analysis.layers.base import LayerType
+from generator.codegen.code import (
+    LINE_LENGTH,
+    Code,
+    InternalError,
+    call,
+    identifier,
+    list_of,
+    literal,
+    prose,
+    shape_comment,
+)
+from generator.spec.model import BlockSpec, LayerSpec, Spec, Style
+from generator.spec.names import RESERVED
+
+BODY_INDENT = "    "
+ValueCode = Callable[[Any], Code]
+
+
+@dataclass(frozen=True)
+class BlockFunction:
+    """One `def block(x, ..., *, name):` in the script."""
+
+    name: Code
+    parameters: Code
+    docstring: Code
+    lines: tuple[Code, ...]
+    output: Code
+
+
+def block_functions(spec: Spec, graph: Graph, style: Style) -> list[BlockFunction]:
+    """A function per block, in the order the spec defines them."""
+    return [_block_function(spec, graph, style, name, block) for name, block in spec.blocks.items()]
+
+
+def model_lines(spec: Spec, graph: Graph, style: Style) -> list[Code]:
+    """The statements of build_model() between the inputs and the return."""
+    free = _FreeNames(spec)
+    shared = {layer.share for layer in spec.layers if layer.share is not None}
+    objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
+    lines: list[Code] = []
+    for layer in spec.layers:
+        inputs = [identifier(ref) for ref in _references(spec, layer)]
+        comment = shape_comment(graph.layer(layer.name).shape)
+        target = identifier(layer.name)
+        if layer.share is not None:
+            lines.append(_statement(target, objects[layer.share], [_tensors(inputs)], {}, comment))
+        elif layer.block is not None and layer.name in shared:
+            lines += _tower(spec, graph, layer, free, objects)
+            lines.append(Code(f"{target} = {objects[layer.name]}({_tensors(inputs)})  {comment}"))
+        elif layer.block is not None:
+            keywords = {**_block_arguments(layer), "name": literal(layer.name)}
+            function = identifier(layer.block)
+            lines.append(_statement(target, function, inputs, keywords, comment))
+        else:
+            layer_type = CATALOG[layer.type or ""]
+            args = graph.layer(layer.name).args
+            if layer.name in shared:
+                variable = free.take(f"{layer.name}_layer")
+                objects[layer.name] = variable
+                positional, keywords = constructor_args(layer_type, args, literal)
+                keywords["name"] = literal(layer.name)
+                lines.append(
+                    Code(f"{variable} = {call(f'layers.{layer_type.name}', positional, keywords)}")
+                )
+                lines.append(Code(f"{target} = {variable}({inputs[0]})  {comment}"))
+            else:
+                lines.append(
+                    layer_line(
+                        target, layer_type, args, literal(layer.name), inputs, style, comment
+                    )
+                )
+    return lines
+
+
+def layer_line(
+    target: Code,
+    layer_type: LayerType,
+    args: Mapping[str, Any],
+    name: Code,
+    inputs: Sequence[Code],
+    style: Style,
+    comment: Code | None,
+    value_code: ValueCode = literal,
+) -> Code:
+    """`x = layers.Dense(...)(y)  # shape`, stacked one argument a line when long."""
+    positional, keywords = constructor_args(layer_type, args, value_code)
+    keywords["name"] = name
+    if layer_type.is_merge and style == "function":
+        function = f"layers.{layer_type.merge_function}"
+        return _statement(target, function, [list_of(inputs), *positional], keywords, comment)
+    argument = list_of(inputs) if layer_type.is_merge else inputs[0]
+    line = Code(f"{target} = {call(f'layers.{layer_type.name}', positional, keywords)}({argument})")
+    if comment is None:
+        return line
+    if len(f"{BODY_INDENT}{line}  {comment}") <= LINE_LENGTH:
+        return Code(f"{line}  {comment}")
+    # Stack the arguments, as people write long layer calls, with the shape beside
+    # the last one (black would otherwise split off the tensor argument).
+    stacked = call(
+        f"layers.{layer_type.name}", positional, keywords, one_per_line=True, last_comment=comment
+    )
+    return Code(f"{target} = {stacked}({argument})")
+
+
+def _statement(
+    target: Code,
+    function: str,
+    positional: Sequence[Code],
+    keywords: Mapping[str, Code],
+    comment: Code | None,
+) -> Code:
+    """`target = function(args)  # comment`, stacked when the line would be long."""
+    line = Code(f"{target} = {call(function, positional, keywords)}")
+    if comment is None:
+        return line
+    if len(f"{BODY_INDENT}{line}  {comment}") <= LINE_LENGTH:
+        return Code(f"{line}  {comment}")
+    stacked = call(function, positional, keywords, one_per_line=True, last_comment=comment)
+    return Code(f"{target} = {stacked}")
+
+
+def constructor_args(
+    layer_type: LayerType, args: Mapping[str, Any], value_code: ValueCode
+) -> tuple[list[Code], dict[str, Code]]:
+    """Positional and keyword argument code, in catalog order."""
+    positional: list[Code] = []
+    keywords: dict[str, Code] = {}
+    positional_open = True
+    for arg_name, arg in layer_type.args.items():
+        if arg_name not in args:
+            positional_open = positional_open and not arg.positional
+            continue
+        value = args[arg_name]
+        code = _nested_layer(value, value_code) if arg.wraps else value_code(value)
+        if arg.positional and positional_open:
+            positional.append(code)
+        else:
+            positional_open = False
+            keywords[arg_name] = code
+    return positional, keywords
+
+
+def _nested_layer(layer: Mapping[str, Any], value_code: ValueCode) -> Code:
+    """`layers.LSTM(16, return_sequences=True)` inside a wrapper such as Bidirectional."""
+    layer_type = CATALOG[layer["type"]]
+    inner = {key: value for key, value in layer.items() if key != "type"}
+    positional, keywords = constructor_args(layer_type, inner, value_code)
+    return call(f"layers.{layer_type.name}", positional, keywords)
+
+
+def _param_or_literal(value: Any) -> Code:
+    """Inside a block: "$filters" is the parameter `filters`; anything else a literal."""
+    if isinstance(value, str):
+        found = PARAM.match(value)
+        if found:
+            return identifier(found.group(1))
+    if isinstance(value, list):
+        items = [_param_or_literal(item) for item in value]
+        return Code(f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})")
+    return literal(value)
+
+
+def _tensors(inputs: Sequence[Code]) -> Code:
+    return inputs[0] if len(inputs) == 1 else list_of(inputs)
+
+
+def _references(spec: Spec, layer: LayerSpec) -> list[str]:
+    if layer.inputs is not None:
+        return layer.references
+    position = spec.layers.index(layer)
+    return [spec.layers[position - 1].name if position else spec.inputs[0].name]
+
+
+def _block_arguments(layer: LayerSpec) -> dict[str, Code]:
+    return {key: literal(value) for key, value in layer.arguments.items()}
+
+
+def _tower(
+    spec: Spec, graph: Graph, layer: LayerSpec, free: _FreeNames, objects: dict[str, Code]
+) -> list[Code]:
+    """A shared block instance becomes one sub-model, called on every input it is given."""
+    block = spec.blocks[layer.block or ""]
+    refs = _references(spec, layer)
+    lines = []
+    tower_inputs = []
+    for block_input, ref in zip(block.inputs, refs, strict=True):
+        variable = free.take(f"{layer.name}_{block_input}")
+        shape = graph.shape_of(graph.resolve(ref))[1:]
+        input_keywords = {"shape": literal(shape), "name": literal(str(variable))}
+        lines.append(Code(f"{variable} = {call('keras.Input', (), input_keywords)}"))
+        tower_inputs.append(variable)
+    model = free.take(f"{layer.name}_model")
+    keywords = {**_block_arguments(layer), "name": literal(layer.name)}
+    body = call(identifier(layer.block or ""), tower_inputs, keywords)
+    inputs_code = _tensors([Code(name) for name in tower_inputs])
+    lines.append(Code(f"{model} = keras.Model({inputs_code}, {body}, name={literal(layer.name)})"))
+    objects[layer.name] = model
+    return lines
+
+
+def _block_function(
+    spec: Spec, graph: Graph, style: Style, name: str, block: BlockSpec
+) -> BlockFunction:
+    prefixes = _instance_prefixes(graph, name)
+    required = [identifier(param) for param in block.param_names if param not in block.defaults]
+    defaults = [
+        Code(f"{identifier(param)}={literal(value)}") for param, value in block.defaults.items()
+    ]
+    parameters = [
+        *(identifier(item) for item in block.inputs),
+        *required,
+        *defaults,
+        Code("*"),
+        Code("name"),
+    ]
+    lines = []
+    previous = block.inputs[0]
+    for inner in block.layers:
+        refs = inner.references or [previous]
+        inputs = [identifier(ref) for ref in refs]
+        target = identifier(inner.name)
+        keras_name = Code(f'f"{{name}}_{identifier(inner.name)}"')
+        comment = _block_comment(graph, prefixes, inner.name)
+        if inner.block is not None:
+            keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
+            keywords["name"] = keras_name
+            lines.append(_statement(target, identifier(inner.block), inputs, keywords, comment))
+        else:
+            layer_type = CATALOG[inner.type or ""]
+            args = {key: inner.arguments[key] for key in layer_type.args if key in inner.arguments}
+            lines.append(
+                layer_line(
+                    target, layer_type, args, keras_name, inputs, style, comment, _param_or_literal
+                )
+            )
+        previous = inner.name
+    description = prose(block.description) or f"The {name} block."
+    wrapped = textwrap.wrap(description, width=80, break_long_words=False, break_on_hyphens=False)
+    docstring = wrapped[0] if len(wrapped) == 1 else "\n    ".join([*wrapped, ""])
+    return BlockFunction(
+        name=identifier(name),
+        parameters=Code(", ".join(parameters)),
+        docstring=Code(f'"""{docstring}"""'),
+        lines=tuple(lines),
+        output=identifier(block.output or block.layers[-1].name),
+    )
+
+
+def _instance_prefixes(graph: Graph, block: str) -> list[str]:
+    """The name prefixes of every call of `block`, nested calls included."""
+    prefixes: list[str] = []
+    for node in graph.layers:
+        if node.origin.block == block and node.origin.block_layer:
+            prefix = node.name[: -len(node.origin.block_layer) - 1]
+            if prefix not in prefixes:
+                prefixes.append(prefix)
+    return prefixes
+
+
+def _block_comment(graph: Graph, prefixes: Sequence[str], layer: str) -> Code | None:
+    """The output shape of a block's layer over all its calls; `*` where the calls differ."""
+    shapes = [graph.layer(f"{prefix}_{layer}").shape for prefix in prefixes]
+    if not shapes or len({len(shape) for shape in shapes}) != 1:
+        return None
+    merged: list[Any] = []
+    for dims in zip(*shapes, strict=True):
+        merged.append(dims[0] if len(set(dims)) == 1 else "*")
+    if all(dim == "*" for dim in merged[1:]):
+        return None  # nothing in common between the calls worth a comment
+    return shape_comment(tuple(merged))
+
+
+class _FreeNames:
+    """Variable names the spec does not use (sqlacodegen's find_free_name)."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.taken = set(RESERVED) | {item.name for item in spec.inputs}
+        self.taken |= {layer.name for layer in spec.layers} | set(spec.blocks)
+
+    def take(self, wanted: str) -> Code:
+        name, counter = wanted, 2
+        while name in self.taken:
+            name, counter = f"{wanted}_{counter}", counter + 1
+        self.taken.add(name)
+        if not name.isidentifier():
+            raise InternalError(f"generated name {name!r} is not an identifier")
+        return Code(name)

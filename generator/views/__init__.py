@@ -1,0 +1,1 @@
+"""Views of a checked spec: the validate report and the diagram."""
