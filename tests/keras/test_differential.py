@@ -93,6 +93,7 @@ def deliberately_stricter(problem: str) -> bool:
             "reach the batch axis",
             "for the variable-length inputs fits every layer",
             "a variable length where the tower takes a fixed one",
+            "which TensorFlow's depthwise convolution cannot run",
         )
     )
 
@@ -123,6 +124,16 @@ def assert_agrees(spec: dict[str, Any]) -> None:
     assert theirs.count_params() == ours.total_params
 
 
+@example(  # found by this test: TensorFlow runs depthwise convolutions with equal strides only
+    {
+        "name": "random_model",
+        "inputs": [{"name": "in0", "shape": [3, 3, 1]}],
+        "layers": [
+            {"name": "l0", "type": "DepthwiseConv2D", "kernel_size": 1, "strides": [1, 2]},
+        ],
+        "training": {"loss": "mse"},
+    }
+)
 @example(  # found by this test: one variable length cannot be both 3 and 2
     {
         "name": "random_model",

@@ -135,12 +135,23 @@ def conv_transpose(args: Args, inputs: Sequence[Shape]) -> Output:
     )
 
 
+def _depthwise_geometry(args: Args, layer: str) -> tuple[tuple[int, ...], ...]:
+    """TensorFlow's depthwise kernel runs only equal strides; Keras builds others, then fails."""
+    kernel, strides, dilation = _geometry(args, 2, layer, strided_dilation=True)
+    if len(set(strides)) > 1:
+        raise ShapeError(
+            f"{layer} strides {strides} differ between height and width, which TensorFlow's"
+            " depthwise convolution cannot run (use equal strides)"
+        )
+    return kernel, strides, dilation
+
+
 def separable_conv(args: Args, inputs: Sequence[Shape]) -> Output:
     layer = "SeparableConv2D"
     shape = single(inputs)
     require_rank(shape, 4, layer, "(batch, height, width, channels)")
     channels = known_last(shape, layer, "channel dimension")
-    kernel, strides, dilation = _geometry(args, 2, layer, strided_dilation=True)
+    kernel, strides, dilation = _depthwise_geometry(args, layer)
     multiplier, filters = args.get("depth_multiplier", 1), args["filters"]
     out = windowed(shape, layer, kernel, strides, args.get("padding", "valid"), dilation, filters)
     depthwise = math.prod(kernel) * channels * multiplier
@@ -153,7 +164,7 @@ def depthwise_conv(args: Args, inputs: Sequence[Shape]) -> Output:
     shape = single(inputs)
     require_rank(shape, 4, layer, "(batch, height, width, channels)")
     channels = known_last(shape, layer, "channel dimension")
-    kernel, strides, dilation = _geometry(args, 2, layer, strided_dilation=True)
+    kernel, strides, dilation = _depthwise_geometry(args, layer)
     out_channels = channels * args.get("depth_multiplier", 1)
     out = windowed(
         shape, layer, kernel, strides, args.get("padding", "valid"), dilation, out_channels
