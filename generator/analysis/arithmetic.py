@@ -27,7 +27,7 @@ from generator.spec.values import MAX_INT, MIN_INT
 PARAM = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)\Z")  # a bare parameter: its value as it is
 MAX_LENGTH = 200  # characters of one expression
 MAX_NODES = 64  # numbers, parameters and operators
-MAX_DEPTH = 16  # operators nested in one another
+MAX_DEPTH = 32  # operators nested in one another
 _PARAM_IN_TEXT = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)")
 # Everything an allowed expression can be written with; the rest is refused before parsing.
 _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_$.+\-*/%() ]*\Z")
@@ -104,8 +104,10 @@ def parse(text: str, params: Iterable[str]) -> Expression:
         tree = ast.parse(stripped.replace("$", "_"), mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise ExpressionError(f"{shown} is not a valid expression") from None
+    if sum(isinstance(node, ast.expr) for node in ast.walk(tree)) > MAX_NODES:
+        raise ExpressionError(f"{shown} has more than {MAX_NODES} numbers, names and operators")
     used: list[str] = []
-    _check(tree, stripped, known, used, 0, [0])
+    _check(tree, stripped, known, used, 0)
     return Expression(text, tree, tuple(dict.fromkeys(used)))
 
 
@@ -114,19 +116,14 @@ def parameters_in(text: str) -> list[str]:
     return list(dict.fromkeys(_PARAM_IN_TEXT.findall(text)))
 
 
-def _check(
-    node: ast.expr, text: str, known: list[str], used: list[str], depth: int, count: list[int]
-) -> None:
-    count[0] += 1
-    if count[0] > MAX_NODES:
-        raise ExpressionError(f'"{text}" has more than {MAX_NODES} numbers, names and operators')
+def _check(node: ast.expr, text: str, known: list[str], used: list[str], depth: int) -> None:
     if depth > MAX_DEPTH:
         raise ExpressionError(f'"{text}" nests operations deeper than {MAX_DEPTH}')
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        _check(node.left, text, known, used, depth + 1, count)
-        _check(node.right, text, known, used, depth + 1, count)
+        _check(node.left, text, known, used, depth + 1)
+        _check(node.right, text, known, used, depth + 1)
     elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        _check(node.operand, text, known, used, depth + 1, count)
+        _check(node.operand, text, known, used, depth + 1)
     elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
         _constant(node, f'"{text}"')
     elif isinstance(node, ast.Name):
