@@ -19,10 +19,11 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.display import show
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import BlockSpec, LayerSpec, Spec
-from generator.spec.names import identifier_problem
+from generator.spec.names import MAX_NAME_LENGTH, identifier_problem
 
 MAX_BLOCK_DEPTH = 8
 BLOCK_RESERVED = frozenset({"name"})  # the block function's own parameter
@@ -410,8 +411,9 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
                 )
         unknown = sorted(bare - set(block.param_names))
         for name in unknown:
+            written = f'"${name}"' if len(name) <= MAX_NAME_LENGTH else show(f"${name}")
             yield Problem(
-                f'"${name}" is not a parameter of block {block_name!r}', (*base, "params")
+                f"{written} is not a parameter of block {block_name!r}", (*base, "params")
             )
         for name in block.param_names:
             if name not in used:
