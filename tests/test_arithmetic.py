@@ -20,9 +20,12 @@ from generator.analysis.arithmetic import (
 )
 from generator.codegen.code import identifier, literal
 from generator.errors import SpecError
-from generator.pipeline import check_loaded, generate
+from generator.pipeline import check, check_loaded, generate
 from generator.spec.load import load_text
 from generator.spec.values import MAX_INT, MIN_INT
+from tests.keras.keras_builder import evaluate
+
+RESNET50 = Path(__file__).resolve().parent / "specs" / "resnet50.yaml"
 
 PARAMS = ["filters", "growth", "k", "rate"]
 VALUES: dict[str, Any] = {"filters": 64, "growth": 32, "k": 3, "rate": 0.5}
@@ -217,6 +220,20 @@ def test_evaluation_and_emitted_code_equal_python(tree: Any, values: dict[str, i
     assert type(emitted) is type(result) and emitted == result
 
 
+@settings(max_examples=200, deadline=None)
+@given(_tree(4), st.fixed_dictionaries({name: st.integers(-50, 50) for name in PARAMS[:3]}))
+def test_the_keras_builder_evaluates_as_the_generator_does(
+    tree: Any, values: dict[str, int]
+) -> None:
+    """tests/keras/keras_builder.py has its own parser; the differential tests rely on it."""
+    text = _text(tree)
+    if "$" not in text or len(text) > MAX_LENGTH or _reference(tree, values) is None:
+        return
+    ours = parse(text, PARAMS).evaluate(values)
+    theirs = evaluate(text, values)
+    assert type(theirs) is type(ours) and theirs == ours
+
+
 # Specs that use expressions -------------------------------------------------------------------
 
 BOTTLENECK = """\
@@ -360,3 +377,10 @@ layers:
     checked = _checked(text)
     assert checked.graph.layer("enc_rnn").shape == (None, 12)
     assert "layers.LSTM(units * 2)" in generate(checked)
+
+
+def test_resnet50_written_with_arithmetic_has_keras_applications_total() -> None:
+    """keras.applications.ResNet50(weights=None).count_params(); the keras tier builds both."""
+    graph = check(RESNET50).graph
+    assert graph.total_params == 25_636_712
+    assert graph.layer("conv5_block3_expand_conv").shape == (None, 7, 7, 2048)
