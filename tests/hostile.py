@@ -289,6 +289,73 @@ def hostile_values() -> list[str]:
 HOSTILE = hostile_values()
 
 
+# Arithmetic over block parameters: a block layer argument and a nested block call's argument.
+ARITHMETIC: dict[str, Any] = {
+    "name": "probe",
+    "inputs": [{"name": "features", "shape": [4]}],
+    "blocks": {
+        "unit": {
+            "params": ["units"],
+            "layers": [{"name": "dense", "type": "Dense", "units": "$units * 2"}],
+        },
+        "outer": {
+            "params": ["width"],
+            "layers": [{"name": "inner", "block": "unit", "units": "$width + 1"}],
+        },
+    },
+    "layers": [{"name": "first", "block": "outer", "width": 3}],
+    "training": {"loss": "mse"},
+}
+# (block, layer index, argument) of each expression, and the function and call it becomes.
+ARITHMETIC_SLOTS = {"dense": ("unit", 0, "units"), "inner": ("outer", 0, "units")}
+ARITHMETIC_NODES = (
+    ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load, ast.USub,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
+)  # fmt: skip
+
+
+def expression_forms(value: str) -> list[str]:
+    """A hostile value as an expression, and inside, before and after one."""
+    return [value, f"${value}", f"$units * {value}", f"$units{value}", f"{value} $units",
+            f"$units * ({value})", f"$width + {value}", f"({value}) - $width"]  # fmt: skip
+
+
+def _slot_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (isinstance(func, ast.Attribute) and func.attr == "Dense") or (
+        isinstance(func, ast.Name) and func.id == "unit"
+    )
+
+
+def blank_arithmetic(source: str, params: dict[str, str]) -> tuple[Any, ...]:
+    """The skeleton with each slot's expression blanked, after checking it is plain arithmetic.
+
+    `params` maps each slot's function to the only name its expression may use.
+    """
+    tree = ast.parse(source)
+    for function in tree.body:
+        if not isinstance(function, ast.FunctionDef) or function.name not in params:
+            continue
+        call = next(node for node in ast.walk(function) if _slot_call(node))
+        if isinstance(call.func, ast.Attribute):  # layers.Dense(units * 2, ...)
+            holder, field = call.args, 0
+        else:  # unit(x, units=width + 1, name=...)
+            holder, field = next(k for k in call.keywords if k.arg == "units"), "value"
+        node = holder[field] if isinstance(field, int) else getattr(holder, field)
+        for part in ast.walk(node):
+            assert isinstance(part, ARITHMETIC_NODES), ast.dump(node)
+            assert not isinstance(part, ast.Name) or part.id == params[function.name]
+            assert not isinstance(part, ast.Constant) or type(part.value) in (int, float)
+        blank = ast.Constant(0)
+        if isinstance(field, int):
+            holder[field] = blank
+        else:
+            setattr(holder, field, blank)
+    return _shape(tree)
+
+
 def skeleton(source: str) -> tuple[Any, ...]:
     """The program's structure: its AST with every literal value replaced by its type."""
     return _shape(ast.parse(source))

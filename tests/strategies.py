@@ -167,6 +167,17 @@ BLOCKS: dict[str, dict[str, Any]] = {
             {"name": "norm", "type": "BatchNormalization"},
         ],
     },
+    "widen": {  # arithmetic over parameters, also passed on to a nested block
+        "inputs": ["x"],
+        "params": ["units", "factor"],
+        "defaults": {"factor": 2},
+        "layers": [
+            {"name": "wide", "type": "Dense", "inputs": "x", "units": "$units * $factor"},
+            {"name": "drop", "type": "Dropout", "rate": "$factor / 10"},
+            {"name": "narrow", "type": "Dense", "units": "($units + 1) // 2 + $factor % 2"},
+            {"name": "inner", "block": "dense_unit", "units": "$units - $factor + 6"},
+        ],
+    },
     "pair": {
         "inputs": ["a", "b"],
         "params": ["units"],
@@ -221,7 +232,7 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
             if len(BLOCKS[block]["inputs"]) > len(shapes):
                 continue
             blocks[block] = BLOCKS[block]
-            if block == "pair":
+            if block in ("pair", "widen"):
                 blocks["dense_unit"] = BLOCKS["dense_unit"]
             layer = draw(_block_call(name, shapes, block))
         elif choice in (1, 4) and shareable:

@@ -29,7 +29,17 @@ from generator.errors import SpecError
 from generator.pipeline import CheckedSpec, check_loaded, generate
 from generator.spec.load import LoadedSpec, load_text
 from tests.conftest import files_under, message_lines
-from tests.hostile import BENIGN, HOSTILE, comments, skeleton, string_slots
+from tests.hostile import (
+    ARITHMETIC,
+    ARITHMETIC_SLOTS,
+    BENIGN,
+    HOSTILE,
+    blank_arithmetic,
+    comments,
+    expression_forms,
+    skeleton,
+    string_slots,
+)
 
 FILE = "hostile.json"
 SLOTS = string_slots()
@@ -109,6 +119,33 @@ def test_every_hostile_value_in_every_field_is_refused_or_inert(slot: str) -> No
     # be a valid choice: "class" as merge_style, "None" as a variable length.
     expected = {"description": len(HOSTILE), "merge_style": 1, "inputs[1].shape[0]": 1}
     assert accepted == expected.get(slot, 0), accepted
+
+
+ARITHMETIC_NAMES = {"unit": "units", "outer": "width"}
+
+
+@pytest.mark.parametrize("slot", list(ARITHMETIC_SLOTS))
+def test_every_hostile_value_in_an_expression_is_refused_or_plain_arithmetic(slot: str) -> None:
+    block, index, argument = ARITHMETIC_SLOTS[slot]
+    checked = _check(_copy(ARITHMETIC))
+    assert checked is not None
+    benign = blank_arithmetic(_rendered(checked), ARITHMETIC_NAMES)
+    accepted = 0
+    for number, value in enumerate(HOSTILE):
+        for form in expression_forms(value):
+            data = _copy(ARITHMETIC)
+            data["blocks"][block]["layers"][index][argument] = form
+            checked = _check(data)
+            if checked is None:
+                continue
+            accepted += 1
+            assert blank_arithmetic(_rendered(checked), ARITHMETIC_NAMES) == benign, form
+            if number % CORPUS_STRIDE == 0:
+                source = generate(checked, script_name="p.py")
+                assert blank_arithmetic(source, ARITHMETIC_NAMES) == benign, form
+                assert comments(source) == []
+    # Numbers the corpus holds as text ("0x10", "1_000", "-0") make valid arithmetic.
+    assert 0 < accepted < 40, accepted
 
 
 def test_hostile_spec_and_script_file_names_are_inert() -> None:

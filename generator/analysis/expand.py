@@ -8,17 +8,23 @@ and for rendering.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.analysis.arithmetic import (
+    PARAM,
+    ExpressionError,
+    is_expression,
+    parameters_in,
+    parse,
+)
+from generator.display import show
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import BlockSpec, LayerSpec, Spec
-from generator.spec.names import identifier_problem
+from generator.spec.names import MAX_NAME_LENGTH, identifier_problem
 
-PARAM = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)\Z")
 MAX_BLOCK_DEPTH = 8
 BLOCK_RESERVED = frozenset({"name"})  # the block function's own parameter
 
@@ -186,7 +192,9 @@ def _instance(
         return
     local = dict(zip(block.inputs, given, strict=True))
     previous = block.inputs[0]
-    for inner in block.layers:
+    for j, inner in enumerate(block.layers):
+        failed: list[Problem] = []
+        fail = _expression_failure(block_name, j, origin, failed)
         name = f"{prefix}_{inner.name}"
         inner_refs = [local[ref] for ref in inner.references or [previous]]
         blocks = (*origin.chain_blocks, block_name)
@@ -196,19 +204,22 @@ def _instance(
             nested = Origin(
                 origin.path, (*origin.chain, inner.name), block_name, inner.name, blocks
             )
+            arguments = _substitute(inner.arguments, values, fail)
             substituted = LayerSpec.model_validate(
-                {"name": inner.name, "block": inner.block, **_substitute(inner.arguments, values)}
+                {"name": inner.name, "block": inner.block, **arguments}
             )
-            _instance(spec, expanded, substituted, name, inner_refs, nested, shares)
+            if not failed:
+                _instance(spec, expanded, substituted, name, inner_refs, nested, shares)
             local[inner.name] = expanded.resolve(name)
         else:
-            arguments = _substitute(inner.arguments, values)
+            arguments = _substitute(inner.arguments, values, fail)
             expanded.layers.append(
                 FlatLayer(
                     name, inner.type or "", tuple(inner_refs), arguments, inner_origin, shares
                 )
             )
             local[inner.name] = name
+        expanded.problems.extend(failed)
         previous = inner.name
     expanded.aliases[prefix] = local[block.output or block.layers[-1].name]
 
@@ -243,39 +254,85 @@ def _arguments(
     return None if found else values
 
 
-def _substitute(arguments: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Replace "$param" strings, also inside lists and nested layers, by their values."""
+Failure = Callable[[FieldPath, str], None]
 
-    def fill(value: Any) -> Any:
+
+def _substitute(
+    arguments: Mapping[str, Any], values: Mapping[str, Any], fail: Failure
+) -> dict[str, Any]:
+    """Replace "$param" strings and evaluate expressions, also inside lists and nested layers."""
+
+    def fill(value: Any, where: FieldPath) -> Any:
         if isinstance(value, str):
             found = PARAM.match(value)
-            return values[found.group(1)] if found and found.group(1) in values else value
+            if found and found.group(1) in values:
+                return values[found.group(1)]
+            if is_expression(value):
+                try:
+                    return parse(value, values).evaluate(values)
+                except ExpressionError as error:
+                    fail(where, str(error))
+            return value
         if isinstance(value, list):
-            return [fill(item) for item in value]
+            return [fill(item, (*where, i)) for i, item in enumerate(value)]
         if isinstance(value, dict):
-            return {key: fill(item) for key, item in value.items()}
+            return {key: fill(item, (*where, key)) for key, item in value.items()}
         return value
 
-    return {key: fill(value) for key, value in arguments.items()}
+    return {key: fill(value, (key,)) for key, value in arguments.items()}
 
 
-def parameters_used(arguments: Mapping[str, Any]) -> Iterable[str]:
-    """Every "$param" named in arguments."""
+def _expression_failure(block: str, index: int, origin: Origin, failed: list[Problem]) -> Failure:
+    """Report an expression that fails for one call at the expression, naming the call."""
+
+    def fail(where: FieldPath, message: str) -> None:
+        path: FieldPath = ("blocks", block, "layers", index, *where)
+        failed.append(Problem(message, path, context=f"({' -> '.join(origin.chain)})"))
+
+    return fail
+
+
+def parameters_used(arguments: Mapping[str, Any], *, expressions: bool = True) -> Iterable[str]:
+    """Every "$param" named in arguments, bare or (unless told not to) inside expressions."""
     for value in arguments.values():
-        yield from _params_in(value)
+        yield from _params_in(value, expressions)
 
 
-def _params_in(value: Any) -> Iterable[str]:
+def _params_in(value: Any, expressions: bool) -> Iterable[str]:
     if isinstance(value, str):
         found = PARAM.match(value)
         if found:
             yield found.group(1)
+        elif expressions and is_expression(value):
+            yield from parameters_in(value)
     elif isinstance(value, list):
         for item in value:
-            yield from _params_in(item)
+            yield from _params_in(item, expressions)
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _params_in(item)
+            yield from _params_in(item, expressions)
+
+
+def expression_problems(
+    arguments: Mapping[str, Any], params: list[str], path: FieldPath
+) -> Iterable[Problem]:
+    """Each expression in a block layer's arguments checked on its own, at its value."""
+
+    def check(value: Any, where: FieldPath) -> Iterable[Problem]:
+        if is_expression(value):
+            try:
+                parse(value, params)
+            except ExpressionError as error:
+                yield Problem(str(error), where)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                yield from check(item, (*where, i))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from check(item, (*where, key))
+
+    for key, value in arguments.items():
+        yield from check(value, (*path, key))
 
 
 def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
@@ -308,6 +365,7 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
                 seen.setdefault(name, (*base, kind))
         available = list(block.inputs)
         used: set[str] = set()
+        bare: set[str] = set()  # unknown names inside expressions are reported at the value
         for j, inner in enumerate(block.layers):
             path: FieldPath = (*base, "layers", j)
             problem = identifier_problem(inner.name, local=True)
@@ -338,6 +396,8 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
                     )
             available.append(inner.name)
             used.update(parameters_used(inner.arguments))
+            bare.update(parameters_used(inner.arguments, expressions=False))
+            yield from expression_problems(inner.arguments, block.param_names, path)
         for name in block.defaults:
             if name not in block.param_names:
                 yield Problem(
@@ -349,10 +409,11 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
                 yield Problem(
                     f"input {name!r} is never used in block {block_name!r}", (*base, "inputs")
                 )
-        unknown = sorted(used - set(block.param_names))
+        unknown = sorted(bare - set(block.param_names))
         for name in unknown:
+            written = f'"${name}"' if len(name) <= MAX_NAME_LENGTH else show(f"${name}")
             yield Problem(
-                f'"${name}" is not a parameter of block {block_name!r}', (*base, "params")
+                f"{written} is not a parameter of block {block_name!r}", (*base, "params")
             )
         for name in block.param_names:
             if name not in used:

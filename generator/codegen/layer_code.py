@@ -7,8 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from generator.analysis.arithmetic import (
+    PARAM,
+    ExpressionError,
+    is_expression,
+    parameters_in,
+    parse,
+)
 from generator.analysis.catalog import CATALOG
-from generator.analysis.expand import PARAM
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
 from generator.codegen.code import (
@@ -167,10 +173,21 @@ def _param_or_literal(value: Any) -> Code:
         found = PARAM.match(value)
         if found:
             return identifier(found.group(1))
+        if is_expression(value):
+            return _arithmetic(value)
     if isinstance(value, list):
         items = [_param_or_literal(item) for item in value]
         return Code(f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})")
     return literal(value)
+
+
+def _arithmetic(text: str) -> Code:
+    """An expression rebuilt from its checked tree: names checked, numbers as literals."""
+    try:
+        expression = parse(text, parameters_in(text))
+    except ExpressionError as error:
+        raise InternalError(f"unchecked expression reached code generation: {error}") from None
+    return Code(expression.python(identifier, literal))
 
 
 def _tensors(inputs: Sequence[Code]) -> Code:

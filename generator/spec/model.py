@@ -98,7 +98,8 @@ class BlockSpec(_Strict):
     )
     params: list[str] = Field(
         default_factory=list,
-        description='Parameter names; the block\'s layers use them as "$name".',
+        description='Parameter names; the block\'s layers use them as "$name", also in'
+        ' arithmetic such as "$filters * 4" or "$growth * ($k + 1)".',
     )
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="Default values of some parameters."

@@ -2,7 +2,9 @@
 
 Blocks are called by substituting "$param" values and prefixing layer names with
 the call's name; `share` reuses a layer object, or, for a block call, a sub-model
-built once on inputs of the first call's shapes.
+built once on inputs of the first call's shapes. Arithmetic such as "$filters * 4" is
+evaluated by a small recursive-descent parser of its own (decimal numbers, $names,
++ - * / // %, unary minus, parentheses), not by the generator's ast-based evaluator.
 """
 
 from __future__ import annotations
@@ -21,9 +23,81 @@ def _tuples(value: Any) -> Any:
     return value
 
 
+_TOKEN = re.compile(
+    r"\s*(?:(?P<number>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)"
+    r"|\$(?P<name>[A-Za-z][A-Za-z0-9_]*)|(?P<op>//|[-+*/%()]))"
+)
+_APPLY = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "//": lambda a, b: a // b,
+    "%": lambda a, b: a % b,
+}
+
+
+def evaluate(text: str, params: dict[str, Any]) -> Any:
+    """Python's value of an arithmetic expression over `$name` parameters."""
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while text[position:].strip():
+        found = _TOKEN.match(text, position)
+        if found is None:
+            raise ValueError(f"cannot read {text!r} at {position}")
+        kind = found.lastgroup or ""
+        tokens.append((kind, found.group(kind)))
+        position = found.end()
+    tokens.append(("end", ""))
+    index = 0
+
+    def peek() -> tuple[str, str]:
+        return tokens[index]
+
+    def take() -> tuple[str, str]:
+        nonlocal index
+        index += 1
+        return tokens[index - 1]
+
+    def sum_() -> Any:
+        value = product()
+        while peek() in (("op", "+"), ("op", "-")):
+            value = _APPLY[take()[1]](value, product())
+        return value
+
+    def product() -> Any:
+        value = unary()
+        while peek()[0] == "op" and peek()[1] in ("*", "/", "//", "%"):
+            value = _APPLY[take()[1]](value, unary())
+        return value
+
+    def unary() -> Any:
+        if peek() == ("op", "-"):
+            take()
+            return -unary()
+        kind, token = take()
+        if kind == "number":
+            return float(token) if any(c in token for c in ".eE") else int(token)
+        if kind == "name":
+            return params[token]
+        if (kind, token) == ("op", "("):
+            value = sum_()
+            if take() != ("op", ")"):
+                raise ValueError(f"unbalanced parentheses in {text!r}")
+            return value
+        raise ValueError(f"unexpected {token!r} in {text!r}")
+
+    value = sum_()
+    if peek()[0] != "end":
+        raise ValueError(f"trailing {peek()[1]!r} in {text!r}")
+    return value
+
+
 def _fill(value: Any, params: dict[str, Any]) -> Any:
     if isinstance(value, str) and PARAM.match(value):
         return params[value[1:]]
+    if isinstance(value, str) and "$" in value:
+        return evaluate(value, params)
     if isinstance(value, list):
         return [_fill(item, params) for item in value]
     if isinstance(value, dict):
@@ -35,7 +109,7 @@ def _construct(keras: Any, layer: dict[str, Any], name: str | None, params: dict
     reserved = ("name", "type", "inputs", "block", "share")
     args = {key: _fill(value, params) for key, value in layer.items() if key not in reserved}
     if "layer" in args:
-        args["layer"] = _construct(keras, args["layer"], None, {})
+        args["layer"] = _construct(keras, args["layer"], None, {})  # already filled above
     args = {key: value if key == "layer" else _tuples(value) for key, value in args.items()}
     if name is not None:
         args["name"] = name
