@@ -9,9 +9,10 @@ threatens: with the shape comment inside the applying bracket, or else stacked.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from black.strings import str_width
 
 from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS, Code, InternalError, call
 
@@ -35,16 +36,8 @@ class Layout:
 
 
 def width(text: str) -> int:
-    """Columns `text` takes, as black counts them: East Asian wide characters take two."""
-    if text.isascii():
-        return len(text)
-    return sum(_char_width(char) for char in text)
-
-
-def _char_width(char: str) -> int:
-    if unicodedata.combining(char) or unicodedata.category(char) in ("Cc", "Cf", "Mn", "Me"):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    """Columns `text` takes, counted as black counts them (East Asian wide characters: two)."""
+    return int(str_width(text))
 
 
 def assignment(
