@@ -110,6 +110,9 @@ def test_generation_is_independent_of_hash_seed(seed: str, tmp_path: Path) -> No
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == GOLDEN
 
 
+NOT_MODEL = ("make_synthetic_data", "load_data", "make_strategy", "main")
+
+
 def _call_statements(script: str) -> list[tuple[str, ast.Assign]]:
     """(function, statement) for the assignments of a call in build_model() and the blocks."""
     found = []
@@ -121,9 +124,6 @@ def _call_statements(script: str) -> list[tuple[str, ast.Assign]]:
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
             ]
     return found
-
-
-NOT_MODEL = ("make_synthetic_data", "load_data", "make_strategy", "main")
 
 
 def test_golden_scripts_take_at_most_2_3_lines_per_statement() -> None:

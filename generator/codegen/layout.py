@@ -2,9 +2,9 @@
 
 Black wraps `x = layers.Conv2D(...)(image)` at its last bracket whenever the text up to
 that bracket fits, leaving the dangling `...)(` / `image` / `)`. It wraps at the layer's
-own arguments only when that first line would be too long, so the statements here are
-handed to black in a form whose first line is too long exactly when the dangling form
-threatens: with the shape comment inside the applying bracket, or else stacked.
+own arguments only when that first line would be too long, so where the dangling form
+threatens, the statement is handed to black with its first line made too long: the shape
+comment after the layer's opening bracket or, without a comment, the arguments stacked.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def assignment(
     """`target = function(args)`, or `target = function(args)(applied_to)`, as script lines.
 
     The shape comment ends the line when the whole line fits, else stands on its own line
-    above. One statement: the comment line, when there is one, comes first.
+    above; only where black would otherwise dangle the tensor does it follow the layer's
+    opening bracket instead. The comment line, when there is one, comes first.
     """
     if not layout.shape_comments:
         comment = None
