@@ -8,6 +8,7 @@ from pathlib import Path
 from generator.analysis.graph import Graph
 from generator.analysis.plan import build_graph
 from generator.analysis.training import TrainingPlan, plan_training
+from generator.codegen.code import LINE_LENGTH
 from generator.errors import SpecError
 from generator.spec.load import LoadedSpec, load_spec
 from generator.spec.model import Imports, Spec, Style, parse_spec
@@ -46,10 +47,13 @@ def generate(
     imports: Imports = "keras",
     script_name: str | None = None,
     snippet: bool = False,
+    line_length: int = LINE_LENGTH,
+    shape_comments: bool = True,
 ) -> str:
-    """The formatted script for a checked spec."""
+    """The formatted script for a checked spec, black-formatted to `line_length` columns."""
     # Rendering and black load only when a script is written, not for `validate`.
     from generator.codegen.format import format_source
+    from generator.codegen.layout import Layout
     from generator.codegen.render import RenderOptions, render_script
 
     spec = checked.spec
@@ -59,5 +63,7 @@ def generate(
         source_name=checked.path.name,
         script_name=script_name or f"{spec.name}.py",
         snippet=snippet,
+        layout=Layout(line_length, shape_comments),
     )
-    return format_source(render_script(spec, checked.graph, checked.training, options))
+    source = render_script(spec, checked.graph, checked.training, options)
+    return format_source(source, line_length)

@@ -21,19 +21,11 @@ def build_model():
     Total params: 502,922 (502,922 trainable, 0 non-trainable).
     """
     image = keras.Input(shape=(28, 28, 1), name="image")
-    conv3x3 = layers.Conv2D(
-        32,
-        3,
-        padding="same",
-        activation="relu",
-        name="conv3x3",  # (None, 28, 28, 32)
+    conv3x3 = layers.Conv2D(  # (None, 28, 28, 32)
+        32, 3, padding="same", activation="relu", name="conv3x3"
     )(image)
-    conv5x5 = layers.Conv2D(
-        32,
-        5,
-        padding="same",
-        activation="relu",
-        name="conv5x5",  # (None, 28, 28, 32)
+    conv5x5 = layers.Conv2D(  # (None, 28, 28, 32)
+        32, 5, padding="same", activation="relu", name="conv5x5"
     )(image)
     merged = layers.concatenate([conv3x3, conv5x5], name="merged")  # (None, 28, 28, 64)
     flat = layers.Flatten(name="flat")(merged)  # (None, 50176)

@@ -21,22 +21,13 @@ def build_model():
     Total params: 193 (193 trainable, 0 non-trainable).
     """
     features = keras.Input(shape=(4,), name="features")
-    relu_branch = layers.Dense(
-        16,
-        activation="relu",
-        name="relu_branch",  # (None, 16)
-    )(features)
-    tanh_branch = layers.Dense(
-        16,
-        activation="tanh",
-        name="tanh_branch",  # (None, 16)
-    )(features)
+    # (None, 16)
+    relu_branch = layers.Dense(16, activation="relu", name="relu_branch")(features)
+    # (None, 16)
+    tanh_branch = layers.Dense(16, activation="tanh", name="tanh_branch")(features)
     fused = layers.concatenate([relu_branch, tanh_branch], name="fused")  # (None, 32)
-    probability = layers.Dense(
-        1,
-        activation="sigmoid",
-        name="probability",  # (None, 1)
-    )(fused)
+    # (None, 1)
+    probability = layers.Dense(1, activation="sigmoid", name="probability")(fused)
     return keras.Model(inputs=features, outputs=probability, name="feature_fusion")
 
 

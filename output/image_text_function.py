@@ -23,32 +23,20 @@ def build_model():
     """
     image = keras.Input(shape=(32, 32, 3), name="image")
     tokens = keras.Input(shape=(None,), dtype="int32", name="tokens")
-    conv = layers.Conv2D(
-        16,
-        3,
-        padding="same",
-        activation="relu",
-        name="conv",  # (None, 32, 32, 16)
-    )(image)
+    # (None, 32, 32, 16)
+    conv = layers.Conv2D(16, 3, padding="same", activation="relu", name="conv")(image)
     pool = layers.MaxPooling2D(2, name="pool")(conv)  # (None, 16, 16, 16)
-    image_features = layers.GlobalAveragePooling2D(
-        name="image_features",  # (None, 16)
-    )(pool)
+    # (None, 16)
+    image_features = layers.GlobalAveragePooling2D(name="image_features")(pool)
     embedding = layers.Embedding(1000, 32, name="embedding")(tokens)  # (None, None, 32)
-    text_features = layers.GlobalAveragePooling1D(
-        name="text_features",  # (None, 32)
-    )(embedding)
-    merged = layers.concatenate(
-        [image_features, text_features],
-        name="merged",  # (None, 48)
-    )
+    # (None, 32)
+    text_features = layers.GlobalAveragePooling1D(name="text_features")(embedding)
+    # (None, 48)
+    merged = layers.concatenate([image_features, text_features], name="merged")
     hidden = layers.Dense(32, activation="relu", name="hidden")(merged)  # (None, 32)
     dropout = layers.Dropout(0.2, name="dropout")(hidden)  # (None, 32)
-    probability = layers.Dense(
-        1,
-        activation="sigmoid",
-        name="probability",  # (None, 1)
-    )(dropout)
+    # (None, 1)
+    probability = layers.Dense(1, activation="sigmoid", name="probability")(dropout)
     return keras.Model(
         inputs={"image": image, "tokens": tokens},
         outputs=probability,

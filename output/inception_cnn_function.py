@@ -21,32 +21,17 @@ def build_model():
     Total params: 9,637,962 (9,637,962 trainable, 0 non-trainable).
     """
     image = keras.Input(shape=(28, 28, 1), name="image")
-    conv3x3 = layers.Conv2D(
-        32,
-        3,
-        padding="same",
-        activation="relu",
-        name="conv3x3",  # (None, 28, 28, 32)
+    conv3x3 = layers.Conv2D(  # (None, 28, 28, 32)
+        32, 3, padding="same", activation="relu", name="conv3x3"
     )(image)
-    conv5x5 = layers.Conv2D(
-        32,
-        5,
-        padding="same",
-        activation="relu",
-        name="conv5x5",  # (None, 28, 28, 32)
+    conv5x5 = layers.Conv2D(  # (None, 28, 28, 32)
+        32, 5, padding="same", activation="relu", name="conv5x5"
     )(image)
-    conv7x7 = layers.Conv2D(
-        32,
-        7,
-        padding="same",
-        activation="relu",
-        name="conv7x7",  # (None, 28, 28, 32)
+    conv7x7 = layers.Conv2D(  # (None, 28, 28, 32)
+        32, 7, padding="same", activation="relu", name="conv7x7"
     )(image)
-    merged = layers.concatenate(
-        [conv3x3, conv5x5, conv7x7],
-        axis=-1,
-        name="merged",  # (None, 28, 28, 96)
-    )
+    # (None, 28, 28, 96)
+    merged = layers.concatenate([conv3x3, conv5x5, conv7x7], name="merged")
     flat = layers.Flatten(name="flat")(merged)  # (None, 75264)
     hidden = layers.Dense(128, activation="relu", name="hidden")(flat)  # (None, 128)
     probs = layers.Dense(10, activation="softmax", name="probs")(hidden)  # (None, 10)

@@ -20,57 +20,35 @@ def inception_module(x, f1x1, f3x3_reduce, f3x3, f5x5_reduce, f5x5, pool_proj, *
     """Four parallel branches (1x1; 1x1 then 3x3; 1x1 then 5x5; 3x3 max-pool then 1x1)
     concatenated on channels.
     """
+    # (None, 8, 8, *)
     branch_1x1 = layers.Conv2D(
-        f1x1,
-        1,
-        padding="same",
-        activation="relu",
-        name=f"{name}_branch_1x1",  # (None, 8, 8, *)
+        f1x1, 1, padding="same", activation="relu", name=f"{name}_branch_1x1"
     )(x)
+    # (None, 8, 8, *)
     reduce_3x3 = layers.Conv2D(
-        f3x3_reduce,
-        1,
-        padding="same",
-        activation="relu",
-        name=f"{name}_reduce_3x3",  # (None, 8, 8, *)
+        f3x3_reduce, 1, padding="same", activation="relu", name=f"{name}_reduce_3x3"
     )(x)
+    # (None, 8, 8, *)
     branch_3x3 = layers.Conv2D(
-        f3x3,
-        3,
-        padding="same",
-        activation="relu",
-        name=f"{name}_branch_3x3",  # (None, 8, 8, *)
+        f3x3, 3, padding="same", activation="relu", name=f"{name}_branch_3x3"
     )(reduce_3x3)
+    # (None, 8, 8, *)
     reduce_5x5 = layers.Conv2D(
-        f5x5_reduce,
-        1,
-        padding="same",
-        activation="relu",
-        name=f"{name}_reduce_5x5",  # (None, 8, 8, *)
+        f5x5_reduce, 1, padding="same", activation="relu", name=f"{name}_reduce_5x5"
     )(x)
+    # (None, 8, 8, *)
     branch_5x5 = layers.Conv2D(
-        f5x5,
-        5,
-        padding="same",
-        activation="relu",
-        name=f"{name}_branch_5x5",  # (None, 8, 8, *)
+        f5x5, 5, padding="same", activation="relu", name=f"{name}_branch_5x5"
     )(reduce_5x5)
-    pool = layers.MaxPooling2D(
-        3,
-        strides=1,
-        padding="same",
-        name=f"{name}_pool",  # (None, 8, 8, *)
-    )(x)
+    # (None, 8, 8, *)
+    pool = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
+    # (None, 8, 8, *)
     branch_pool = layers.Conv2D(
-        pool_proj,
-        1,
-        padding="same",
-        activation="relu",
-        name=f"{name}_branch_pool",  # (None, 8, 8, *)
+        pool_proj, 1, padding="same", activation="relu", name=f"{name}_branch_pool"
     )(pool)
+    # (None, 8, 8, *)
     merged = layers.Concatenate(
-        axis=-1,
-        name=f"{name}_merged",  # (None, 8, 8, *)
+        name=f"{name}_merged",
     )([branch_1x1, branch_3x3, branch_5x5, branch_pool])
     return merged
 
@@ -81,40 +59,25 @@ def build_model():
     Total params: 681,658 (681,658 trainable, 0 non-trainable).
     """
     image = keras.Input(shape=(64, 64, 3), name="image")
+    # (None, 32, 32, 64)
     stem_conv = layers.Conv2D(
-        64,
-        7,
-        strides=2,
-        padding="same",
-        activation="relu",
-        name="stem_conv",  # (None, 32, 32, 64)
+        64, 7, strides=2, padding="same", activation="relu", name="stem_conv"
     )(image)
-    stem_pool = layers.MaxPooling2D(
-        3,
-        strides=2,
-        padding="same",
-        name="stem_pool",  # (None, 16, 16, 64)
+    stem_pool = layers.MaxPooling2D(  # (None, 16, 16, 64)
+        3, strides=2, padding="same", name="stem_pool"
     )(stem_conv)
+    # (None, 16, 16, 64)
     stem_reduce = layers.Conv2D(
-        64,
-        1,
-        padding="same",
-        activation="relu",
-        name="stem_reduce",  # (None, 16, 16, 64)
+        64, 1, padding="same", activation="relu", name="stem_reduce"
     )(stem_pool)
+    # (None, 16, 16, 192)
     stem_conv3x3 = layers.Conv2D(
-        192,
-        3,
-        padding="same",
-        activation="relu",
-        name="stem_conv3x3",  # (None, 16, 16, 192)
+        192, 3, padding="same", activation="relu", name="stem_conv3x3"
     )(stem_reduce)
-    stem_pool2 = layers.MaxPooling2D(
-        3,
-        strides=2,
-        padding="same",
-        name="stem_pool2",  # (None, 8, 8, 192)
+    stem_pool2 = layers.MaxPooling2D(  # (None, 8, 8, 192)
+        3, strides=2, padding="same", name="stem_pool2"
     )(stem_conv3x3)
+    # (None, 8, 8, 256)
     inception_3a = inception_module(
         stem_pool2,
         f1x1=64,
@@ -123,8 +86,9 @@ def build_model():
         f5x5_reduce=16,
         f5x5=32,
         pool_proj=32,
-        name="inception_3a",  # (None, 8, 8, 256)
+        name="inception_3a",
     )
+    # (None, 8, 8, 480)
     inception_3b = inception_module(
         inception_3a,
         f1x1=128,
@@ -133,7 +97,7 @@ def build_model():
         f5x5_reduce=32,
         f5x5=96,
         pool_proj=64,
-        name="inception_3b",  # (None, 8, 8, 480)
+        name="inception_3b",
     )
     pooled = layers.GlobalAveragePooling2D(name="pooled")(inception_3b)  # (None, 480)
     dropout = layers.Dropout(0.4, name="dropout")(pooled)  # (None, 480)

@@ -22,25 +22,15 @@ def build_model():
     """
     left_features = keras.Input(shape=(8,), name="left_features")
     right_features = keras.Input(shape=(16,), name="right_features")
-    left_branch = layers.Dense(
-        16,
-        activation="relu",
-        name="left_branch",  # (None, 16)
-    )(left_features)
-    right_branch = layers.Dense(
-        16,
-        activation="relu",
-        name="right_branch",  # (None, 16)
+    # (None, 16)
+    left_branch = layers.Dense(16, activation="relu", name="left_branch")(left_features)
+    right_branch = layers.Dense(  # (None, 16)
+        16, activation="relu", name="right_branch"
     )(right_features)
-    merged = layers.concatenate(
-        [left_branch, right_branch],
-        name="merged",  # (None, 32)
-    )
-    probability = layers.Dense(
-        1,
-        activation="sigmoid",
-        name="probability",  # (None, 1)
-    )(merged)
+    # (None, 32)
+    merged = layers.concatenate([left_branch, right_branch], name="merged")
+    # (None, 1)
+    probability = layers.Dense(1, activation="sigmoid", name="probability")(merged)
     return keras.Model(
         inputs={"left_features": left_features, "right_features": right_features},
         outputs=probability,

@@ -22,22 +22,13 @@ def build_model():
     Total params: 4,902 (4,902 trainable, 0 non-trainable).
     """
     features = keras.Input(shape=(32,), name="features")
-    trunk_1 = layers.Dense(
-        64,
-        activation="relu",
-        name="trunk_1",  # (None, 64)
-    )(features)
+    # (None, 64)
+    trunk_1 = layers.Dense(64, activation="relu", name="trunk_1")(features)
     trunk_2 = layers.Dense(32, activation="relu", name="trunk_2")(trunk_1)  # (None, 32)
-    category = layers.Dense(
-        5,
-        activation="softmax",
-        name="category",  # (None, 5)
-    )(trunk_2)
-    value_hidden = layers.Dense(
-        16,
-        activation="relu",
-        name="value_hidden",  # (None, 16)
-    )(trunk_2)
+    # (None, 5)
+    category = layers.Dense(5, activation="softmax", name="category")(trunk_2)
+    # (None, 16)
+    value_hidden = layers.Dense(16, activation="relu", name="value_hidden")(trunk_2)
     value = layers.Dense(1, name="value")(value_hidden)  # (None, 1)
     return keras.Model(
         inputs=features,

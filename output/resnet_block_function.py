@@ -65,32 +65,19 @@ def build_model():
     Total params: 97,402 (96,602 trainable, 800 non-trainable).
     """
     image = keras.Input(shape=(32, 32, 3), name="image")
-    stem_conv = layers.Conv2D(
-        16,
-        3,
-        padding="same",
-        use_bias=False,
-        name="stem_conv",  # (None, 32, 32, 16)
+    stem_conv = layers.Conv2D(  # (None, 32, 32, 16)
+        16, 3, padding="same", use_bias=False, name="stem_conv"
     )(image)
-    stem_norm = layers.BatchNormalization(
-        name="stem_norm",  # (None, 32, 32, 16)
-    )(stem_conv)
-    stem_relu = layers.Activation(
-        "relu",
-        name="stem_relu",  # (None, 32, 32, 16)
-    )(stem_norm)
+    # (None, 32, 32, 16)
+    stem_norm = layers.BatchNormalization(name="stem_norm")(stem_conv)
+    # (None, 32, 32, 16)
+    stem_relu = layers.Activation("relu", name="stem_relu")(stem_norm)
     stage1 = residual_block(stem_relu, filters=16, name="stage1")  # (None, 32, 32, 16)
     stage2 = projection_block(stage1, filters=32, name="stage2")  # (None, 16, 16, 32)
-    stage2_more = residual_block(
-        stage2,
-        filters=32,
-        name="stage2_more",  # (None, 16, 16, 32)
-    )
-    stage3 = projection_block(
-        stage2_more,
-        filters=64,
-        name="stage3",  # (None, 8, 8, 64)
-    )
+    # (None, 16, 16, 32)
+    stage2_more = residual_block(stage2, filters=32, name="stage2_more")
+    # (None, 8, 8, 64)
+    stage3 = projection_block(stage2_more, filters=64, name="stage3")
     pooled = layers.GlobalAveragePooling2D(name="pooled")(stage3)  # (None, 64)
     probs = layers.Dense(10, activation="softmax", name="probs")(pooled)  # (None, 10)
     return keras.Model(inputs=image, outputs=probs, name="resnet_block")

@@ -18,25 +18,14 @@ from keras import layers
 
 def tower(image, units, *, name):
     """Convolutions, pooling and a Dense layer that embed one image."""
-    conv_a = layers.Conv2D(
-        16,
-        3,
-        activation="relu",
-        name=f"{name}_conv_a",  # (None, 26, 26, 16)
-    )(image)
+    # (None, 26, 26, 16)
+    conv_a = layers.Conv2D(16, 3, activation="relu", name=f"{name}_conv_a")(image)
     pool_a = layers.MaxPooling2D(2, name=f"{name}_pool_a")(conv_a)  # (None, 13, 13, 16)
-    conv_b = layers.Conv2D(
-        32,
-        3,
-        activation="relu",
-        name=f"{name}_conv_b",  # (None, 11, 11, 32)
-    )(pool_a)
+    # (None, 11, 11, 32)
+    conv_b = layers.Conv2D(32, 3, activation="relu", name=f"{name}_conv_b")(pool_a)
     pooled = layers.GlobalAveragePooling2D(name=f"{name}_pooled")(conv_b)  # (None, 32)
-    embedding = layers.Dense(
-        units,
-        activation="relu",
-        name=f"{name}_embedding",  # (None, 32)
-    )(pooled)
+    # (None, 32)
+    embedding = layers.Dense(units, activation="relu", name=f"{name}_embedding")(pooled)
     return embedding
 
 
@@ -55,28 +44,23 @@ def build_model():
     )
     left_embedding = left_embedding_model(left_image)  # (None, 32)
     right_embedding = left_embedding_model(right_image)  # (None, 32)
+    # (None, 32)
     left_minus_right = layers.subtract(
-        [left_embedding, right_embedding],
-        name="left_minus_right",  # (None, 32)
+        [left_embedding, right_embedding], name="left_minus_right"
     )
+    # (None, 32)
     right_minus_left = layers.subtract(
-        [right_embedding, left_embedding],
-        name="right_minus_left",  # (None, 32)
+        [right_embedding, left_embedding], name="right_minus_left"
     )
-    distance = layers.maximum(
-        [left_minus_right, right_minus_left],
-        name="distance",  # (None, 32)
-    )
+    # (None, 32)
+    distance = layers.maximum([left_minus_right, right_minus_left], name="distance")
+    # (None, 96)
     joined = layers.concatenate(
-        [left_embedding, right_embedding, distance],
-        name="joined",  # (None, 96)
+        [left_embedding, right_embedding, distance], name="joined"
     )
     hidden = layers.Dense(32, activation="relu", name="hidden")(joined)  # (None, 32)
-    same_pair = layers.Dense(
-        1,
-        activation="sigmoid",
-        name="same_pair",  # (None, 1)
-    )(hidden)
+    # (None, 1)
+    same_pair = layers.Dense(1, activation="sigmoid", name="same_pair")(hidden)
     return keras.Model(
         inputs={"left_image": left_image, "right_image": right_image},
         outputs=same_pair,

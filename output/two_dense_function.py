@@ -21,22 +21,13 @@ def build_model():
     Total params: 769 (769 trainable, 0 non-trainable).
     """
     features = keras.Input(shape=(10,), name="features")
-    branch_a = layers.Dense(
-        32,
-        activation="relu",
-        name="branch_a",  # (None, 32)
-    )(features)
-    branch_b = layers.Dense(
-        32,
-        activation="relu",
-        name="branch_b",  # (None, 32)
-    )(features)
+    # (None, 32)
+    branch_a = layers.Dense(32, activation="relu", name="branch_a")(features)
+    # (None, 32)
+    branch_b = layers.Dense(32, activation="relu", name="branch_b")(features)
     merged = layers.concatenate([branch_a, branch_b], name="merged")  # (None, 64)
-    probability = layers.Dense(
-        1,
-        activation="sigmoid",
-        name="probability",  # (None, 1)
-    )(merged)
+    # (None, 1)
+    probability = layers.Dense(1, activation="sigmoid", name="probability")(merged)
     return keras.Model(inputs=features, outputs=probability, name="two_dense")
 
 

@@ -52,12 +52,8 @@ def build_model():
     bottleneck = conv_pair(down2, filters=64, name="bottleneck")  # (None, 16, 16, 64)
     dec2 = up_block(bottleneck, enc2, filters=32, name="dec2")  # (None, 32, 32, 32)
     dec1 = up_block(dec2, enc1, filters=16, name="dec1")  # (None, 64, 64, 16)
-    mask = layers.Conv2D(
-        1,
-        1,
-        activation="sigmoid",
-        name="mask",  # (None, 64, 64, 1)
-    )(dec1)
+    # (None, 64, 64, 1)
+    mask = layers.Conv2D(1, 1, activation="sigmoid", name="mask")(dec1)
     return keras.Model(inputs=image, outputs=mask, name="unet_small")
 
 

@@ -48,6 +48,40 @@ def test_output_to_file_folder_and_stdout(cli, spec_file, tmp_path: Path) -> Non
     assert "python model.py --epochs 1" in (tmp_path / "model.py").read_text()
 
 
+def test_line_length_sets_blacks_columns_and_the_fit(cli, tmp_path: Path) -> None:
+    assert cli("new", "inception_v1", "-o", "spec.yaml").exit_code == 0
+    assert cli("generate", "spec.yaml", "-o", "narrow.py").exit_code == 0
+    result = cli("generate", "spec.yaml", "-o", "wide.py", "--line-length", "120")
+    assert result.exit_code == 0, result.stderr
+    narrow = (tmp_path / "narrow.py").read_text().splitlines()
+    wide = (tmp_path / "wide.py").read_text().splitlines()
+    assert max(map(len, narrow)) <= 88 < max(map(len, wide)) <= 120
+    assert len(wide) < len(narrow)
+    compile("\n".join(wide), "wide.py", "exec")
+
+
+def test_shape_comments_can_be_left_out(cli, tmp_path: Path) -> None:
+    assert cli("new", "inception_v1", "-o", "spec.yaml").exit_code == 0
+    assert cli("generate", "spec.yaml", "-o", "with.py").exit_code == 0
+    result = cli("generate", "spec.yaml", "-o", "without.py", "--no-shape-comments")
+    assert result.exit_code == 0, result.stderr
+    assert "# (None, 8, 8, 256)" in (tmp_path / "with.py").read_text()
+    without = (tmp_path / "without.py").read_text()
+    assert "# (" not in without and ")(\n" not in without
+    assert cli("generate", "spec.yaml", "-o", "with.py", "--shape-comments").exit_code == 0
+
+
+@pytest.mark.parametrize("value", ["39", "201", "0", "-88"])
+def test_a_line_length_out_of_range_is_a_usage_error(
+    cli, spec_file, tmp_path: Path, value: str
+) -> None:
+    result = cli("generate", spec_file(), "--line-length", value)
+    assert result.exit_code == 2
+    expected = f"error: --line-length: {value} is outside 40..200 (black's default is 88)\n"
+    assert result.stderr == expected
+    assert not (tmp_path / "output").exists()
+
+
 def test_same_content_is_left_alone(cli, spec_file) -> None:
     name = spec_file()
     cli("generate", name)

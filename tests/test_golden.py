@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -107,3 +108,68 @@ def test_generation_is_independent_of_hash_seed(seed: str, tmp_path: Path) -> No
         [sys.executable, "-m", "tests.regen_golden", str(tmp_path)], env=env, cwd=REPO, check=True
     )
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == GOLDEN
+
+
+NOT_MODEL = ("make_synthetic_data", "load_data", "make_strategy", "main")
+
+
+def _call_statements(script: str) -> list[tuple[str, ast.Assign]]:
+    """(function, statement) for the assignments of a call in build_model() and the blocks."""
+    found = []
+    for function in ast.parse(script).body:
+        if isinstance(function, ast.FunctionDef) and function.name not in NOT_MODEL:
+            found += [
+                (function.name, node)
+                for node in ast.walk(function)
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+            ]
+    return found
+
+
+def test_golden_scripts_take_at_most_2_3_lines_per_statement() -> None:
+    statements = [node for script in GOLDEN.values() for _, node in _call_statements(script)]
+    lines = sum((node.end_lineno or node.lineno) - node.lineno + 1 for node in statements)
+    assert len(statements) >= 200
+    assert lines / len(statements) <= 2.3, f"{lines / len(statements):.2f} lines per statement"
+
+
+DANGLING = re.compile(r"\)\(\s*(#.*)?$", re.MULTILINE)  # `...name="x")(`, tensor below
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_no_golden_call_wraps_in_the_dangling_form(name: str) -> None:
+    assert DANGLING.search(GOLDEN[name]) is None
+
+
+def _is_layer_statement(node: ast.Assign) -> bool:
+    """A layer applied to tensors: neither keras.Input/keras.Model nor a shared layer's object."""
+    function = node.value.func if isinstance(node.value, ast.Call) else None
+    if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
+        if function.value.id == "keras":
+            return False
+        if function.value.id == "layers" and function.attr[0].isupper():
+            return False  # `dense_layer = layers.Dense(...)`, applied on the next lines
+    return True
+
+
+def _has_shape_comment(lines: list[str], node: ast.Assign) -> bool:
+    """A `# (...)` comment on the line above the statement, or ending its first or last line."""
+    first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+    above = lines[first - 1].lstrip().startswith("# (")
+    return above or "  # (" in lines[first] or "  # (" in lines[last]
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_every_layer_statement_carries_its_shape_comment(name: str) -> None:
+    lines = GOLDEN[name].splitlines()
+    commented = 0
+    for function, node in _call_statements(GOLDEN[name]):
+        if not _is_layer_statement(node):
+            continue
+        if _has_shape_comment(lines, node):
+            commented += 1
+        else:  # only a block's layer whose calls share no shape may go without
+            assert function != "build_model", lines[node.lineno - 1]
+    assert commented >= 3
+    shape_comments = sum(line.lstrip().startswith("# (") or "  # (" in line for line in lines)
+    assert shape_comments == commented  # one per statement, none left over

@@ -26,11 +26,18 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     assert 'pip install --quiet -e ".[dev]"' in ci and "python -m pytest" in ci
 
 
+def _statement_start(script: str, marker: str) -> int:
+    """Where the statement starting with `marker` begins, its shape comment above included."""
+    at = script.index(marker)
+    above = script.rindex("\n", 0, at - 1) + 1
+    return above if script[above:at].lstrip().startswith("# (") else at
+
+
 def test_readme_excerpts_are_in_the_golden_files() -> None:
     class_script = (REPO / "output" / "two_dense_class.py").read_text()
     function_script = (REPO / "output" / "two_dense_function.py").read_text()
     start = class_script.index("def build_model():")
-    end = class_script.index("    probability =", start)
+    end = _statement_start(class_script, "    probability =")
     assert class_script[start:end] in README
     merge_line = (
         '    merged = layers.concatenate([branch_a, branch_b], name="merged")  # (None, 64)\n'
@@ -45,7 +52,7 @@ def test_block_and_share_excerpts_are_in_the_golden_files() -> None:
     assert inception[start:end] in README
     siamese = (REPO / "output" / "siamese_class.py").read_text()
     start = siamese.index("    left_embedding_image = keras.Input(")
-    end = siamese.index("    left_minus_right = ")
+    end = _statement_start(siamese, "    left_minus_right = ")
     assert siamese[start:end].rstrip("\n") in README
 
 

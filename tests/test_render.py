@@ -159,3 +159,44 @@ def test_the_description_reaches_argparse_unformatted(description: str) -> None:
     text = ast.literal_eval(next(k.value for k in call.keywords if k.arg == "description"))
     help_text = argparse.ArgumentParser(prog="probe.py", description=text).format_help()
     assert description in help_text
+
+
+def test_arguments_equal_to_kerass_default_are_left_out() -> None:
+    from generator.analysis.catalog import CATALOG
+    from generator.codegen.layer_code import constructor_args
+
+    concatenate = CATALOG["Concatenate"]
+    assert constructor_args(concatenate, {"axis": -1}, literal) == ([], {})
+    assert constructor_args(concatenate, {"axis": 1}, literal) == ([], {"axis": "1"})
+    conv = CATALOG["Conv2D"]
+    args = {"filters": 8, "kernel_size": 3, "padding": "valid", "use_bias": True}
+    assert constructor_args(conv, args, literal) == (["8", "3"], {})
+    args = {"filters": 8, "kernel_size": 3, "padding": "same", "use_bias": False}
+    assert constructor_args(conv, args, literal) == (
+        ["8", "3"],
+        {"padding": "'same'", "use_bias": "False"},
+    )
+
+
+def test_a_default_matches_only_the_same_value_of_the_same_type() -> None:
+    from generator.analysis.layers.base import Arg
+    from generator.spec.values import integer
+
+    axis = Arg(integer(), default=-1)
+    assert axis.is_default(-1)
+    assert not axis.is_default(-1.0) and not axis.is_default(1) and not axis.is_default("-1")
+    assert not Arg(integer(), default=True).is_default(1)
+    assert Arg(integer(), default=(1, 1)).is_default([1, 1])
+    assert not Arg(integer()).is_default(None)
+
+
+def test_the_templates_read_every_field_of_the_script_context() -> None:
+    import dataclasses
+    import re
+
+    from generator.codegen.render import TEMPLATE_DIRS, ScriptContext
+
+    folder = next(path for path in TEMPLATE_DIRS if path.is_dir())
+    text = "".join(path.read_text() for path in folder.glob("*.jinja"))
+    read = set(re.findall(r"\bscript\.(\w+)", text))
+    assert read == {field.name for field in dataclasses.fields(ScriptContext)}

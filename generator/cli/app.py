@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn, Optional
 import typer
 
 from generator import __version__
+from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS
 
 app = typer.Typer(
     name="mergegen",
@@ -154,6 +155,22 @@ def generate(
             " (printed unless -o is given).",
         ),
     ] = False,
+    line_length: Annotated[
+        int,
+        typer.Option(
+            "--line-length",
+            metavar="N",
+            help=f"Columns for black and for fitting calls on one line"
+            f" ({LINE_LENGTHS[0]} to {LINE_LENGTHS[-1]}).",
+        ),
+    ] = LINE_LENGTH,
+    shape_comments: Annotated[
+        bool,
+        typer.Option(
+            "--shape-comments/--no-shape-comments",
+            help="Write each layer's output shape as a comment beside it.",
+        ),
+    ] = True,
 ) -> None:
     """Write a runnable, black-formatted Keras script for each spec."""
     with handle_errors():
@@ -167,6 +184,8 @@ def generate(
             force=force,
             check=check,
             snippet=snippet,
+            line_length=line_length,
+            shape_comments=shape_comments,
             echo=typer.echo,
             note=_note,
             error=_error,

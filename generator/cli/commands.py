@@ -16,6 +16,7 @@ from generator.cli.write import (
     write_all,
     write_atomic,
 )
+from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
 from generator.spec.model import Imports, Style
@@ -106,8 +107,14 @@ def run_generate(
     note: Echo,
     error: Echo,
     snippet: bool = False,
+    line_length: int = LINE_LENGTH,
+    shape_comments: bool = True,
 ) -> None:
     """Generate every spec in memory, then write all of them or none."""
+    if line_length not in LINE_LENGTHS:
+        low, high = LINE_LENGTHS[0], LINE_LENGTHS[-1]
+        message = f"{line_length} is outside {low}..{high} (black's default is {LINE_LENGTH})"
+        raise SpecError([Problem(message, (), "--line-length")])
     checked = check_all(specs, "; nothing was written")
     if snippet and output is None:
         output = STDOUT  # a snippet is for pasting: print it
@@ -115,7 +122,15 @@ def run_generate(
     for item in checked:
         path = resolve_output(item.spec.name, output, len(checked) > 1)
         name = path.name if path else f"{item.spec.name}.py"
-        source = generate(item, style, imports, name, snippet=snippet)
+        source = generate(
+            item,
+            style,
+            imports,
+            name,
+            snippet=snippet,
+            line_length=line_length,
+            shape_comments=shape_comments,
+        )
         targets.append(Target(item, path, source))
     _refuse_collisions(targets)
     if check:

@@ -10,7 +10,8 @@ from typing import Any
 
 from generator.spec.names import identifier_problem
 
-LINE_LENGTH = 88  # black's default, used by format.py too
+LINE_LENGTH = 88  # black's default: the script's line length unless the user picks another
+LINE_LENGTHS = range(40, 201)  # what --line-length accepts
 
 
 class Code(str):
@@ -62,15 +63,14 @@ def call(
     positional: Iterable[Code] = (),
     keywords: Mapping[str, Code] = {},
     *,
-    one_per_line: bool = False,
-    last_comment: Code | None = None,
+    stacked: bool = False,
+    comment: Code | None = None,
 ) -> Code:
     """`function(a, b, key=value)` from code fragments.
 
     `function` and the keyword names come from the generator (the catalog), never from a
-    spec; the values must be fragments. `one_per_line` adds black's magic trailing comma, so
-    the arguments stack one per line; `last_comment` then sits after the last argument,
-    where black keeps it.
+    spec; the values must be fragments. `stacked` adds black's magic trailing comma, so
+    black puts the arguments one per line; `comment` follows the opening bracket.
     """
     if not _DOTTED_NAME.match(function):
         raise InternalError(f"{function!r} is not a dotted name")
@@ -81,10 +81,9 @@ def call(
         *(fragment(value) for value in positional),
         *(f"{key}={fragment(value)}" for key, value in keywords.items()),
     ]
-    if not (one_per_line and parts):
-        return Code(f"{function}({', '.join(parts)})")
-    comment = f"  {fragment(last_comment)}\n" if last_comment else ""
-    return Code(f"{function}({', '.join(parts)},{comment})")
+    comma = "," if stacked and parts else ""
+    opening = f"(  {fragment(comment)}\n" if comment is not None else "("
+    return Code(f"{function}{opening}{', '.join(parts)}{comma})")
 
 
 def list_of(items: Iterable[Code]) -> Code:

@@ -18,7 +18,6 @@ from generator.analysis.catalog import CATALOG
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
 from generator.codegen.code import (
-    LINE_LENGTH,
     Code,
     InternalError,
     call,
@@ -28,10 +27,10 @@ from generator.codegen.code import (
     prose,
     shape_comment,
 )
+from generator.codegen.layout import Layout, assignment
 from generator.spec.model import BlockSpec, LayerSpec, Spec, Style
 from generator.spec.names import RESERVED
 
-BODY_INDENT = "    "
 ValueCode = Callable[[Any], Code]
 
 
@@ -46,12 +45,15 @@ class BlockFunction:
     output: Code
 
 
-def block_functions(spec: Spec, graph: Graph, style: Style) -> list[BlockFunction]:
+def block_functions(spec: Spec, graph: Graph, style: Style, layout: Layout) -> list[BlockFunction]:
     """A function per block, in the order the spec defines them."""
-    return [_block_function(spec, graph, style, name, block) for name, block in spec.blocks.items()]
+    return [
+        _block_function(spec, graph, style, layout, name, block)
+        for name, block in spec.blocks.items()
+    ]
 
 
-def model_lines(spec: Spec, graph: Graph, style: Style) -> list[Code]:
+def model_lines(spec: Spec, graph: Graph, style: Style, layout: Layout) -> list[Code]:
     """The statements of build_model() between the inputs and the return."""
     free = _FreeNames(spec)
     shared = {layer.share for layer in spec.layers if layer.share is not None}
@@ -62,14 +64,18 @@ def model_lines(spec: Spec, graph: Graph, style: Style) -> list[Code]:
         comment = shape_comment(graph.layer(layer.name).shape)
         target = identifier(layer.name)
         if layer.share is not None:
-            lines.append(_statement(target, objects[layer.share], [_tensors(inputs)], {}, comment))
+            lines += assignment(
+                target, objects[layer.share], [_tensors(inputs)], {}, comment, layout
+            )
         elif layer.block is not None and layer.name in shared:
             lines += _tower(spec, graph, layer, free, objects)
-            lines.append(Code(f"{target} = {objects[layer.name]}({_tensors(inputs)})  {comment}"))
+            lines += assignment(
+                target, objects[layer.name], [_tensors(inputs)], {}, comment, layout
+            )
         elif layer.block is not None:
             keywords = {**_block_arguments(layer), "name": literal(layer.name)}
-            function = identifier(layer.block)
-            lines.append(_statement(target, function, inputs, keywords, comment))
+            block = identifier(layer.block)
+            lines += assignment(target, block, inputs, keywords, comment, layout)
         else:
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
@@ -78,20 +84,17 @@ def model_lines(spec: Spec, graph: Graph, style: Style) -> list[Code]:
                 objects[layer.name] = variable
                 positional, keywords = constructor_args(layer_type, args, literal)
                 keywords["name"] = literal(layer.name)
-                lines.append(
-                    Code(f"{variable} = {call(f'layers.{layer_type.name}', positional, keywords)}")
-                )
-                lines.append(Code(f"{target} = {variable}({inputs[0]})  {comment}"))
+                function = f"layers.{layer_type.name}"
+                lines += assignment(variable, function, positional, keywords, None, layout)
+                lines += assignment(target, variable, [inputs[0]], {}, comment, layout)
             else:
-                lines.append(
-                    layer_line(
-                        target, layer_type, args, literal(layer.name), inputs, style, comment
-                    )
+                lines += layer_statement(
+                    target, layer_type, args, literal(layer.name), inputs, style, comment, layout
                 )
     return lines
 
 
-def layer_line(
+def layer_statement(
     target: Code,
     layer_type: LayerType,
     args: Mapping[str, Any],
@@ -99,54 +102,31 @@ def layer_line(
     inputs: Sequence[Code],
     style: Style,
     comment: Code | None,
+    layout: Layout,
     value_code: ValueCode = literal,
-) -> Code:
-    """`x = layers.Dense(...)(y)  # shape`, stacked one argument a line when long."""
+) -> list[Code]:
+    """`x = layers.Dense(...)(y)  # shape`, or `layers.concatenate([...], ...)`."""
     positional, keywords = constructor_args(layer_type, args, value_code)
     keywords["name"] = name
     if layer_type.is_merge and style == "function":
         function = f"layers.{layer_type.merge_function}"
-        return _statement(target, function, [list_of(inputs), *positional], keywords, comment)
-    argument = list_of(inputs) if layer_type.is_merge else inputs[0]
-    line = Code(f"{target} = {call(f'layers.{layer_type.name}', positional, keywords)}({argument})")
-    if comment is None:
-        return line
-    if len(f"{BODY_INDENT}{line}  {comment}") <= LINE_LENGTH:
-        return Code(f"{line}  {comment}")
-    # Stack the arguments, as people write long layer calls, with the shape beside
-    # the last one (black would otherwise split off the tensor argument).
-    stacked = call(
-        f"layers.{layer_type.name}", positional, keywords, one_per_line=True, last_comment=comment
-    )
-    return Code(f"{target} = {stacked}({argument})")
-
-
-def _statement(
-    target: Code,
-    function: str,
-    positional: Sequence[Code],
-    keywords: Mapping[str, Code],
-    comment: Code | None,
-) -> Code:
-    """`target = function(args)  # comment`, stacked when the line would be long."""
-    line = Code(f"{target} = {call(function, positional, keywords)}")
-    if comment is None:
-        return line
-    if len(f"{BODY_INDENT}{line}  {comment}") <= LINE_LENGTH:
-        return Code(f"{line}  {comment}")
-    stacked = call(function, positional, keywords, one_per_line=True, last_comment=comment)
-    return Code(f"{target} = {stacked}")
+        return assignment(
+            target, function, [list_of(inputs), *positional], keywords, comment, layout
+        )
+    applied_to = list_of(inputs) if layer_type.is_merge else inputs[0]
+    function = f"layers.{layer_type.name}"
+    return assignment(target, function, positional, keywords, comment, layout, applied_to)
 
 
 def constructor_args(
     layer_type: LayerType, args: Mapping[str, Any], value_code: ValueCode
 ) -> tuple[list[Code], dict[str, Code]]:
-    """Positional and keyword argument code, in catalog order."""
+    """Positional and keyword argument code, in catalog order; Keras's defaults left out."""
     positional: list[Code] = []
     keywords: dict[str, Code] = {}
     positional_open = True
     for arg_name, arg in layer_type.args.items():
-        if arg_name not in args:
+        if arg_name not in args or arg.is_default(args[arg_name]):
             positional_open = positional_open and not arg.positional
             continue
         value = args[arg_name]
@@ -229,7 +209,7 @@ def _tower(
 
 
 def _block_function(
-    spec: Spec, graph: Graph, style: Style, name: str, block: BlockSpec
+    spec: Spec, graph: Graph, style: Style, layout: Layout, name: str, block: BlockSpec
 ) -> BlockFunction:
     prefixes = _instance_prefixes(graph, name)
     required = [identifier(param) for param in block.param_names if param not in block.defaults]
@@ -254,14 +234,21 @@ def _block_function(
         if inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
             keywords["name"] = keras_name
-            lines.append(_statement(target, identifier(inner.block), inputs, keywords, comment))
+            function = identifier(inner.block)
+            lines += assignment(target, function, inputs, keywords, comment, layout)
         else:
             layer_type = CATALOG[inner.type or ""]
             args = {key: inner.arguments[key] for key in layer_type.args if key in inner.arguments}
-            lines.append(
-                layer_line(
-                    target, layer_type, args, keras_name, inputs, style, comment, _param_or_literal
-                )
+            lines += layer_statement(
+                target,
+                layer_type,
+                args,
+                keras_name,
+                inputs,
+                style,
+                comment,
+                layout,
+                _param_or_literal,
             )
         previous = inner.name
     description = prose(block.description) or f"The {name} block."

@@ -25,7 +25,8 @@ from generator.codegen.code import (
     one_line,
     prose,
 )
-from generator.codegen.layer_code import block_functions, model_lines
+from generator.codegen.layer_code import BlockFunction, block_functions, model_lines
+from generator.codegen.layout import Layout
 from generator.spec.model import Imports, Spec, Style
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
@@ -65,6 +66,39 @@ class RenderOptions:
     source_name: str  # the spec file's name, for the docstring
     script_name: str  # the script's file name, for the docstring
     snippet: bool = False  # only the imports, block functions and build_model()
+    layout: Layout = Layout()
+
+
+@dataclass(frozen=True)
+class ScriptContext:
+    """Everything the script templates print, each piece prepared as code."""
+
+    docstring: Code
+    summary: Code  # argparse's description
+    imports: tuple[Code, ...]
+    model_name: Code
+    model_title: Code
+    params_line: Code
+    input_lines: tuple[Code, ...]
+    block_functions: tuple[BlockFunction, ...]
+    layer_lines: tuple[Code, ...]
+    model_inputs: Code
+    model_outputs: Code
+    x_value: Code
+    y_value: Code
+    optimizer: Code
+    loss: Code
+    loss_weights: Code | None
+    metrics: Code
+    has_data: bool
+    data_path: Code
+    expected_shapes: Code
+    data_x: Code
+    data_y: Code
+    strategy: Code | None  # "mirrored" or "multi_worker"
+    epochs: Code
+    batch_size: Code
+    samples: Code
 
 
 def _only_code(value: Any) -> Code:
@@ -96,6 +130,13 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
     template = environment().get_template(
         "snippet.py.jinja" if options.snippet else "script.py.jinja"
     )
+    return template.render(script=script_context(spec, graph, training, options))
+
+
+def script_context(
+    spec: Spec, graph: Graph, training: TrainingPlan, options: RenderOptions
+) -> ScriptContext:
+    """Every code fragment of the script, computed before the template runs."""
     imports = [
         line for line in _IMPORTS[options.imports] if not (options.snippet and line == _NUMPY)
     ]
@@ -105,19 +146,21 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
         one_line(spec.description)
         or f"The {graph.name} model: Keras branches merged into one network."
     )
-    return template.render(
+    return ScriptContext(
         docstring=_module_docstring(summary, options),
         summary=_wrapped_literal(_argparse_text(summary)),
-        imports=[Code(line) for line in imports],
+        imports=tuple(Code(line) for line in imports),
         model_name=literal(graph.name),
         model_title=identifier(graph.name),
         params_line=Code(
             f"Total params: {graph.total_params:,} ({graph.trainable_params:,} trainable,"
             f" {graph.non_trainable_params:,} non-trainable)."
         ),
-        input_lines=[_input_line(item.name, item.shape[1:], item.dtype) for item in graph.inputs],
-        block_functions=block_functions(spec, graph, options.style),
-        layer_lines=model_lines(spec, graph, options.style),
+        input_lines=tuple(
+            _input_line(item.name, item.shape[1:], item.dtype) for item in graph.inputs
+        ),
+        block_functions=tuple(block_functions(spec, graph, options.style, options.layout)),
+        layer_lines=tuple(model_lines(spec, graph, options.style, options.layout)),
         model_inputs=_model_inputs(graph),
         model_outputs=_model_outputs(graph),
         x_value=_x_value(training.inputs),

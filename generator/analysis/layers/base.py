@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from generator.spec.values import ValueKind
@@ -29,6 +30,15 @@ class Output:
 Rule = Callable[[Args, Sequence[Shape]], Output]
 
 
+class Unset(Enum):
+    """No Keras default recorded for an argument: its value is always written out."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
 @dataclass(frozen=True)
 class Arg:
     """One keyword argument of a layer."""
@@ -37,6 +47,15 @@ class Arg:
     required: bool = False
     positional: bool = False  # printed without its keyword, as people write Dense(32)
     wraps: tuple[str, ...] = ()  # a nested layer of one of these types (Bidirectional)
+    default: Any = UNSET  # Keras's default, as its signature writes it; the script omits it
+
+    def is_default(self, value: Any) -> bool:
+        """Whether `value` is exactly Keras's default (True is not 1, [1, 2] is (1, 2))."""
+        if self.default is UNSET:
+            return False
+        if isinstance(value, list):
+            value = tuple(value)
+        return type(value) is type(self.default) and bool(value == self.default)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from generator.spec.values import (
 def weight_args(kernel: str = "kernel") -> dict[str, Arg]:
     """use_bias and the initializer/regularizer/constraint of a kernel and a bias."""
     return {
-        "use_bias": Arg(boolean()),
+        "use_bias": Arg(boolean(), default=True),
         f"{kernel}_initializer": Arg(INITIALIZERS),
         "bias_initializer": Arg(INITIALIZERS),
         f"{kernel}_regularizer": Arg(REGULARIZERS),

@@ -130,7 +130,7 @@ def _elementwise_type(name: str, max_inputs: int | None = None) -> LayerType:
 
 
 LAYER_TYPES = [
-    LayerType("Concatenate", {"axis": Arg(integer())}, concatenate, "concatenate"),
+    LayerType("Concatenate", {"axis": Arg(integer(), default=-1)}, concatenate, "concatenate"),
     _elementwise_type("Add"),
     _elementwise_type("Subtract", max_inputs=2),
     _elementwise_type("Multiply"),

@@ -79,7 +79,7 @@ LAYER_TYPES = [
     LayerType(
         "BatchNormalization",
         {
-            "axis": Arg(integer()),
+            "axis": Arg(integer(), default=-1),
             "momentum": Arg(number_between(0, 1)),
             **_common(),
             "moving_mean_initializer": Arg(INITIALIZERS),
@@ -87,5 +87,9 @@ LAYER_TYPES = [
         },
         batch_normalization,
     ),
-    LayerType("LayerNormalization", {"axis": Arg(axes()), **_common()}, layer_normalization),
+    LayerType(
+        "LayerNormalization",
+        {"axis": Arg(axes(), default=-1), **_common()},
+        layer_normalization,
+    ),
 ]

@@ -64,7 +64,7 @@ def _recurrent_type(layer: str) -> LayerType:
     if layer != "SimpleRNN":
         args["recurrent_activation"] = Arg(ACTIVATIONS)
     args |= {
-        "use_bias": Arg(boolean()),
+        "use_bias": Arg(boolean(), default=True),
         "kernel_initializer": Arg(INITIALIZERS),
         "recurrent_initializer": Arg(INITIALIZERS),
         "bias_initializer": Arg(INITIALIZERS),
