@@ -13,10 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.display import quoted
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import BlockSpec, LayerSpec, Spec
-from generator.spec.names import identifier_problem
+from generator.spec.names import identifier_problem, keras_name_problem
 
 PARAM = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)\Z")
 MAX_BLOCK_DEPTH = 8
@@ -280,7 +281,6 @@ def _params_in(value: Any) -> Iterable[str]:
 
 def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
     """Checks of each block on its own: names, references, parameters, recursion."""
-    top_level = {item.name for item in spec.inputs} | {layer.name for layer in spec.layers}
     every_layer = [
         *spec.layers,
         *(inner for block in spec.blocks.values() for inner in block.layers),
@@ -289,8 +289,6 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
     for block_name, block in spec.blocks.items():
         base: FieldPath = ("blocks", block_name)
         problem = identifier_problem(block_name)
-        if problem is None and block_name in top_level:
-            problem = f"block name {block_name!r} is also a layer or input name"
         if problem is None and block_name not in called and called <= set(spec.blocks):
             problem = f"block {block_name!r} is never used"
         if problem:
@@ -310,13 +308,9 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
         used: set[str] = set()
         for j, inner in enumerate(block.layers):
             path: FieldPath = (*base, "layers", j)
-            problem = identifier_problem(inner.name, local=True)
-            if problem is None and inner.name in spec.blocks:
-                problem = f"{inner.name!r} is a block's name"
+            problem = keras_name_problem(inner.name)
             if problem is None and inner.name in seen:
-                problem = f"duplicate name {inner.name!r} in block {block_name!r}"
-            if problem is None and inner.name in BLOCK_RESERVED:
-                problem = f"{inner.name!r} is the block function's own parameter"
+                problem = f"duplicate name {quoted(inner.name)} in block {block_name!r}"
             if problem:
                 yield Problem(problem, (*path, "name"))
             seen.setdefault(inner.name, path)
