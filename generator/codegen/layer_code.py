@@ -14,7 +14,6 @@ from generator.analysis.layers.base import LayerType
 from generator.codegen.code import (
     LINE_LENGTH,
     Code,
-    InternalError,
     call,
     identifier,
     list_of,

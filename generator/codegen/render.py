@@ -174,9 +174,7 @@ def _wrapped_literal(text: str, width: int = 60) -> Code:
     return Code("(" + " ".join(pieces) + ")")
 
 
-def _input_line(
-    variable: Code, name: str, shape: tuple[int | None, ...], dtype: str
-) -> Code:
+def _input_line(variable: Code, name: str, shape: tuple[int | None, ...], dtype: str) -> Code:
     keywords = {"shape": literal(shape)}
     if dtype != "float32":
         keywords["dtype"] = literal(dtype)

@@ -17,9 +17,7 @@ from generator.codegen.code import Code, InternalError
 from generator.spec.names import RESERVED, ascii_word
 
 # Never a variable: Python's own words and the names the generated script uses itself.
-ALWAYS_TAKEN = frozenset(
-    [*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *RESERVED, "name"]
-)
+ALWAYS_TAKEN = frozenset([*keyword.kwlist, *keyword.softkwlist, *dir(builtins), *RESERVED, "name"])
 
 
 class Variables:
