@@ -13,7 +13,7 @@ import tokenize
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator.spec.names import identifier_problem
+from generator.spec.names import WINDOWS_DEVICES, identifier_problem
 
 MARKER = "mergegen_pwned"  # the file every payload tries to create
 
@@ -381,7 +381,12 @@ def hostile_values() -> list[str]:
         add(text)
     # A plain identifier ("self", "null", "nan") is not hostile: in a name field it names a
     # variable, as it should, so it would change the AST's names. Those are left out.
-    return [value for value in dict.fromkeys(values) if identifier_problem(value)]
+    # Windows device names stay: as a model's name they must not become the file's name.
+    return [
+        value
+        for value in dict.fromkeys(values)
+        if identifier_problem(value) or value.lower() in WINDOWS_DEVICES
+    ]
 
 
 HOSTILE = hostile_values()

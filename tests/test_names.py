@@ -145,3 +145,33 @@ def test_diagram_ids_are_safe_for_any_keras_name() -> None:
 def test_generated_script_is_deterministic() -> None:
     first = generate(_graph(KERAS_NAMES_SPEC))
     assert first == generate(_graph(KERAS_NAMES_SPEC))
+
+
+BLOCK_PARAM_HIDES_BLOCK = """\
+name: hides
+inputs:
+  - {name: image, shape: [4, 4, 1]}
+blocks:
+  inner:
+    layers:
+      - {name: conv, type: Conv2D, filters: 2, kernel_size: 1}
+  outer:
+    params: [inner]
+    layers:
+      - {name: call, block: inner}
+      - {name: conv, type: Conv2D, filters: $inner, kernel_size: 1}
+layers:
+  - {name: outer, block: outer, inner: 2}
+"""
+
+
+def test_a_block_parameter_may_not_hide_a_block_function(cli, spec_file) -> None:
+    result = cli("validate", spec_file(BLOCK_PARAM_HIDES_BLOCK))
+    assert result.exit_code == 2
+    assert message_lines(result.stderr) == [
+        "error: spec.yaml:9:5: blocks.outer.params: 'inner' is a block's name, which it would hide"
+    ]
+    fixed = BLOCK_PARAM_HIDES_BLOCK.replace("[inner]", "[width]").replace("$inner", "$width")
+    result = cli("generate", spec_file(fixed.replace("inner: 2", "width: 2")), "-o", "-")
+    assert result.exit_code == 0, result.stderr
+    assert '    outer_2 = outer(image, width=2, name="outer")' in result.stdout

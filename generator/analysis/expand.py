@@ -299,6 +299,8 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
         for kind, names in (("inputs", block.inputs), ("params", block.param_names)):
             for name in names:
                 problem = identifier_problem(name, local=True)
+                if problem is None and name in spec.blocks:
+                    problem = f"{quoted(name)} is a block's name, which it would hide"
                 if problem is None and name in BLOCK_RESERVED:
                     problem = f"{quoted(name)} is the block function's own parameter"
                 if problem is None and name in seen:
