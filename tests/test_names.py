@@ -175,3 +175,17 @@ def test_a_block_parameter_may_not_hide_a_block_function(cli, spec_file) -> None
     result = cli("generate", spec_file(fixed.replace("inner: 2", "width: 2")), "-o", "-")
     assert result.exit_code == 0, result.stderr
     assert '    outer_2 = outer(image, width=2, name="outer")' in result.stdout
+
+
+def test_a_shared_block_call_takes_its_name_in_keras(cli, spec_file) -> None:
+    """The tower `conv2_block1` is a sub-model of that name: no block layer may take it."""
+    text = KERAS_NAMES_SPEC.replace("{name: 1_conv,", "{name: block1,").replace(
+        "  - {name: conv2_block3,", "  - {name: conv2, block: bottleneck, filters: 3}\n"
+        "  - {name: conv2_block3,"
+    )  # fmt: skip
+    result = cli("validate", spec_file(text))
+    assert result.exit_code == 2
+    assert message_lines(result.stderr) == [
+        "error: spec.yaml:16:5: layers[3] (conv2) -> block1: name: the Keras name"
+        " 'conv2_block1' is already taken"
+    ]

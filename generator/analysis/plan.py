@@ -33,7 +33,7 @@ def build_graph(spec: Spec) -> Graph:
         raise SpecError(problems)
     expanded = expand(spec)
     problems = [
-        *_flat_name_problems(spec, expanded.layers),
+        *_flat_name_problems(spec, expanded),
         *_argument_problems(expanded.layers),
         *_arity_problems(expanded.layers),
     ]
@@ -70,10 +70,14 @@ def _name_problems(spec: Spec) -> Iterable[Problem]:
             first_use.setdefault(name, path)
 
 
-def _flat_name_problems(spec: Spec, layers: Sequence[FlatLayer]) -> Iterable[Problem]:
-    """Keras wants every name in a model unique, block layers' `<call>_<layer>` names too."""
+def _flat_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
+    """Keras wants every name in a model unique, block layers' `<call>_<layer>` names too.
+
+    A shared block call is a sub-model named after its first call: that name is taken too.
+    """
     seen = {item.name for item in spec.inputs}
-    for layer in layers:
+    seen |= {original for original, _ in expanded.towers.values()}
+    for layer in expanded.layers:
         if layer.name in seen:
             yield located(layer, f"the Keras name {quoted(layer.name)} is already taken", "name")
         seen.add(layer.name)
