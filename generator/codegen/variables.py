@@ -3,7 +3,7 @@
 A variable is an ASCII identifier that collides with nothing in its scope: keywords, soft
 keywords, builtins, the script's own names, the block functions, other variables. A name
 that is already such an identifier keeps itself; any other becomes readable (`class` ->
-`class_`, `1_conv` -> `_1_conv`, `café au lait` -> `cafe_au_lait`), then takes a numeric
+`class_`, `1_conv` -> `_1_conv`, `conv2.block1-out` -> `conv2_block1_out`), then takes a numeric
 suffix on collision. The same spec always gives the same variables.
 """
 
