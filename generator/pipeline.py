@@ -12,6 +12,7 @@ from generator.codegen.code import LINE_LENGTH
 from generator.errors import SpecError
 from generator.spec.load import LoadedSpec, load_spec
 from generator.spec.model import Imports, Spec, Style, parse_spec
+from generator.spec.names import file_stem
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def generate(
         style=style or spec.merge_style,
         imports=imports,
         source_name=checked.path.name,
-        script_name=script_name or f"{spec.name}.py",
+        script_name=script_name or f"{file_stem(spec.name)}.py",
         snippet=snippet,
         layout=Layout(line_length, shape_comments),
     )

@@ -13,7 +13,7 @@ import tokenize
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from generator.spec.names import identifier_problem
+from generator.spec.names import WINDOWS_DEVICES, identifier_problem
 
 MARKER = "mergegen_pwned"  # the file every payload tries to create
 
@@ -128,9 +128,44 @@ def _show(path: Path) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
+def _renamer(old: str) -> Slot:
+    """Give a name a new value everywhere: where it is defined and wherever it is used."""
+
+    def put(data: dict[str, Any], value: str) -> None:
+        renamed = _renamed(data, old, value)
+        data.clear()
+        data.update(renamed)
+
+    return put
+
+
+def _renamed(node: Any, old: str, new: str) -> Any:
+    if isinstance(node, str):
+        return new if node == old else node
+    if isinstance(node, list):
+        return [_renamed(item, old, new) for item in node]
+    if isinstance(node, dict):
+        return {(new if key == old else key): _renamed(v, old, new) for key, v in node.items()}
+    return node
+
+
+def is_name_slot(path: Path) -> bool:
+    """The model's name and the names of inputs and layers: Keras names."""
+    return path == ("name",) or (
+        len(path) == 3 and path[0] in ("inputs", "layers") and path[2] == "name"
+    )
+
+
 def string_slots() -> dict[str, Slot]:
-    """Every place of the benign spec that holds a string, plus the other forms and keys."""
-    slots = {_show(path): _setter(path) for path in _string_paths(BENIGN)}
+    """Every place of the benign spec that holds a string, plus the other forms and keys.
+
+    A Keras name (of the model, an input, a layer) is renamed everywhere it is used too, so
+    an accepted name shows that it is kept and that its variable is derived safely.
+    """
+    slots = {
+        _show(path): _renamer(_get(BENIGN, path)) if is_name_slot(path) else _setter(path)
+        for path in _string_paths(BENIGN)
+    }
     slots["training.loss (one for all outputs)"] = _setter(("training", "loss"))
     slots["training.metrics (one list)"] = lambda data, value: data["training"].update(
         metrics=[value]
@@ -147,6 +182,69 @@ def string_slots() -> dict[str, Slot]:
         ("training", "metrics", "score"),
     ]:
         slots[f"key of {_show(path)}"] = _key_setter(path)
+    return slots
+
+
+def _get(data: Any, path: Path) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+# A valid spec with a name in every position a block brings: the block, its inputs, its
+# parameters and its layers, a call of it, a shared call (a tower) and a shared layer.
+BENIGN_BLOCKS: dict[str, Any] = {
+    "name": "probe_blocks",
+    "inputs": [{"name": "image", "shape": [8, 8, 2]}],
+    "blocks": {
+        "unit": {
+            "inputs": ["source"],
+            "params": ["width"],
+            "layers": [
+                {"name": "conv", "type": "Conv2D", "filters": "$width", "kernel_size": 3,
+                 "padding": "same"},
+                {"name": "skip", "type": "Add", "inputs": ["source", "conv"]},
+            ],
+        }
+    },
+    "layers": [
+        {"name": "stem", "type": "Conv2D", "filters": 2, "kernel_size": 1},
+        {"name": "first", "block": "unit", "width": 2},
+        {"name": "second", "share": "first"},
+        {"name": "dense", "type": "Dense", "units": 2},
+        {"name": "again", "share": "dense"},
+        {"name": "pooled", "type": "GlobalAveragePooling2D"},
+        {"name": "out", "type": "Dense", "units": 1, "activation": "sigmoid"},
+    ],
+}  # fmt: skip
+
+
+def _rename_param(data: dict[str, Any], value: str) -> None:
+    block = data["blocks"]["unit"]
+    block["params"] = [value]
+    block["layers"][0]["filters"] = f"${value}"
+    first = data["layers"][1]
+    first[value] = first.pop("width")
+
+
+def block_slots() -> dict[str, tuple[Slot, str]]:
+    """Each name position of BENIGN_BLOCKS, renamed everywhere it is used, and its kind.
+
+    The kind says what may be accepted: a Keras name ("keras"), the name of a shared call
+    ("variable": any Keras name, though no Keras layer takes it) or only an identifier.
+    """
+    slots: dict[str, tuple[Slot, str]] = {
+        "block name": (_renamer("unit"), "identifier"),
+        "block input": (_renamer("source"), "identifier"),
+        "block parameter": (_rename_param, "identifier"),
+    }
+    for name in ["conv", "skip"]:
+        slots[f"block layer {name}"] = (_renamer(name), "keras")
+    for name in ["stem", "first", "dense", "out", "image"]:
+        slots[f"layer or input {name}"] = (_renamer(name), "keras")
+    # A shared call is no new Keras layer: its name only gives the variable.
+    for name in ["second", "again"]:
+        slots[f"shared call {name}"] = (_renamer(name), "variable")
     return slots
 
 
@@ -283,7 +381,12 @@ def hostile_values() -> list[str]:
         add(text)
     # A plain identifier ("self", "null", "nan") is not hostile: in a name field it names a
     # variable, as it should, so it would change the AST's names. Those are left out.
-    return [value for value in dict.fromkeys(values) if identifier_problem(value)]
+    # Windows device names stay: as a model's name they must not become the file's name.
+    return [
+        value
+        for value in dict.fromkeys(values)
+        if identifier_problem(value) or value.lower() in WINDOWS_DEVICES
+    ]
 
 
 HOSTILE = hostile_values()
@@ -353,21 +456,65 @@ def blank_arithmetic(source: str, params: dict[str, str]) -> tuple[Any, ...]:
             holder[field] = blank
         else:
             setattr(holder, field, blank)
-    return _shape(tree)
+    return _shape(tree, {})
 
 
-def skeleton(source: str) -> tuple[Any, ...]:
-    """The program's structure: its AST with every literal value replaced by its type."""
-    return _shape(ast.parse(source))
+def skeleton(source: str, rename: bool = False) -> tuple[Any, ...]:
+    """The program's structure: its AST with every literal value replaced by its type.
+
+    `rename`: module-level names, then each top-level statement's other names, numbered in
+    order of first appearance, so scripts whose variables differ compare equal when they
+    use them the same way in each scope.
+    """
+    tree = ast.parse(source)
+    if not rename:
+        return _shape(tree, {})
+    module = {}
+    for statement in tree.body:
+        for name in _module_names(statement):
+            module.setdefault(name, f"m{len(module)}")
+    parts = []
+    for statement in tree.body:
+        numbers = dict(module)
+        for node in ast.walk(statement):
+            for name in _bound_names(node):
+                numbers.setdefault(name, f"v{len(numbers) - len(module)}")
+        parts.append(_shape(statement, numbers))
+    return ("Module", tuple(parts))
 
 
-def _shape(node: Any) -> Any:
+def _module_names(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.FunctionDef):
+        return [statement.name]
+    if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return [alias.asname or alias.name.split(".")[0] for alias in statement.names]
+    return []
+
+
+def _bound_names(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.arg) or (isinstance(node, ast.keyword) and node.arg):
+        return [node.arg]
+    if isinstance(node, ast.FunctionDef):
+        return [node.name]
+    return []
+
+
+def _shape(node: Any, numbers: dict[str, str]) -> Any:
     if isinstance(node, ast.Constant):
         return ("Constant", type(node.value).__name__)
     if isinstance(node, ast.AST):
-        return (type(node).__name__, *(_shape(getattr(node, name, None)) for name in node._fields))
+        fields = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, str) and name in ("id", "arg", "name") and value in numbers:
+                fields.append(numbers[value])
+            else:
+                fields.append(_shape(value, numbers))
+        return (type(node).__name__, *fields)
     if isinstance(node, list):
-        return tuple(_shape(item) for item in node)
+        return tuple(_shape(item, numbers) for item in node)
     return node  # identifiers, operators' names, None
 
 

@@ -16,6 +16,7 @@ import ast
 import json
 import marshal
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,16 @@ from generator.codegen.render import RenderOptions, render_script
 from generator.errors import SpecError
 from generator.pipeline import CheckedSpec, check_loaded, generate
 from generator.spec.load import LoadedSpec, load_text
+from generator.spec.names import identifier_problem, keras_name_problem
 from tests.conftest import files_under, message_lines
 from tests.hostile import (
     ARITHMETIC,
     ARITHMETIC_SLOTS,
     BENIGN,
+    BENIGN_BLOCKS,
     HOSTILE,
     blank_arithmetic,
+    block_slots,
     comments,
     expression_forms,
     skeleton,
@@ -86,12 +90,37 @@ def _structure(source: str) -> tuple[Any, Any]:
     return skeleton(source), comments(source)
 
 
+def _renamed_structure(source: str) -> tuple[Any, Any]:
+    """As _structure, variables numbered: a derived variable may differ from the benign one."""
+    return skeleton(source, rename=True), comments(source)
+
+
+def _assert_kept(source: str, name: str) -> None:
+    """The Keras name is in the script exactly, as (part of) a string literal."""
+    strings = [
+        node.value
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    assert any(name == text or text.endswith(f"_{name}") for text in strings), name
+
+
+KERAS_NAME_SLOTS = {"name", *(f"inputs[{i}].name" for i in range(2))} | {
+    f"layers[{i}].name" for i in range(len(BENIGN["layers"]))
+}
+
+
 BENIGN_CHECKED = _check(_copy(BENIGN))
 assert BENIGN_CHECKED is not None
 BENIGN_STRUCTURE = _structure(_rendered(BENIGN_CHECKED))
+BENIGN_RENAMED = _renamed_structure(_rendered(BENIGN_CHECKED))
+BLOCKS_CHECKED = _check(_copy(BENIGN_BLOCKS))
+assert BLOCKS_CHECKED is not None
+BLOCKS_RENAMED = _renamed_structure(_rendered(BLOCKS_CHECKED))
 MINIMAL_CHECKED = _check(_copy(MINIMAL))
 assert MINIMAL_CHECKED is not None
 MINIMAL_STRUCTURE = _structure(_rendered(MINIMAL_CHECKED))
+MINIMAL_RENAMED = _renamed_structure(_rendered(MINIMAL_CHECKED))
 
 
 def test_the_corpus_is_big_and_the_slots_cover_every_string_field() -> None:
@@ -103,6 +132,7 @@ def test_the_corpus_is_big_and_the_slots_cover_every_string_field() -> None:
 @pytest.mark.parametrize("slot", list(SLOTS))
 def test_every_hostile_value_in_every_field_is_refused_or_inert(slot: str) -> None:
     accepted = 0
+    keras_name = slot in KERAS_NAME_SLOTS
     for index, value in enumerate(HOSTILE):
         data = _copy(BENIGN)
         SLOTS[slot](data, value)
@@ -110,14 +140,26 @@ def test_every_hostile_value_in_every_field_is_refused_or_inert(slot: str) -> No
         if checked is None:
             continue
         accepted += 1
-        _assert_inert(_rendered(checked), BENIGN_STRUCTURE)
+        source = _rendered(checked)
+        if keras_name:
+            assert _renamed_structure(source) == BENIGN_RENAMED
+            _assert_kept(source, value)
+        else:
+            _assert_inert(source, BENIGN_STRUCTURE)
         if index % CORPUS_STRIDE == 0:
             source = generate(checked, script_name="p.py")
-            _assert_inert(source, BENIGN_STRUCTURE)
+            if keras_name:
+                assert _renamed_structure(source) == BENIGN_RENAMED
+            else:
+                _assert_inert(source, BENIGN_STRUCTURE)
             compile(source, "p.py", "exec")
-    # Free text is accepted: the description. Elsewhere only a corpus value that happens to
-    # be a valid choice: "class" as merge_style, "None" as a variable length.
+    # Free text is accepted: the description, and as Keras names every corpus value that
+    # Keras takes (renamed wherever the spec uses it). Elsewhere only a corpus value that
+    # happens to be a valid choice: "class" as merge_style, "None" as a variable length.
     expected = {"description": len(HOSTILE), "merge_style": 1, "inputs[1].shape[0]": 1}
+    if keras_name:
+        expected[slot] = sum(keras_name_problem(v, model=slot == "name") is None for v in HOSTILE)
+        assert expected[slot] >= 10
     assert accepted == expected.get(slot, 0), accepted
 
 
@@ -146,6 +188,36 @@ def test_every_hostile_value_in_an_expression_is_refused_or_plain_arithmetic(slo
                 assert comments(source) == []
     # Numbers the corpus holds as text ("0x10", "1_000", "-0") make valid arithmetic.
     assert 0 < accepted < 40, accepted
+
+
+@pytest.mark.parametrize("slot", list(block_slots()))
+def test_every_hostile_value_in_every_block_name_position_is_refused_or_inert(
+    slot: str,
+) -> None:
+    put, kind = block_slots()[slot]
+    accepted = 0
+    for index, value in enumerate(HOSTILE):
+        data = _copy(BENIGN_BLOCKS)
+        put(data, value)
+        checked = _check(data)
+        if checked is None:
+            continue
+        accepted += 1
+        source = _rendered(checked)
+        assert _renamed_structure(source) == BLOCKS_RENAMED
+        if kind == "keras":
+            _assert_kept(source, value)
+        if index % CORPUS_STRIDE == 0:
+            source = generate(checked, script_name="p.py")
+            assert _renamed_structure(source) == BLOCKS_RENAMED
+    # Blocks, their inputs and parameters are Python names: the corpus holds a few that
+    # only the script's top level uses (`model`, `x`, ...), fine inside a block function.
+    if kind in ("keras", "variable"):
+        valid = sum(keras_name_problem(value) is None for value in HOSTILE)
+    else:
+        local = slot != "block name"
+        valid = sum(identifier_problem(value, local=local) is None for value in HOSTILE)
+    assert accepted == valid, accepted
 
 
 def test_hostile_spec_and_script_file_names_are_inert() -> None:
@@ -222,6 +294,12 @@ def test_hostile_values_survive_each_file_format(spec_format: str) -> None:
             checked = _check(loaded.data, file)
             if checked is None:
                 continue
+            if slot == "name":  # a layer's Keras name: kept, its variable derived
+                assert keras_name_problem(value) is None, value
+                source = _rendered(checked, file)
+                assert _renamed_structure(source) == MINIMAL_RENAMED
+                _assert_kept(source, value)
+                continue
             assert slot == "description", (slot, value)
             _assert_inert(_rendered(checked, file), MINIMAL_STRUCTURE)
             if index % CORPUS_STRIDE == 0:
@@ -247,7 +325,13 @@ def test_through_the_cli_refused_means_exit_2_and_nothing_written(
         before = files_under(tmp_path)
         result = cli("generate", "spec.json", "-o", "out/", "--force")
         assert "Traceback" not in result.stderr
-        if slot != "description":
+        if slot in KERAS_NAME_SLOTS and result.exit_code == 0:
+            assert keras_name_problem(value, model=slot == "name") is None, value
+            (script,) = (tmp_path / "out").iterdir()
+            assert re.fullmatch(r"\w+\.py", script.name), script.name
+            assert _renamed_structure(script.read_text(encoding="utf-8")) == BENIGN_RENAMED
+            script.unlink()
+        elif slot != "description":
             assert result.exit_code == 2, (value, result.stderr)
             assert all(line.startswith("error: spec.json") for line in message_lines(result.stderr))
             assert files_under(tmp_path) == before
@@ -263,7 +347,7 @@ def test_output_names_cannot_leave_the_output_folder(
     deep = tmp_path / "a" / "b" / "c"
     deep.mkdir(parents=True)
     monkeypatch.chdir(deep)
-    for name in ["../../etc/x", "../../x", "/etc/x", "..", "x/../../y", "C:\\x", "~/x"]:
+    for name in ["../../etc/x", "../../x", "/etc/x", "x/../../y", "C:\\x", "~/x", "a\\..\\b"]:
         data = _copy(MINIMAL)
         data["name"] = name
         (deep / "spec.json").write_text(json.dumps(data))
@@ -272,6 +356,25 @@ def test_output_names_cannot_leave_the_output_folder(
             result = cli("generate", *args)
             assert result.exit_code == 2
             assert result.stderr.startswith("error: spec.json:1:2: name: ")
-            assert "is not a plain identifier" in result.stderr
+            assert "Keras names take ASCII letters, digits and _ . - >" in result.stderr
             assert files_under(tmp_path) == before
     assert not Path("/etc/x").exists()
+
+
+def test_keras_names_that_are_no_file_names_get_a_safe_file_stem(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, stem in [("..", "model"), (".", "model"), ("con", "con_"), ("a..b", "a_b"),
+                       ("x.py", "x_py"), ("..-.>", "model"), ("Nul.txt", "Nul_txt")]:  # fmt: skip
+        data = _copy(MINIMAL)
+        data["name"] = name
+        (tmp_path / "spec.json").write_text(json.dumps(data))
+        result = cli("generate", "spec.json", "-o", "out/")
+        assert result.exit_code == 0, result.stderr
+        assert [path.name for path in (tmp_path / "out").iterdir()] == [f"{stem}.py"]
+        script = (tmp_path / "out" / f"{stem}.py").read_text(encoding="utf-8")
+        assert f"name={name!r})".replace("'", '"') in script
+        assert f"python {stem}.py --epochs 1" in script
+        (tmp_path / "out" / f"{stem}.py").unlink()
+    assert files_under(tmp_path).keys() == {"spec.json"}

@@ -19,11 +19,11 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
-from generator.display import show
+from generator.display import quoted
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import BlockSpec, LayerSpec, Spec
-from generator.spec.names import MAX_NAME_LENGTH, identifier_problem
+from generator.spec.names import MAX_NAME_LENGTH, identifier_problem, keras_name_problem
 
 MAX_BLOCK_DEPTH = 8
 BLOCK_RESERVED = frozenset({"name"})  # the block function's own parameter
@@ -123,7 +123,7 @@ def _shared(
     if target is None or target.name not in earlier:
         hint = did_you_mean(layer.share or "", earlier)
         expanded.problems.append(
-            Problem(f"{layer.share!r} is not an earlier layer{hint}", (*path, "share"))
+            Problem(f"{quoted(layer.share)} is not an earlier layer{hint}", (*path, "share"))
         )
         return
     if layer.arguments:
@@ -138,7 +138,8 @@ def _shared(
     if target.share is not None:
         expanded.problems.append(
             Problem(
-                f"share the original layer {target.share!r}, not a copy of it", (*path, "share")
+                f"share the original layer {quoted(target.share)}, not a copy of it",
+                (*path, "share"),
             )
         )
         return
@@ -171,7 +172,7 @@ def _instance(
             f" (blocks: {', '.join(spec.blocks)})" if spec.blocks else " (no blocks are defined)"
         )
         expanded.problems.append(
-            Problem(f"unknown block {block_name!r}{hint}", (*origin.path, "block"))
+            Problem(f"unknown block {quoted(block_name)}{hint}", (*origin.path, "block"))
         )
         return
     if len(origin.chain) > MAX_BLOCK_DEPTH:
@@ -184,7 +185,7 @@ def _instance(
     if len(given) != len(block.inputs):
         expanded.problems.append(
             Problem(
-                f"block {block_name!r} takes {len(block.inputs)} input(s)"
+                f"block {quoted(block_name)} takes {len(block.inputs)} input(s)"
                 f" ({', '.join(block.inputs)}), got {len(given)}",
                 (*origin.path, "inputs"),
             )
@@ -241,12 +242,13 @@ def _arguments(
             )
             found.append(
                 Problem(
-                    f"unknown argument {key!r} for block {block_name!r}{hint}", (*origin.path, key)
+                    f"unknown argument {quoted(key)} for block {quoted(block_name)}{hint}",
+                    (*origin.path, key),
                 )
             )
     values = {**block.defaults, **given}
     found += [
-        Problem(f"block {block_name!r} needs {name!r}", (*origin.path, name))
+        Problem(f"block {quoted(block_name)} needs {quoted(name)}", (*origin.path, name))
         for name in names
         if name not in values
     ]
@@ -337,7 +339,6 @@ def expression_problems(
 
 def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
     """Checks of each block on its own: names, references, parameters, recursion."""
-    top_level = {item.name for item in spec.inputs} | {layer.name for layer in spec.layers}
     every_layer = [
         *spec.layers,
         *(inner for block in spec.blocks.values() for inner in block.layers),
@@ -346,20 +347,20 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
     for block_name, block in spec.blocks.items():
         base: FieldPath = ("blocks", block_name)
         problem = identifier_problem(block_name)
-        if problem is None and block_name in top_level:
-            problem = f"block name {block_name!r} is also a layer or input name"
         if problem is None and block_name not in called and called <= set(spec.blocks):
-            problem = f"block {block_name!r} is never used"
+            problem = f"block {quoted(block_name)} is never used"
         if problem:
             yield Problem(problem, base)
         seen: dict[str, FieldPath] = {}
         for kind, names in (("inputs", block.inputs), ("params", block.param_names)):
             for name in names:
                 problem = identifier_problem(name, local=True)
+                if problem is None and name in spec.blocks:
+                    problem = f"{quoted(name)} is a block's name, which it would hide"
                 if problem is None and name in BLOCK_RESERVED:
-                    problem = f"{name!r} is the block function's own parameter"
+                    problem = f"{quoted(name)} is the block function's own parameter"
                 if problem is None and name in seen:
-                    problem = f"duplicate name {name!r}"
+                    problem = f"duplicate name {quoted(name)}"
                 if problem:
                     yield Problem(problem, (*base, kind))
                 seen.setdefault(name, (*base, kind))
@@ -368,13 +369,9 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
         bare: set[str] = set()  # unknown names inside expressions are reported at the value
         for j, inner in enumerate(block.layers):
             path: FieldPath = (*base, "layers", j)
-            problem = identifier_problem(inner.name, local=True)
-            if problem is None and inner.name in spec.blocks:
-                problem = f"{inner.name!r} is a block's name"
+            problem = keras_name_problem(inner.name)
             if problem is None and inner.name in seen:
-                problem = f"duplicate name {inner.name!r} in block {block_name!r}"
-            if problem is None and inner.name in BLOCK_RESERVED:
-                problem = f"{inner.name!r} is the block function's own parameter"
+                problem = f"duplicate name {quoted(inner.name)} in block {quoted(block_name)}"
             if problem:
                 yield Problem(problem, (*path, "name"))
             seen.setdefault(inner.name, path)
@@ -384,13 +381,14 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
                 )
             if inner.block is not None and _reaches(spec, inner.block, block_name):
                 yield Problem(
-                    f"block {block_name!r} uses itself through {inner.block!r}", (*path, "block")
+                    f"block {quoted(block_name)} uses itself through {quoted(inner.block)}",
+                    (*path, "block"),
                 )
             for ref in inner.references:
                 if ref not in available:
                     hint = did_you_mean(ref, available)
                     yield Problem(
-                        f"unknown name {ref!r} in block {block_name!r}{hint}"
+                        f"unknown name {quoted(ref)} in block {quoted(block_name)}{hint}"
                         " (a block's layers take its inputs or its earlier layers)",
                         (*path, "inputs"),
                     )
@@ -401,28 +399,35 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
         for name in block.defaults:
             if name not in block.param_names:
                 yield Problem(
-                    f"default for {name!r}, which is not in params", (*base, "defaults", name)
+                    f"default for {quoted(name)}, which is not in params", (*base, "defaults", name)
                 )
         for name in block.inputs:
             takers = [inner for inner in block.layers if name in inner.references]
             if not takers and not (name == block.inputs[0] and block.layers[0].inputs is None):
                 yield Problem(
-                    f"input {name!r} is never used in block {block_name!r}", (*base, "inputs")
+                    f"input {quoted(name)} is never used in block {quoted(block_name)}",
+                    (*base, "inputs"),
                 )
         unknown = sorted(bare - set(block.param_names))
         for name in unknown:
-            written = f'"${name}"' if len(name) <= MAX_NAME_LENGTH else show(f"${name}")
             yield Problem(
-                f"{written} is not a parameter of block {block_name!r}", (*base, "params")
+                f"{_dollar(name)} is not a parameter of block {quoted(block_name)}",
+                (*base, "params"),
             )
         for name in block.param_names:
             if name not in used:
                 yield Problem(
-                    f"parameter {name!r} is never used in block {block_name!r}", (*base, "params")
+                    f"parameter {quoted(name)} is never used in block {quoted(block_name)}",
+                    (*base, "params"),
                 )
         if block.output is not None and block.output not in [inner.name for inner in block.layers]:
             hint = did_you_mean(block.output, [inner.name for inner in block.layers])
-            yield Problem(f"unknown layer {block.output!r}{hint}", (*base, "output"))
+            yield Problem(f"unknown layer {quoted(block.output)}{hint}", (*base, "output"))
+
+
+def _dollar(name: str) -> str:
+    """`"$name"` as the spec writes it; a long one cut short like any quoted value."""
+    return f'"${name}"' if len(name) <= MAX_NAME_LENGTH else quoted(f"${name}")
 
 
 def _reaches(spec: Spec, start: str, target: str, depth: int = 0) -> bool:

@@ -16,7 +16,7 @@ from generator.display import quoted, show_name
 from generator.errors import Problem, SpecError, close_matches, did_you_mean
 from generator.spec.fields import FieldPath, format_path
 from generator.spec.model import LayerSpec, Spec
-from generator.spec.names import identifier_problem
+from generator.spec.names import keras_name_problem
 from generator.spec.values import MAX_INT
 
 # Variable-length dimensions get one of these lengths in the synthetic data:
@@ -32,7 +32,11 @@ def build_graph(spec: Spec) -> Graph:
     if problems:
         raise SpecError(problems)
     expanded = expand(spec)
-    problems = [*_argument_problems(expanded.layers), *_arity_problems(expanded.layers)]
+    problems = [
+        *_flat_name_problems(spec, expanded),
+        *_argument_problems(expanded.layers),
+        *_arity_problems(expanded.layers),
+    ]
     if problems:
         raise SpecError(problems)
     graph = _infer(spec, expanded, outputs)
@@ -55,7 +59,7 @@ def _name_problems(spec: Spec) -> Iterable[Problem]:
     named += [(item.name, ("layers", i, "name")) for i, item in enumerate(spec.layers)]
     first_use: dict[str, FieldPath] = {}
     for name, path in named:
-        problem = identifier_problem(name)
+        problem = keras_name_problem(name, model=path == ("name",))
         if problem:
             yield Problem(problem, path)
         elif path != ("name",):
@@ -64,6 +68,19 @@ def _name_problems(spec: Spec) -> Iterable[Problem]:
                     f"duplicate name {name!r} (first used at {_show_path(first_use[name])})", path
                 )
             first_use.setdefault(name, path)
+
+
+def _flat_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
+    """Keras wants every name in a model unique, block layers' `<call>_<layer>` names too.
+
+    A shared block call is a sub-model named after its first call: that name is taken too.
+    """
+    seen = {item.name for item in spec.inputs}
+    seen |= {original for original, _ in expanded.towers.values()}
+    for layer in expanded.layers:
+        if layer.name in seen:
+            yield located(layer, f"the Keras name {quoted(layer.name)} is already taken", "name")
+        seen.add(layer.name)
 
 
 def _show_path(path: FieldPath) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from generator.cli.batch import expand_paths, progress
 from generator.spec.load import FORMATS
+from generator.spec.names import file_stem
 
 TINY = ("--epochs", "1", "--samples", "16", "--batch-size", "8")
 SCRIPT_SUFFIXES = (".py", *FORMATS)
@@ -47,7 +48,7 @@ def run_checks(
         scripts: list[tuple[str, Path]] = []
         for path in paths:
             if path in checked:
-                script = Path(folder) / f"{checked[path].spec.name}.py"
+                script = Path(folder) / f"{file_stem(checked[path].spec.name)}.py"
                 script.write_text(
                     generate(checked[path], script_name=script.name), encoding="utf-8"
                 )

@@ -20,6 +20,7 @@ from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
 from generator.spec.model import Imports, Style
+from generator.spec.names import file_stem
 from generator.spec.presets import preset_names, preset_path
 from generator.views.diagram import EXTENSIONS, FORMATS, SUFFIXES, Format, draw
 
@@ -70,18 +71,18 @@ def check_all(arguments: Sequence[Path], written: str = "") -> list[CheckedSpec]
 
 
 def resolve_output(
-    name: str, output: str | None, several: bool, suffix: str = ".py"
+    stem: str, output: str | None, several: bool, suffix: str = ".py"
 ) -> Path | None:
-    """The file a script (or diagram) called `name` goes to; None for stdout."""
+    """The file a script (or diagram) with the file stem `stem` goes to; None for stdout."""
     if output is None:
-        return DEFAULT_OUTPUT_DIR / f"{name}{suffix}"
+        return DEFAULT_OUTPUT_DIR / f"{stem}{suffix}"
     if output == STDOUT:
         if several:
             raise SpecError([Problem("-o -: stdout takes one spec at a time", (), "--output")])
         return None
     path = Path(output)
     if output.endswith(("/", "\\")) or path.is_dir():
-        return path / f"{name}{suffix}"
+        return path / f"{stem}{suffix}"
     if several:
         raise SpecError(
             [
@@ -120,8 +121,8 @@ def run_generate(
         output = STDOUT  # a snippet is for pasting: print it
     targets = []
     for item in checked:
-        path = resolve_output(item.spec.name, output, len(checked) > 1)
-        name = path.name if path else f"{item.spec.name}.py"
+        path = resolve_output(file_stem(item.spec.name), output, len(checked) > 1)
+        name = path.name if path else f"{file_stem(item.spec.name)}.py"
         source = generate(
             item,
             style,
@@ -303,7 +304,8 @@ def run_diagram(
             ]
         )
     checked = check(spec)
-    path = None if to_stdout else resolve_output(checked.spec.name, output, False, SUFFIXES[chosen])
+    stem = file_stem(checked.spec.name)
+    path = None if to_stdout else resolve_output(stem, output, False, SUFFIXES[chosen])
     markdown = path is not None and path.suffix.lower() == ".md"
     content = draw(checked.graph, chosen, markdown=markdown)
     if path is None:

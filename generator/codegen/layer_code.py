@@ -28,8 +28,8 @@ from generator.codegen.code import (
     shape_comment,
 )
 from generator.codegen.layout import Layout, assignment
+from generator.codegen.variables import Variables
 from generator.spec.model import BlockSpec, LayerSpec, Spec, Style
-from generator.spec.names import RESERVED
 
 ValueCode = Callable[[Any], Code]
 
@@ -53,22 +53,31 @@ def block_functions(spec: Spec, graph: Graph, style: Style, layout: Layout) -> l
     ]
 
 
-def model_lines(spec: Spec, graph: Graph, style: Style, layout: Layout) -> list[Code]:
+def model_variables(spec: Spec) -> Variables:
+    """The variables of build_model(): one per input and top-level layer, by Keras name."""
+    variables = Variables(taken=spec.blocks)
+    variables.add([item.name for item in spec.inputs], fallback="input")
+    variables.add([layer.name for layer in spec.layers])
+    return variables
+
+
+def model_lines(
+    spec: Spec, graph: Graph, style: Style, layout: Layout, variables: Variables
+) -> list[Code]:
     """The statements of build_model() between the inputs and the return."""
-    free = _FreeNames(spec)
     shared = {layer.share for layer in spec.layers if layer.share is not None}
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
     lines: list[Code] = []
     for layer in spec.layers:
-        inputs = [identifier(ref) for ref in _references(spec, layer)]
+        inputs = [variables[ref] for ref in _references(spec, layer)]
         comment = shape_comment(graph.layer(layer.name).shape)
-        target = identifier(layer.name)
+        target = variables[layer.name]
         if layer.share is not None:
             lines += assignment(
                 target, objects[layer.share], [_tensors(inputs)], {}, comment, layout
             )
         elif layer.block is not None and layer.name in shared:
-            lines += _tower(spec, graph, layer, free, objects)
+            lines += _tower(spec, graph, layer, variables, objects)
             lines += assignment(
                 target, objects[layer.name], [_tensors(inputs)], {}, comment, layout
             )
@@ -80,7 +89,7 @@ def model_lines(spec: Spec, graph: Graph, style: Style, layout: Layout) -> list[
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
             if layer.name in shared:
-                variable = free.take(f"{layer.name}_layer")
+                variable = variables.take(f"{target}_layer")
                 objects[layer.name] = variable
                 positional, keywords = constructor_args(layer_type, args, literal)
                 keywords["name"] = literal(layer.name)
@@ -186,7 +195,7 @@ def _block_arguments(layer: LayerSpec) -> dict[str, Code]:
 
 
 def _tower(
-    spec: Spec, graph: Graph, layer: LayerSpec, free: _FreeNames, objects: dict[str, Code]
+    spec: Spec, graph: Graph, layer: LayerSpec, variables: Variables, objects: dict[str, Code]
 ) -> list[Code]:
     """A shared block instance becomes one sub-model, called on every input it is given."""
     block = spec.blocks[layer.block or ""]
@@ -194,12 +203,12 @@ def _tower(
     lines = []
     tower_inputs = []
     for block_input, ref in zip(block.inputs, refs, strict=True):
-        variable = free.take(f"{layer.name}_{block_input}")
+        variable = variables.take(f"{variables[layer.name]}_{block_input}")
         shape = graph.shape_of(graph.resolve(ref))[1:]
         input_keywords = {"shape": literal(shape), "name": literal(str(variable))}
         lines.append(Code(f"{variable} = {call('keras.Input', (), input_keywords)}"))
         tower_inputs.append(variable)
-    model = free.take(f"{layer.name}_model")
+    model = variables.take(f"{variables[layer.name]}_model")
     keywords = {**_block_arguments(layer), "name": literal(layer.name)}
     body = call(identifier(layer.block or ""), tower_inputs, keywords)
     inputs_code = _tensors([Code(name) for name in tower_inputs])
@@ -223,13 +232,16 @@ def _block_function(
         Code("*"),
         Code("name"),
     ]
+    variables = Variables(taken=[*spec.blocks, *block.param_names])
+    variables.fixed(block.inputs)
+    variables.add(inner.name for inner in block.layers)
     lines = []
     previous = block.inputs[0]
     for inner in block.layers:
         refs = inner.references or [previous]
-        inputs = [identifier(ref) for ref in refs]
-        target = identifier(inner.name)
-        keras_name = Code(f'f"{{name}}_{identifier(inner.name)}"')
+        inputs = [variables[ref] for ref in refs]
+        target = variables[inner.name]
+        keras_name = _prefixed_name(inner.name)
         comment = _block_comment(graph, prefixes, inner.name)
         if inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
@@ -259,8 +271,14 @@ def _block_function(
         parameters=Code(", ".join(parameters)),
         docstring=Code(f'"""{docstring}"""'),
         lines=tuple(lines),
-        output=identifier(block.output or block.layers[-1].name),
+        output=variables[block.output or block.layers[-1].name],
     )
+
+
+def _prefixed_name(suffix: str) -> Code:
+    """`f"{name}_suffix"`: the call's name, then the block layer's; braces in it doubled."""
+    text = suffix.replace("{", "{{").replace("}", "}}")
+    return Code("f" + repr("{name}_" + text))
 
 
 def _instance_prefixes(graph: Graph, block: str) -> list[str]:
@@ -285,20 +303,3 @@ def _block_comment(graph: Graph, prefixes: Sequence[str], layer: str) -> Code | 
     if all(dim == "*" for dim in merged[1:]):
         return None  # nothing in common between the calls worth a comment
     return shape_comment(tuple(merged))
-
-
-class _FreeNames:
-    """Variable names the spec does not use (sqlacodegen's find_free_name)."""
-
-    def __init__(self, spec: Spec) -> None:
-        self.taken = set(RESERVED) | {item.name for item in spec.inputs}
-        self.taken |= {layer.name for layer in spec.layers} | set(spec.blocks)
-
-    def take(self, wanted: str) -> Code:
-        name, counter = wanted, 2
-        while name in self.taken:
-            name, counter = f"{wanted}_{counter}", counter + 1
-        self.taken.add(name)
-        if not name.isidentifier():
-            raise InternalError(f"generated name {name!r} is not an identifier")
-        return Code(name)

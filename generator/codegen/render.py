@@ -19,14 +19,19 @@ from generator.codegen.code import (
     call,
     dict_of,
     fragment,
-    identifier,
     list_of,
     literal,
     one_line,
     prose,
 )
-from generator.codegen.layer_code import BlockFunction, block_functions, model_lines
+from generator.codegen.layer_code import (
+    BlockFunction,
+    block_functions,
+    model_lines,
+    model_variables,
+)
 from generator.codegen.layout import Layout
+from generator.codegen.variables import Variables
 from generator.spec.model import Imports, Spec, Style
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
@@ -146,23 +151,25 @@ def script_context(
         one_line(spec.description)
         or f"The {graph.name} model: Keras branches merged into one network."
     )
+    variables = model_variables(spec)
     return ScriptContext(
         docstring=_module_docstring(summary, options),
         summary=_wrapped_literal(_argparse_text(summary)),
         imports=tuple(Code(line) for line in imports),
         model_name=literal(graph.name),
-        model_title=identifier(graph.name),
+        model_title=Code(prose(graph.name)),
         params_line=Code(
             f"Total params: {graph.total_params:,} ({graph.trainable_params:,} trainable,"
             f" {graph.non_trainable_params:,} non-trainable)."
         ),
         input_lines=tuple(
-            _input_line(item.name, item.shape[1:], item.dtype) for item in graph.inputs
+            _input_line(variables[item.name], item.name, item.shape[1:], item.dtype)
+            for item in graph.inputs
         ),
         block_functions=tuple(block_functions(spec, graph, options.style, options.layout)),
-        layer_lines=tuple(model_lines(spec, graph, options.style, options.layout)),
-        model_inputs=_model_inputs(graph),
-        model_outputs=_model_outputs(graph),
+        layer_lines=tuple(model_lines(spec, graph, options.style, options.layout, variables)),
+        model_inputs=_model_inputs(graph, variables),
+        model_outputs=_model_outputs(graph, variables),
         x_value=_x_value(training.inputs),
         y_value=_y_value(training.outputs),
         optimizer=_optimizer(training),
@@ -213,24 +220,24 @@ def _wrapped_literal(text: str, width: int = 60) -> Code:
     return Code("(" + " ".join(pieces) + ")")
 
 
-def _input_line(name: str, shape: tuple[int | None, ...], dtype: str) -> Code:
+def _input_line(variable: Code, name: str, shape: tuple[int | None, ...], dtype: str) -> Code:
     keywords = {"shape": literal(shape)}
     if dtype != "float32":
         keywords["dtype"] = literal(dtype)
     keywords["name"] = literal(name)
-    return Code(f"{identifier(name)} = {call('keras.Input', (), keywords)}")
+    return Code(f"{variable} = {call('keras.Input', (), keywords)}")
 
 
-def _model_inputs(graph: Graph) -> Code:
+def _model_inputs(graph: Graph, variables: Variables) -> Code:
     if len(graph.inputs) == 1:
-        return identifier(graph.inputs[0].name)
-    return dict_of({item.name: identifier(item.name) for item in graph.inputs})
+        return variables[graph.inputs[0].name]
+    return dict_of({item.name: variables[item.name] for item in graph.inputs})
 
 
-def _model_outputs(graph: Graph) -> Code:
+def _model_outputs(graph: Graph, variables: Variables) -> Code:
     if len(graph.outputs) == 1:
-        return identifier(graph.outputs[0])
-    return dict_of({name: identifier(name) for name in graph.outputs})
+        return variables[graph.outputs[0]]
+    return dict_of({name: variables[name] for name in graph.outputs})
 
 
 def _batch_shape(shape: tuple[int | None, ...]) -> Code:

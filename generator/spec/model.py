@@ -43,7 +43,7 @@ class _Strict(BaseModel):
 class InputSpec(_Strict):
     """One model input (a `keras.Input`)."""
 
-    name: str = Field(description="Python identifier; the input's variable and Keras name.")
+    name: str = Field(description="The input's Keras name: ASCII letters, digits and _ . - >.")
     shape: list[PositiveInt | None] = Field(
         min_length=1,
         description='Shape without the batch dimension; null (TOML: "None") for a variable length.',
@@ -66,7 +66,7 @@ class LayerSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
-    name: str = Field(description="Python identifier; the layer's variable and Keras name.")
+    name: str = Field(description="The layer's Keras name: ASCII letters, digits and _ . - >.")
     type: str | None = Field(None, description="Keras layer class, e.g. Dense or Concatenate.")
     block: str | None = Field(None, description="A block from `blocks`, called with arguments.")
     share: str | None = Field(
@@ -94,11 +94,11 @@ class BlockSpec(_Strict):
 
     description: str = Field("", description="Becomes the block function's docstring.")
     inputs: list[str] = Field(
-        ["x"], min_length=1, description="Names of the tensors the block takes."
+        ["x"], min_length=1, description="Python names of the tensors the block takes."
     )
     params: list[str] = Field(
         default_factory=list,
-        description='Parameter names; the block\'s layers use them as "$name", also in'
+        description='Python parameter names; the block\'s layers use them as "$name", also in'
         ' arithmetic such as "$filters * 4" or "$growth * ($k + 1)".',
     )
     defaults: dict[str, Any] = Field(
@@ -149,7 +149,7 @@ class TrainingSpec(_Strict):
 class Spec(_Strict):
     """A model architecture: inputs, layers in order, outputs, training."""
 
-    name: str = Field(description="Python identifier; the model's name and the file stem.")
+    name: str = Field(description="The model's Keras name; made file-safe, the script's file name.")
     description: str = Field("", description="Becomes the script's docstring.")
     merge_style: Style = Field(
         "class",

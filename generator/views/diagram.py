@@ -7,6 +7,7 @@ to the layer whose weights it reuses. The text depends only on the graph, in spe
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,6 +17,7 @@ from typing import Literal
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import show
 from generator.errors import Problem, SpecError
+from generator.spec.names import ascii_word
 
 Format = Literal["mermaid", "dot", "svg", "png"]
 FORMATS: tuple[Format, ...] = ("mermaid", "dot", "svg", "png")
@@ -123,7 +125,7 @@ def _cluster_ids(root: Cluster) -> dict[tuple[str, ...], str]:
     for cluster in _walk(root):
         if not cluster.chain:
             continue
-        base = "cluster_" + "_".join(cluster.chain)
+        base = "cluster_" + "_".join(ascii_word(call) or "call" for call in cluster.chain)
         name, number = base, 2
         while name in taken:
             name, number = f"{base}_{number}", number + 1
@@ -153,15 +155,14 @@ def to_mermaid(graph: Graph) -> str:
     """A Mermaid flowchart, for Markdown (GitHub renders ```mermaid blocks)."""
     drawn = diagram_of(graph)
     ids = _cluster_ids(drawn.root)
+    node_id = _mermaid_ids(drawn.root)
     lines = ["flowchart TB"]
-    lines += _mermaid_members(drawn.root, ids, "    ")
-    lines += [f"    {_mermaid_id(a)} --> {_mermaid_id(b)}" for a, b in drawn.edges]
-    lines += [
-        f"    {_mermaid_id(a)} -. {SHARE_LABEL} .-> {_mermaid_id(b)}" for a, b in drawn.shares
-    ]
+    lines += _mermaid_members(drawn.root, ids, node_id, "    ")
+    lines += [f"    {node_id[a]} --> {node_id[b]}" for a, b in drawn.edges]
+    lines += [f"    {node_id[a]} -. {SHARE_LABEL} .-> {node_id[b]}" for a, b in drawn.shares]
     by_style: dict[str, list[str]] = {style: [] for style in COLOURS}
     for node in _nodes(drawn.root):
-        by_style[node.style].append(_mermaid_id(node.name))
+        by_style[node.style].append(node_id[node.name])
     for style, (fill, stroke) in COLOURS.items():
         if by_style[style] and style != "layer":
             width = ",stroke-width:2px" if style == "output" else ""
@@ -175,27 +176,49 @@ def to_mermaid(graph: Graph) -> str:
 
 
 def _mermaid_members(
-    cluster: Cluster, ids: Mapping[tuple[str, ...], str], indent: str
+    cluster: Cluster,
+    ids: Mapping[tuple[str, ...], str],
+    node_id: Mapping[str, str],
+    indent: str,
 ) -> list[str]:
     lines = []
     for member in cluster.members:
         if isinstance(member, Cluster):
             label = _mermaid_text(member.label)
             lines.append(f'{indent}subgraph {ids[member.chain]}["{label}"]')
-            lines += _mermaid_members(member, ids, indent + "    ")
+            lines += _mermaid_members(member, ids, node_id, indent + "    ")
             lines.append(f"{indent}end")
         else:
             opening, closing = MERMAID_SHAPES[
                 "output" if member.output and member.kind == "layer" else member.kind
             ]
             label = "<br/>".join(_mermaid_text(line) for line in member.lines)
-            lines.append(f"{indent}{_mermaid_id(member.name)}{opening}{label}{closing}")
+            lines.append(f"{indent}{node_id[member.name]}{opening}{label}{closing}")
     return lines
 
 
-def _mermaid_id(name: str) -> str:
-    # A prefix keeps ids clear of Mermaid's keywords (`end`, `graph`, `class`, ...).
-    return f"n_{name}"
+def _mermaid_ids(root: Cluster) -> dict[str, str]:
+    """`n_<name>` per node; names with characters Mermaid reads as syntax get a word made unique.
+
+    The prefix keeps ids clear of Mermaid's keywords (`end`, `graph`, `class`, ...).
+    """
+    names = [node.name for node in _nodes(root)]
+    plain = {name: f"n_{name}" for name in names if _MERMAID_PLAIN.match(name)}
+    taken = set(plain.values())
+    ids = {}
+    for name in names:
+        found = plain.get(name)
+        if found is None:
+            base = f"n_{ascii_word(name) or 'node'}"
+            found, number = base, 2
+            while found in taken:
+                found, number = f"{base}_{number}", number + 1
+            taken.add(found)
+        ids[name] = found
+    return ids
+
+
+_MERMAID_PLAIN = re.compile(r"[A-Za-z0-9_]+\Z")
 
 
 _MERMAID_ENTITIES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}

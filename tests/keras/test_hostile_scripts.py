@@ -13,10 +13,21 @@ from pathlib import Path
 
 import pytest
 
+from generator.errors import SpecError
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
+from generator.spec.names import keras_name_problem
 from tests.conftest import REPO, keras_env
-from tests.hostile import HOSTILE, MARKER, PAYLOADS, benign
+from tests.hostile import (
+    BENIGN,
+    BENIGN_BLOCKS,
+    HOSTILE,
+    MARKER,
+    PAYLOADS,
+    benign,
+    block_slots,
+    string_slots,
+)
 
 pytestmark = pytest.mark.keras
 
@@ -112,6 +123,45 @@ def test_scripts_from_a_quarter_of_the_corpus_never_run_a_payload(tmp_path: Path
         script = tmp_path / f"hostile_{index}.py"
         script.write_text(generate(checked, script_name=script.name), encoding="utf-8")
         scripts.append(script.name)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_ALL, *scripts],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1] == f"ran {len(scripts)}"
+    assert not (tmp_path / MARKER).exists()
+
+
+def test_scripts_with_hostile_keras_names_in_every_name_position_never_run_a_payload(
+    tmp_path: Path,
+) -> None:
+    """Every corpus value Keras takes as a name, each in a name position (round robin): model,
+    inputs, layers, block layers, block calls, shared layers and towers; one process."""
+    slots = [
+        (BENIGN, put)
+        for label, put in string_slots().items()
+        if label == "name" or label.endswith("].name")
+    ]
+    slots += [(BENIGN_BLOCKS, put) for put, _ in block_slots().values()]
+    values = [value for value in HOSTILE if keras_name_problem(value, model=True) is None]
+    scripts = []
+    for index, value in enumerate(values):
+        base, put = slots[index % len(slots)]
+        data = json.loads(json.dumps(base))
+        put(data, value)
+        try:
+            checked = check_loaded(LoadedSpec("h.json", data), Path("h.json"))
+        except SpecError:
+            continue  # a block's own names are Python names: refused, as test_injection shows
+        script = tmp_path / f"named_{index}.py"
+        script.write_text(generate(checked, script_name=script.name), encoding="utf-8")
+        scripts.append(script.name)
+    assert len(scripts) >= 40
     result = subprocess.run(
         [sys.executable, "-c", RUN_ALL, *scripts],
         cwd=tmp_path,
