@@ -31,6 +31,8 @@ from generator.spec.load import LoadedSpec, load_text
 from tests.conftest import files_under, message_lines
 from tests.hostile import BENIGN, HOSTILE, comments, skeleton, string_slots
 
+pytestmark = pytest.mark.slow  # the whole hostile corpus
+
 FILE = "hostile.json"
 SLOTS = string_slots()
 LONG_RUN = os.environ.get("MERGEGEN_CORPUS") == "all"
