@@ -4,6 +4,13 @@ Regenerate with `python -m tests.regen_golden` from the repository root. It also
 diagrams the README shows (docs/<preset>.png) when Graphviz's `dot` is installed; they are
 not compared byte for byte, as Graphviz versions draw differently.
 `python -m tests.regen_golden FOLDER` writes only the scripts, into FOLDER.
+
+The goldens are named by preset and style (`golden_names()`), never found by listing output/:
+a user's own scripts there (the README's first command writes `output/inception_cnn.py`) are
+neither tested nor touched. The regenerator never deletes a file. By name and content a stale
+golden of a removed preset cannot be told from a user's script (both are mergegen output), so it
+lists every other script as "left alone" and whoever removes a preset runs `git rm` on its two
+goldens; tests/test_golden.py fails while git still tracks them.
 """
 
 from __future__ import annotations
@@ -24,33 +31,39 @@ DOCS_DIR = REPO / "docs"
 DIAGRAM_PRESETS = ("inception_v1",)  # drawn into docs/ for the README
 
 
+def golden_name(preset: str, style: Style) -> str:
+    """The golden file of one preset in one merge style."""
+    return f"{preset}_{style}.py"
+
+
+def golden_names() -> list[str]:
+    """Every golden file name, sorted: each preset in each merge style."""
+    return sorted(golden_name(preset, style) for preset in preset_names() for style in STYLES)
+
+
 def golden_files() -> dict[str, str]:
     """File name -> script, for every preset and merge style."""
     files = {}
     for name in preset_names():
-        path = _preset(name)
-        checked = check(path)
+        checked = check(_preset(name))
         for style in STYLES:
-            script = f"{name}_{style}.py"
+            script = golden_name(name, style)
             files[script] = generate(checked, style, "keras", script)
     return files
 
 
-def regenerate(folder: Path = OUTPUT_DIR) -> list[str]:
-    """Write the golden files, remove stale ones, and return what changed."""
-    files = golden_files()
-    changed = []
+def regenerate(folder: Path = OUTPUT_DIR, files: dict[str, str] | None = None) -> list[str]:
+    """Write the golden files that differ and say what changed; never delete anything."""
+    files = golden_files() if files is None else files
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in sorted(folder.glob("*.py")):
-        if stale.name not in files:
-            stale.unlink()
-            changed.append(f"removed: {stale.name}")
+    changed = []
     for name, content in files.items():
         target = folder / name
         if not target.exists() or target.read_text(encoding="utf-8") != content:
             write_atomic(target, content)
             changed.append(f"wrote: {name}")
-    return changed
+    others = sorted(path.name for path in folder.glob("*.py") if path.name not in files)
+    return changed + [f"left alone (not a golden): {name}" for name in others]
 
 
 def regenerate_diagrams(folder: Path = DOCS_DIR) -> list[str]:

@@ -275,6 +275,7 @@ def test_there_are_enough_broken_specs() -> None:
 CHUNK = 25  # cases per test: one CLI run is a few ms, a pytest test with tmp_path more
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first", range(0, len(BROKEN), CHUNK))
 def test_broken_spec_exits_2_with_one_line_per_problem(first: int, cli, tmp_path: Path) -> None:
     for index, (label, name, content) in enumerate(BROKEN[first : first + CHUNK], first):
@@ -294,6 +295,7 @@ def test_broken_spec_exits_2_with_one_line_per_problem(first: int, cli, tmp_path
         path.unlink()
 
 
+@pytest.mark.slow
 def test_syntax_errors_say_where(cli, tmp_path: Path) -> None:
     located = [case for case in BROKEN if " syntax " in case[0]]
     assert len(located) >= 40

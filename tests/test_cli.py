@@ -267,6 +267,7 @@ def test_python_dash_m_is_the_same_cli() -> None:
     assert result.stdout.startswith("mergegen ")
 
 
+@pytest.mark.slow
 def test_generate_and_validate_never_import_tensorflow(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(VALID_SPEC)

@@ -195,6 +195,7 @@ def test_labels_are_escaped() -> None:
     assert _mermaid_text("two\nlines") == "two lines"
 
 
+@pytest.mark.slow
 def test_output_is_independent_of_hash_seed() -> None:
     probe = (
         "from generator.views.diagram import to_dot, to_mermaid\n"
@@ -357,6 +358,7 @@ def test_a_png_is_not_printed_to_a_terminal(spec_file, tmp_path: Path, monkeypat
     assert printed == []
 
 
+@pytest.mark.slow
 def test_diagram_never_imports_tensorflow(tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(VALID_SPEC)
@@ -383,6 +385,7 @@ def test_diagram_never_imports_tensorflow(tmp_path: Path) -> None:
 # --- Graphviz ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_preset_renders_to_an_svg_that_names_every_layer(cli, tmp_path: Path, dot) -> None:
     started = time.perf_counter()
     for preset in preset_names():
@@ -422,6 +425,7 @@ def test_nested_blocks_render(cli, tmp_path: Path, dot) -> None:
     assert "stack: pair" in text and "first: unit" in text
 
 
+@pytest.mark.slow
 def test_png_to_a_file_and_to_a_pipe(cli, spec_file, tmp_path: Path, dot) -> None:
     name = spec_file()
     assert cli("diagram", name, "-o", "model.png").exit_code == 0
@@ -440,6 +444,7 @@ def test_png_to_a_file_and_to_a_pipe(cli, spec_file, tmp_path: Path, dot) -> Non
 # --- The README's diagram ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_golden_draws_the_docs_diagrams(tmp_path: Path, dot) -> None:
     assert regenerate_diagrams(tmp_path) == [
         f"wrote: {tmp_path.name}/{name}.png" for name in DIAGRAM_PRESETS

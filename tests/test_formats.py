@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import tomli_w
 import yaml
 
@@ -16,6 +17,7 @@ def _script(path: Path) -> str:
     return generate(check(path), script_name="model.py").replace(path.name, "SPEC")
 
 
+@pytest.mark.slow
 def test_every_preset_is_the_same_in_each_format(tmp_path: Path) -> None:
     for name in preset_names():
         source = preset_path(name)

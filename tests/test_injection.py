@@ -45,6 +45,8 @@ from tests.hostile import (
     string_slots,
 )
 
+pytestmark = pytest.mark.slow  # the whole hostile corpus
+
 FILE = "hostile.json"
 SLOTS = string_slots()
 LONG_RUN = os.environ.get("MERGEGEN_CORPUS") == "all"

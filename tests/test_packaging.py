@@ -7,7 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow  # builds a wheel
 
 
 def test_wheel_includes_templates_and_presets(tmp_path: Path) -> None:

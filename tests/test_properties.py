@@ -6,14 +6,16 @@ import ast
 from pathlib import Path
 from typing import Any
 
-import black
+import pytest
 from hypothesis import HealthCheck, given, settings
 
-from generator.codegen.format import MODE
 from generator.errors import SpecError
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
+from tests.formatted import black_outputs
 from tests.strategies import specs
+
+pytestmark = pytest.mark.slow
 
 
 def _generate(data: dict[str, Any]) -> str | None:
@@ -25,7 +27,10 @@ def _generate(data: dict[str, Any]) -> str | None:
             line = problem.render()
             assert "\n" not in line and line.startswith("random.yaml")
         return None
-    return generate(checked)
+    with black_outputs() as formatted:
+        source = generate(checked)
+    assert formatted[-1:] == [source], "the script was changed after black formatted it"
+    return source
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -35,7 +40,6 @@ def test_random_specs_give_clean_errors_or_stable_code(data: dict[str, Any]) -> 
     if source is None:
         return
     ast.parse(source)
-    assert black.format_str(source, mode=MODE) == source
     assert _generate(data) == source
     for layer in data["layers"]:
         assert f"    {layer['name']} = " in source

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+
 from generator.analysis.catalog import CATALOG
 from generator.spec.presets import preset_names
 from tests.conftest import REPO
 from tests.regen_golden import DIAGRAM_PRESETS
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
+CONTRIBUTING = README[README.index("## Contributing\n") :]
 
 
 def test_every_layer_type_is_documented() -> None:
@@ -88,3 +92,29 @@ def test_security_section_counts_are_current() -> None:
         in README
     )
     assert f"runs {len(BROKEN)} broken specs through" in README
+
+
+def test_contributing_gives_each_tier_and_ci_runs_them_all() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    markers = pyproject["tool"]["pytest"]["ini_options"]["markers"]
+    assert sorted(marker.split(":")[0] for marker in markers) == ["keras", "slow"]
+    for command in [
+        'python -m pytest -m "not keras and not slow"',
+        'python -m pytest -m "not keras"',
+        "python -m pytest",
+    ]:
+        assert f"- `{command}`: " in CONTRIBUTING, command
+    assert "\npython -m tests.regen_golden\n" in CONTRIBUTING
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert [line for line in ci.splitlines() if "pytest" in line] == ["python -m pytest"]
+
+
+def test_contributing_names_files_that_exist() -> None:
+    """The layout it describes is the layout: every module and folder it names exists."""
+    modules = {path.name for path in REPO.glob("generator/**/*.py")}
+    named = re.findall(r"`((?:generator/|tests/)?\w+\.py)`", CONTRIBUTING)
+    assert len(named) >= 20
+    for name in named:
+        assert (REPO / name).is_file() if "/" in name else name in modules, name
+    for folder in re.findall(r"`((?:generator/)?\w+/)`", CONTRIBUTING):
+        assert (REPO / folder).is_dir() or any(REPO.glob(f"generator/**/{folder}")), folder

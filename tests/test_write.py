@@ -242,6 +242,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_killed_at_random_moments_the_file_is_always_whole(tmp_path: Path) -> None:
     target = tmp_path / "model.py"
     target.write_text("A" * 2_000_000)
@@ -282,6 +283,7 @@ main()
 """
 
 
+@pytest.mark.slow
 def test_killing_mergegen_generate_mid_write_leaves_every_old_file(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(VALID_SPEC)
     (tmp_path / "b.yaml").write_text(VALID_SPEC.replace("name: small", "name: other"))

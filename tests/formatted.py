@@ -1,0 +1,29 @@
+"""Record what black returns, to check that mergegen writes black's output untouched.
+
+Re-running black on mergegen's output would test black (its output is stable), not mergegen.
+What mergegen promises is that black runs last: nothing edits the script after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+import black
+
+
+@contextmanager
+def black_outputs() -> Iterator[list[str]]:
+    """Every string `black.format_str` returns inside the block, in order."""
+    outputs: list[str] = []
+    real = black.format_str
+
+    def recording(*args: Any, **kwargs: Any) -> str:
+        result = real(*args, **kwargs)
+        outputs.append(result)
+        return result
+
+    with mock.patch.object(black, "format_str", recording):
+        yield outputs
