@@ -21,6 +21,10 @@ from generator.spec.names import identifier_problem
 PARAM = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)\Z")
 MAX_BLOCK_DEPTH = 8
 BLOCK_RESERVED = frozenset({"name"})  # the block function's own parameter
+MAPPING_ARGUMENT = (
+    "a block argument cannot be a mapping such as a Keras object; write the object in the"
+    ' block with parameters for its numbers, e.g. kernel_regularizer: {L2: "$weight_decay"}'
+)
 
 
 @dataclass(frozen=True)
@@ -233,6 +237,11 @@ def _arguments(
                     f"unknown argument {key!r} for block {block_name!r}{hint}", (*origin.path, key)
                 )
             )
+    found += [
+        Problem(MAPPING_ARGUMENT, (*origin.path, key))
+        for key, value in given.items()
+        if _holds_mapping(value)
+    ]
     values = {**block.defaults, **given}
     found += [
         Problem(f"block {block_name!r} needs {name!r}", (*origin.path, name))
@@ -241,6 +250,13 @@ def _arguments(
     ]
     problems.extend(found)
     return None if found else values
+
+
+def _holds_mapping(value: Any) -> bool:
+    """A block argument is printed as a literal: no mappings (Keras objects), even in lists."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_holds_mapping(item) for item in value)
 
 
 def _substitute(arguments: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -306,6 +322,9 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
                 if problem:
                     yield Problem(problem, (*base, kind))
                 seen.setdefault(name, (*base, kind))
+        for key, value in block.defaults.items():
+            if _holds_mapping(value):
+                yield Problem(MAPPING_ARGUMENT, (*base, "defaults", key))
         available = list(block.inputs)
         used: set[str] = set()
         for j, inner in enumerate(block.layers):
