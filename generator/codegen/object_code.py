@@ -19,6 +19,11 @@ def object_code(family: str, value: Any, value_code: ValueCode = literal) -> Cod
     return constructor(resolved, value_code)
 
 
+def named_code(value: str | KerasObject) -> Code:
+    """A resolved name or object of the training plan as code."""
+    return literal(value) if isinstance(value, str) else constructor(value)
+
+
 def constructor(item: KerasObject, value_code: ValueCode = literal) -> Code:
     """`keras.<module>.<Class>(positional..., keyword=...)`, values made by `value_code`."""
     positional: list[Code] = []
