@@ -148,7 +148,7 @@ def _loss_path(spec: Spec) -> FieldPath:
 
 def _unknown_output_keys(spec: Spec, graph: Graph) -> Iterable[Problem]:
     outputs = list(graph.outputs)
-    families = {"loss": "loss", "metrics": "metric", "loss_weights": ""}
+    families = {"loss": "loss", "metrics": "", "loss_weights": ""}  # only a loss may be one object
     for field_name, family in families.items():
         value = getattr(spec.training, field_name)
         if not isinstance(value, dict) or (
