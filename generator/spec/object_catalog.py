@@ -132,6 +132,11 @@ def _family(
 # Initializers ---------------------------------------------------------------------------------
 
 _SEEDED = {"seed": SEED}
+_FANS = {  # VarianceScaling and its named variants
+    **_SEEDED,
+    "input_axes": Param(_optional(_axis())),
+    "output_axes": Param(_optional(_axis())),
+}
 _NORMAL = {"mean": Param(_number(), 0.0), "stddev": Param(positive_number(), 0.05), **_SEEDED}
 
 INITIALIZER = _family(
@@ -160,14 +165,12 @@ INITIALIZER = _family(
                 "distribution": Param(
                     choice("truncated_normal", "untruncated_normal", "uniform"), "truncated_normal"
                 ),
-                **_SEEDED,
-                "input_axes": Param(_optional(_axis())),
-                "output_axes": Param(_optional(_axis())),
+                **_FANS,
             },
             primary="scale",
         ),
         *(
-            _cls(name, _SEEDED)
+            _cls(name, _FANS)
             for name in (
                 "GlorotUniform",
                 "GlorotNormal",
@@ -403,6 +406,11 @@ METRIC = _family(
                 ),
                 "from_logits": Param(boolean(), False),
             },
+            check=lambda a: (
+                "num_labels is needed only when multi_label is true"
+                if a.get("num_labels") is not None and a.get("multi_label") is not True
+                else None
+            ),
         ),
         _metric("Precision", "precision", _COUNTS),
         _metric("Recall", "recall", _COUNTS),
@@ -532,7 +540,9 @@ def _one_clip(args: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _optimizer(name: str, learning_rate: float, params: Mapping[str, Param]) -> KerasClass:
+def _optimizer(
+    name: str, learning_rate: float, params: Mapping[str, Param], keras_name: str = ""
+) -> KerasClass:
     every = {
         "learning_rate": Param(_RATE, learning_rate, family="schedule"),
         **params,
@@ -543,7 +553,7 @@ def _optimizer(name: str, learning_rate: float, params: Mapping[str, Param]) -> 
         "ema_overwrite_frequency": Param(_optional(positive_int())),
         "loss_scale_factor": Param(_optional(positive_number())),
         "gradient_accumulation_steps": Param(_optional(positive_int())),
-        "name": Param(_name(), name.lower()),
+        "name": Param(_name(), keras_name or name.lower()),
     }
     return KerasClass(name, every, primary="learning_rate", check=_one_clip)
 
@@ -564,6 +574,7 @@ OPTIMIZER = _family(
                 **_BETAS,
                 "amsgrad": Param(boolean(), False),
             },
+            "adam_w",
         ),
         _optimizer(
             "SGD",
@@ -579,6 +590,7 @@ OPTIMIZER = _family(
                 **_EPSILON,
                 "centered": Param(boolean(), False),
             },
+            "rm_sprop",
         ),
         _optimizer(
             "Adagrad",

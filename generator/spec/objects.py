@@ -8,6 +8,7 @@ kernel_regularizer: {class_name: L2, config: {l2: 0.0002}}  # as model.to_json()
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from generator.display import quoted, show
 from generator.errors import close_matches, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.object_catalog import FAMILIES, Family, KerasClass, Param
-from generator.spec.values import ValueKind
+from generator.spec.values import ValueKind, is_number
 
 SERIALIZED_KEYS = ("class_name", "config", "module", "registered_name")
 Found = list[tuple[FieldPath, str]]
@@ -272,9 +273,11 @@ def _hint(name: str, options: list[str]) -> str:
 
 
 def _same(given: Any, default: Any) -> bool:
-    """The serialized value is Keras's default (True is not 1 here)."""
+    """The serialized value is Keras's default (True is not 1; float32 round-off is equal)."""
     if type(given) is bool or type(default) is bool:
         return given is default
+    if is_number(given) and is_number(default):
+        return math.isclose(given, default, rel_tol=1e-6)
     return bool(given == default)
 
 
