@@ -32,4 +32,3 @@ def test_keras_resolves_every_name(getter: str, names: list[str]) -> None:
     module = getattr(keras, getter)
     for name in names:
         assert module.get(name) is not None, name
-
