@@ -16,12 +16,13 @@ import numpy as np
 from keras import layers
 
 
-def tower(image, units, *, name):
+def tower(image, units, weight_decay=0.0002, *, name):
     """Convolutions, pooling and a Dense layer that embed one image."""
     conv_a = layers.Conv2D(
         16,
         3,
         activation="relu",
+        kernel_regularizer=keras.regularizers.L2(weight_decay),
         name=f"{name}_conv_a",  # (None, 26, 26, 16)
     )(image)
     pool_a = layers.MaxPooling2D(2, name=f"{name}_pool_a")(conv_a)  # (None, 13, 13, 16)
@@ -29,6 +30,7 @@ def tower(image, units, *, name):
         32,
         3,
         activation="relu",
+        kernel_regularizer=keras.regularizers.L2(weight_decay),
         name=f"{name}_conv_b",  # (None, 11, 11, 32)
     )(pool_a)
     pooled = layers.GlobalAveragePooling2D(name=f"{name}_pooled")(conv_b)  # (None, 32)

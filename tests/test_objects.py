@@ -263,6 +263,12 @@ def test_from_logits_keeps_binary_labels_and_a_logit_threshold() -> None:
     assert '"probs": "sparse_categorical_crossentropy"' in text
 
 
+def test_a_binary_loss_without_from_logits() -> None:
+    text = source(trained(loss={"score": {"Hinge": None}}))
+    assert '"score": keras.losses.Hinge()' in text
+    assert '"score": ["accuracy"]' in text
+
+
 def test_loss_objects_choose_the_labels() -> None:
     loss = {"probs": {"class_name": "CategoricalCrossentropy", "config": {"label_smoothing": 0.1}}}
     text = source(trained(loss=loss))

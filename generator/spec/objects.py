@@ -42,8 +42,9 @@ class KerasObject:
         return FAMILIES[self.family].module
 
     def get(self, name: str) -> Any:
-        """An argument's value as given, else Keras's default."""
-        return dict(self.args).get(name, self.keras_class.params[name].default)
+        """An argument's value as given, else Keras's default; None where the class has none."""
+        param = self.keras_class.params.get(name)
+        return dict(self.args).get(name, param.default if param else None)
 
 
 @dataclass(frozen=True)
