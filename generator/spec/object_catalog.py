@@ -68,10 +68,6 @@ class Family:
     classes: Mapping[str, KerasClass]
     names: Mapping[str, str] = field(default_factory=dict)  # plain name -> its class
 
-    def plain(self, name: str) -> KerasClass:
-        """The class a plain name stands for."""
-        return self.classes[self.names[name]]
-
 
 def _number() -> ValueKind:
     return ValueKind("a number", is_number)
@@ -311,7 +307,12 @@ LOSS = _family(
         _loss("MeanAbsoluteError", "mean_absolute_error", "float"),
         _loss("MeanAbsolutePercentageError", "mean_absolute_percentage_error", "float"),
         _loss("MeanSquaredLogarithmicError", "mean_squared_logarithmic_error", "float"),
-        _loss("Huber", "huber_loss", "float", {"delta": Param(positive_number(), 1.0, True)}),
+        _loss(
+            "Huber",
+            "huber_loss",
+            "float",
+            {"delta": Param(positive_number(), 1.0, positional=True)},
+        ),
         _loss("LogCosh", "log_cosh", "float"),
         _loss("Hinge", "hinge", "binary"),
         _loss("SquaredHinge", "squared_hinge", "binary"),
@@ -475,6 +476,7 @@ def _piecewise(args: Mapping[str, Any]) -> str | None:
     return None
 
 
+_NUMBERS = _numbers("a non-empty list of numbers")
 _START = {
     "initial_learning_rate": Param(_RATE, REQUIRED, positional=True),
     "decay_steps": Param(_STEPS, REQUIRED, positional=True),
@@ -521,8 +523,8 @@ SCHEDULE = _family(
         KerasClass(
             "PiecewiseConstantDecay",
             {
-                "boundaries": Param(_numbers("a non-empty list of numbers"), REQUIRED, True),
-                "values": Param(_numbers("a non-empty list of numbers"), REQUIRED, True),
+                "boundaries": Param(_NUMBERS, REQUIRED, positional=True),
+                "values": Param(_NUMBERS, REQUIRED, positional=True),
                 "name": Param(_name(), "PiecewiseConstant"),
             },
             check=_piecewise,
