@@ -86,6 +86,41 @@ def test_the_serialized_form_leaves_keras_defaults_out() -> None:
     assert object_code("loss", loss) == "keras.losses.BinaryCrossentropy(from_logits=True)"
 
 
+def test_a_serialized_optimizer_with_a_serialized_schedule() -> None:
+    schedule = {
+        "module": "keras.optimizers.schedules",
+        "class_name": "CosineDecay",
+        "config": {
+            "initial_learning_rate": 0.001,
+            "decay_steps": 1000,
+            "alpha": 0.0,
+            "name": "CosineDecay",
+            "warmup_target": None,
+            "warmup_steps": 0,
+        },
+        "registered_name": None,
+    }
+    adam = {
+        "module": "keras.optimizers",
+        "class_name": "Adam",
+        "config": {"name": "adam", "learning_rate": schedule, "clipnorm": 1.0, "beta_1": 0.9},
+        "registered_name": None,
+    }
+    assert object_problems("optimizer", adam) == []
+    assert object_code("optimizer", adam) == (
+        "keras.optimizers.Adam(learning_rate=keras.optimizers.schedules.CosineDecay(0.001, 1000),"
+        " clipnorm=1.0)"
+    )
+    schedule["module"] = "keras.optimizers"
+    assert object_problems("optimizer", adam) == [
+        (
+            ("config", "learning_rate", "module"),
+            "expected 'keras.optimizers.schedules' (Keras's own learning-rate schedules),"
+            " got 'keras.optimizers'",
+        )
+    ]
+
+
 def test_keyword_arguments_follow_a_gap_in_the_positional_ones() -> None:
     value = {"PiecewiseConstantDecay": {"values": [0.1, 0.01], "boundaries": [100]}}
     assert object_code("schedule", value) == (
