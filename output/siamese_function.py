@@ -16,13 +16,25 @@ import numpy as np
 from keras import layers
 
 
-def tower(image, units, *, name):
+def tower(image, units, weight_decay=0.0002, *, name):
     """Convolutions, pooling and a Dense layer that embed one image."""
     # (None, 26, 26, 16)
-    conv_a = layers.Conv2D(16, 3, activation="relu", name=f"{name}_conv_a")(image)
+    conv_a = layers.Conv2D(
+        16,
+        3,
+        activation="relu",
+        kernel_regularizer=keras.regularizers.L2(weight_decay),
+        name=f"{name}_conv_a",
+    )(image)
     pool_a = layers.MaxPooling2D(2, name=f"{name}_pool_a")(conv_a)  # (None, 13, 13, 16)
     # (None, 11, 11, 32)
-    conv_b = layers.Conv2D(32, 3, activation="relu", name=f"{name}_conv_b")(pool_a)
+    conv_b = layers.Conv2D(
+        32,
+        3,
+        activation="relu",
+        kernel_regularizer=keras.regularizers.L2(weight_decay),
+        name=f"{name}_conv_b",
+    )(pool_a)
     pooled = layers.GlobalAveragePooling2D(name=f"{name}_pooled")(conv_b)  # (None, 32)
     # (None, 32)
     embedding = layers.Dense(units, activation="relu", name=f"{name}_embedding")(pooled)

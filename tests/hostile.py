@@ -18,7 +18,7 @@ from generator.spec.names import WINDOWS_DEVICES, identifier_problem
 MARKER = "mergegen_pwned"  # the file every payload tries to create
 
 # A valid spec with every kind of string field: names, references as a string and as a list,
-# every string-valued layer argument, outputs, loss and metrics per output.
+# every string-valued layer argument, Keras objects in each form, outputs, loss and metrics.
 BENIGN: dict[str, Any] = {
     "name": "probe",
     "description": "A benign model that uses every string field.",
@@ -36,9 +36,15 @@ BENIGN: dict[str, Any] = {
             "kernel_size": 3,
             "padding": "same",
             "activation": "relu",
-            "kernel_initializer": "glorot_uniform",
+            "kernel_initializer": {
+                "VarianceScaling": {"mode": "fan_avg", "distribution": "uniform"}
+            },
             "bias_initializer": "zeros",
-            "kernel_regularizer": "l2",
+            "kernel_regularizer": {
+                "module": "keras.regularizers",
+                "class_name": "L2",
+                "config": {"l2": 0.0002},
+            },
             "bias_regularizer": "l1",
             "activity_regularizer": "l1",  # not l1_l2: Keras 3 cannot read that name
             "kernel_constraint": "max_norm",
@@ -77,8 +83,14 @@ BENIGN: dict[str, Any] = {
     "outputs": ["probs", "score"],
     "training": {
         "optimizer": "adam",
-        "loss": {"probs": "sparse_categorical_crossentropy", "score": "binary_crossentropy"},
-        "metrics": {"probs": ["accuracy"], "score": ["auc"]},
+        "loss": {
+            "probs": "sparse_categorical_crossentropy",
+            "score": {"BinaryCrossentropy": {"label_smoothing": 0.1, "reduction": "sum"}},
+        },
+        "metrics": {
+            "probs": ["accuracy"],
+            "score": ["auc", {"class_name": "AUC", "config": {"curve": "PR"}}],
+        },
     },
 }
 

@@ -66,8 +66,15 @@ WRONG = {
 
 
 # Replacements that turn out valid where they land: a length for the "None" placeholder,
-# a one-item kernel_size for Conv1D, and no metrics at all.
-VALID_ANYWAY = {"inputs/1/shape/0 = 1", "layers/4/kernel_size = [1]", "training/metrics = []"}
+# a one-item kernel_size for Conv1D, no metrics at all, the short form {VarianceScaling: 1}
+# (scale 1) and an L2 factor of 1.5.
+VALID_ANYWAY = {
+    "inputs/1/shape/0 = 1",
+    "layers/4/kernel_size = [1]",
+    "training/metrics = []",
+    "layers/0/kernel_initializer/VarianceScaling = 1",
+    "layers/0/kernel_regularizer/config/l2 = 1.5",
+}
 
 
 def wrong_type_specs() -> list[tuple[str, dict[str, Any]]]:

@@ -27,6 +27,10 @@ from generator.spec.names import MAX_NAME_LENGTH, identifier_problem, keras_name
 
 MAX_BLOCK_DEPTH = 8
 BLOCK_RESERVED = frozenset({"name"})  # the block function's own parameter
+MAPPING_ARGUMENT = (
+    "a block argument cannot be a mapping such as a Keras object; write the object in the"
+    ' block with parameters for its numbers, e.g. kernel_regularizer: {L2: "$weight_decay"}'
+)
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,11 @@ def _arguments(
                     (*origin.path, key),
                 )
             )
+    found += [
+        Problem(MAPPING_ARGUMENT, (*origin.path, key))
+        for key, value in given.items()
+        if _holds_mapping(value)
+    ]
     values = {**block.defaults, **given}
     found += [
         Problem(f"block {quoted(block_name)} needs {quoted(name)}", (*origin.path, name))
@@ -257,6 +266,13 @@ def _arguments(
 
 
 Failure = Callable[[FieldPath, str], None]
+
+
+def _holds_mapping(value: Any) -> bool:
+    """A block argument is printed as a literal: no mappings (Keras objects), even in lists."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_holds_mapping(item) for item in value)
 
 
 def _substitute(
@@ -364,6 +380,9 @@ def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
                 if problem:
                     yield Problem(problem, (*base, kind))
                 seen.setdefault(name, (*base, kind))
+        for key, value in block.defaults.items():
+            if _holds_mapping(value):
+                yield Problem(MAPPING_ARGUMENT, (*base, "defaults", key))
         available = list(block.inputs)
         used: set[str] = set()
         bare: set[str] = set()  # unknown names inside expressions are reported at the value

@@ -44,13 +44,14 @@ def build_graph(spec: Spec) -> Graph:
     return graph
 
 
-def located(layer: FlatLayer, message: str, field_name: str | None = None) -> Problem:
+def located(layer: FlatLayer, message: str, field: str | FieldPath | None = None) -> Problem:
     """A problem at a flat layer: at its spec field, or inside a block with the chain of calls."""
     origin = layer.origin
+    inner: FieldPath = (field,) if isinstance(field, str) else field or ()
     if origin.chain:
-        detail = f"{field_name}: {message}" if field_name else message
+        detail = f"{format_path(inner)}: {message}" if inner else message
         return Problem(detail, origin.path, context=origin.context)
-    return Problem(message, (*origin.path, field_name) if field_name else origin.path)
+    return Problem(message, (*origin.path, *inner))
 
 
 def _name_problems(spec: Spec) -> Iterable[Problem]:
@@ -96,38 +97,38 @@ def _argument_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
             hint = did_you_mean(layer.type, list(CATALOG)) or " (see the README's layer table)"
             yield located(layer, f"unknown layer type {quoted(layer.type)}{hint}", "type")
             continue
-        for field_name, message in _layer_argument_problems(layer_type, layer.arguments, ()):
-            yield located(layer, message, field_name)
+        for field, message in _layer_argument_problems(layer_type, layer.arguments, ()):
+            yield located(layer, message, field)
 
 
 def _layer_argument_problems(
-    layer_type: LayerType, given: Mapping[str, Any], prefix: tuple[str, ...]
-) -> Iterable[tuple[str, str]]:
-    """(field, message) for each argument problem; nested layers get dotted fields."""
+    layer_type: LayerType, given: Mapping[str, Any], prefix: FieldPath
+) -> Iterable[tuple[FieldPath, str]]:
+    """(field, message) for each argument problem, at its path inside the layer."""
     misspelled: set[str] = set()
     for arg_name, value in given.items():
-        field_name = ".".join((*prefix, arg_name))
+        field = (*prefix, arg_name)
         arg = layer_type.args.get(arg_name)
         if arg is None:
             allowed = ", ".join(["name", "type", "inputs", *layer_type.args])
             hint = did_you_mean(arg_name, list(layer_type.args))
             misspelled.update(close_matches(arg_name, list(layer_type.args)))
             yield (
-                field_name,
+                field,
                 f"unknown argument {quoted(arg_name)} for {layer_type.name}{hint}"
                 f" (allowed: {allowed})",
             )
             continue
-        problem = arg.kind.problem(value)
-        if problem:
-            yield field_name, problem
-        elif arg.wraps:
+        problems = arg.kind.problems(value)
+        for sub_path, message in problems:
+            yield (*prefix, arg_name, *sub_path), message
+        if not problems and arg.wraps:
             nested = CATALOG[value["type"]]
             arguments = {key: item for key, item in value.items() if key != "type"}
             yield from _layer_argument_problems(nested, arguments, (*prefix, arg_name))
     for arg_name, arg in layer_type.args.items():
         if arg.required and arg_name not in given and arg_name not in misspelled:
-            yield ".".join((*prefix, arg_name)), f"{layer_type.name} needs {arg_name!r}"
+            yield (*prefix, arg_name), f"{layer_type.name} needs {arg_name!r}"
 
 
 def _arity_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:

@@ -11,11 +11,11 @@ from generator.display import quoted
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import Spec
+from generator.spec.object_catalog import LOSS, METRIC, OPTIMIZER
+from generator.spec.objects import KerasObject, is_object_form, object_problems, resolve
 
-SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy"})
-ONE_HOT_LOSSES = frozenset({"categorical_crossentropy", "kl_divergence"})
-BINARY_LOSSES = frozenset({"binary_crossentropy", "hinge", "squared_hinge"})
 DEFAULT_TOKEN_RANGE = 2  # int32 inputs that feed no Embedding get 0/1 values
+Named = str | KerasObject  # a name Keras resolves, or an object the script constructs
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class OutputData:
     """One model output: its loss, metrics and the labels that fit them."""
 
     name: str
-    loss: str
-    metrics: tuple[str, ...]
+    loss: Named
+    metrics: tuple[Named, ...]
     label: str  # "classes" | "one_hot" | "binary" | "float"
     shape: Shape  # of one label, without the batch dimension
     classes: int | None
@@ -46,7 +46,7 @@ class OutputData:
 class TrainingPlan:
     """Everything `main()` needs beyond the model."""
 
-    optimizer: str
+    optimizer: Named  # with the spec's learning_rate folded in
     learning_rate: float | None
     epochs: int
     batch_size: int
@@ -60,11 +60,13 @@ class TrainingPlan:
 def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
     """Pick each output's loss and metrics and describe matching synthetic data."""
     training = spec.training
-    problems = list(_unknown_output_keys(spec, graph))
+    problems = [*_unknown_output_keys(spec, graph), *_object_problems(spec, graph)]
+    if problems:
+        raise SpecError(problems)
     outputs = []
     for name in graph.outputs:
         node = graph.layer(name)
-        loss = _loss_for(spec, node)
+        loss = _loss_for(spec, graph, node)
         metrics = _metrics_for(spec, name, loss)
         label, classes, problem = _labels_for(loss, node.data_shape)
         if problem:
@@ -78,7 +80,7 @@ def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
     if problems:
         raise SpecError(problems)
     return TrainingPlan(
-        optimizer=training.optimizer,
+        optimizer=_optimizer(spec),
         learning_rate=training.learning_rate,
         epochs=training.epochs,
         batch_size=training.batch_size,
@@ -90,21 +92,76 @@ def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
     )
 
 
+def _object_problems(spec: Spec, graph: Graph) -> Iterable[Problem]:
+    """The optimizer, losses and metrics checked against the catalog, each at its place."""
+    training = spec.training
+    base: FieldPath = ("training",)
+    places: list[tuple[str, object, FieldPath]] = [
+        ("optimizer", training.optimizer, (*base, "optimizer"))
+    ]
+    if training.loss is not None:
+        per_output = _per_output(training.loss, "loss", graph.outputs)
+        for key, loss in per_output.items() if per_output else [("", training.loss)]:
+            places.append(("loss", loss, (*base, "loss", key) if per_output else (*base, "loss")))
+    metrics = training.metrics
+    lists = metrics.items() if isinstance(metrics, dict) else [("", metrics or [])]
+    for key, items in lists:
+        path: FieldPath = (*base, "metrics", key) if key else (*base, "metrics")
+        places += [("metric", item, (*path, i)) for i, item in enumerate(items)]
+    for family, value, path in places:
+        for sub_path, message in object_problems(family, value):
+            yield Problem(message, (*path, *sub_path))
+    if training.learning_rate is not None and isinstance(training.optimizer, dict):
+        chosen = resolve("optimizer", training.optimizer)
+        if isinstance(chosen, KerasObject) and "learning_rate" in dict(chosen.args):
+            yield Problem(
+                "the optimizer sets learning_rate already; give it in one place",
+                (*base, "learning_rate"),
+            )
+
+
+def _per_output(value: object, family: str, outputs: Iterable[str]) -> dict[str, object] | None:
+    """A mapping of output name to value, or None when `value` is one object for all."""
+    if not isinstance(value, dict):
+        return None
+    if is_object_form(family, value) and not set(value) <= set(outputs):
+        return None
+    return dict(value)
+
+
+def _optimizer(spec: Spec) -> Named:
+    """The optimizer, with the spec's learning_rate as its argument."""
+    chosen = resolve("optimizer", spec.training.optimizer)
+    rate = spec.training.learning_rate
+    if rate is None:
+        return chosen
+    if isinstance(chosen, str):
+        chosen = KerasObject("optimizer", OPTIMIZER.names[chosen], ())
+    args = {"learning_rate": rate, **dict(chosen.args)}
+    ordered = tuple((name, args[name]) for name in chosen.keras_class.params if name in args)
+    return KerasObject("optimizer", chosen.class_name, ordered)
+
+
 def _loss_path(spec: Spec) -> FieldPath:
     return ("training", "loss") if spec.training.loss is not None else ("outputs",)
 
 
 def _unknown_output_keys(spec: Spec, graph: Graph) -> Iterable[Problem]:
     outputs = list(graph.outputs)
-    for field_name in ("loss", "metrics", "loss_weights"):
+    families = {"loss": "loss", "metrics": "", "loss_weights": ""}  # only a loss may be one object
+    for field_name, family in families.items():
         value = getattr(spec.training, field_name)
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or (
+            family and _per_output(value, family, graph.outputs) is None
+        ):
             continue
         for key in value:
             if key not in outputs:
+                hint = did_you_mean(key, outputs)
+                if field_name == "metrics" and key in METRIC.classes:
+                    hint = f" (metric objects go in a list: metrics: [{{{key}: ...}}])"
                 yield Problem(
-                    f"{quoted(key)} is not an output{did_you_mean(key, outputs)}"
-                    f" (outputs: {', '.join(outputs)})",
+                    f"{quoted(key)} is not an output{hint} (outputs: {', '.join(outputs)})",
                     ("training", field_name, key),
                 )
 
@@ -116,12 +173,13 @@ def output_activation(node: LayerNode) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _loss_for(spec: Spec, node: LayerNode) -> str:
+def _loss_for(spec: Spec, graph: Graph, node: LayerNode) -> Named:
     loss = spec.training.loss
-    if isinstance(loss, str):
-        return loss
-    if isinstance(loss, dict) and node.name in loss:
-        return str(loss[node.name])
+    per_output = _per_output(loss, "loss", graph.outputs)
+    if loss is not None and per_output is None:
+        return resolve("loss", loss)
+    if per_output is not None and node.name in per_output:
+        return resolve("loss", per_output[node.name])
     activation = output_activation(node)
     if activation == "softmax":
         return "sparse_categorical_crossentropy"
@@ -130,27 +188,39 @@ def _loss_for(spec: Spec, node: LayerNode) -> str:
     return "mse"
 
 
-def _metrics_for(spec: Spec, name: str, loss: str) -> tuple[str, ...]:
+def loss_class(loss: Named) -> KerasObject:
+    """The loss as an object, a plain name as its class with Keras's defaults."""
+    if isinstance(loss, KerasObject):
+        return loss
+    return KerasObject("loss", LOSS.names[loss], ())
+
+
+def _metrics_for(spec: Spec, name: str, loss: Named) -> tuple[Named, ...]:
     metrics = spec.training.metrics
     if isinstance(metrics, list):
-        return tuple(metrics)
+        return tuple(resolve("metric", item) for item in metrics)
     if isinstance(metrics, dict):
-        return tuple(metrics.get(name, ()))
-    if loss in SPARSE_LOSSES | ONE_HOT_LOSSES | BINARY_LOSSES:
+        return tuple(resolve("metric", item) for item in metrics.get(name, ()))
+    chosen = loss_class(loss)
+    if chosen.keras_class.label == "binary" and chosen.get("from_logits") is True:
+        # "accuracy" would threshold logits at 0.5; a logit's decision boundary is 0.
+        return (KerasObject("metric", "BinaryAccuracy", (("threshold", 0.0),)),)
+    if chosen.keras_class.label != "float":
         return ("accuracy",)
     return ("mae",)
 
 
-def _labels_for(loss: str, shape: Shape) -> tuple[str, int | None, str | None]:
+def _labels_for(loss: Named, shape: Shape) -> tuple[str, int | None, str | None]:
     """The label kind and class count a loss needs, or why the output cannot serve it."""
+    chosen = loss_class(loss)
+    label = chosen.keras_class.label
     classes = shape[-1]
-    if loss in SPARSE_LOSSES | ONE_HOT_LOSSES:
+    if label in ("classes", "one_hot"):
         if classes is None or classes < 2:
-            return "", None, f"{loss} needs two or more classes on the last axis, got {classes}"
-        return ("classes" if loss in SPARSE_LOSSES else "one_hot"), classes, None
-    if loss in BINARY_LOSSES:
-        return "binary", None, None
-    return "float", None, None
+            shown = loss if isinstance(loss, str) else chosen.class_name
+            return "", None, f"{shown} needs two or more classes on the last axis, got {classes}"
+        return label, classes, None
+    return label, None, None
 
 
 def _input_data(graph: Graph, item: InputNode) -> InputData:

@@ -28,6 +28,7 @@ from generator.codegen.code import (
     shape_comment,
 )
 from generator.codegen.layout import Layout, assignment
+from generator.codegen.object_code import object_code
 from generator.codegen.variables import Variables
 from generator.spec.model import BlockSpec, LayerSpec, Spec, Style
 
@@ -139,7 +140,12 @@ def constructor_args(
             positional_open = positional_open and not arg.positional
             continue
         value = args[arg_name]
-        code = _nested_layer(value, value_code) if arg.wraps else value_code(value)
+        if arg.wraps:
+            code = _nested_layer(value, value_code)
+        elif arg.kind.family is not None:
+            code = object_code(arg.kind.family, value, value_code)
+        else:
+            code = value_code(value)
         if arg.positional and positional_open:
             positional.append(code)
         else:

@@ -31,6 +31,7 @@ from generator.codegen.layer_code import (
     model_variables,
 )
 from generator.codegen.layout import Layout
+from generator.codegen.object_code import named_code
 from generator.codegen.variables import Variables
 from generator.spec.model import Imports, Spec, Style
 
@@ -51,11 +52,6 @@ def _import_order(line: str) -> tuple[bool, str]:
     return line.startswith("from "), line
 
 
-_OPTIMIZER_CLASSES = {
-    "adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop",
-    "adagrad": "Adagrad", "adadelta": "Adadelta", "adamax": "Adamax",
-    "nadam": "Nadam", "ftrl": "Ftrl", "lion": "Lion",
-}  # fmt: skip
 TEMPLATE_DIRS = (
     Path(__file__).parent.parent / "templates",  # installed wheel
     Path(__file__).parent.parent.parent / "templates",  # source checkout
@@ -172,10 +168,10 @@ def script_context(
         model_outputs=_model_outputs(graph, variables),
         x_value=_x_value(training.inputs),
         y_value=_y_value(training.outputs),
-        optimizer=_optimizer(training),
-        loss=_per_output(training.outputs, lambda out: literal(out.loss)),
+        optimizer=named_code(training.optimizer),
+        loss=_per_output(training.outputs, lambda out: named_code(out.loss)),
         loss_weights=_loss_weights(training.outputs),
-        metrics=_per_output(training.outputs, lambda out: list_of(literal(m) for m in out.metrics)),
+        metrics=_per_output(training.outputs, lambda out: list_of(map(named_code, out.metrics))),
         has_data=training.data is not None,
         data_path=literal(training.data),
         expected_shapes=_expected_shapes(graph, training),
@@ -275,13 +271,6 @@ def _y_value(outputs: tuple[OutputData, ...]) -> Code:
     if len(outputs) == 1:
         return _label_value(outputs[0])
     return dict_of({out.name: _label_value(out) for out in outputs})
-
-
-def _optimizer(training: TrainingPlan) -> Code:
-    if training.learning_rate is None:
-        return literal(training.optimizer)
-    name = _OPTIMIZER_CLASSES[training.optimizer]
-    return call(f"keras.optimizers.{name}", (), {"learning_rate": literal(training.learning_rate)})
 
 
 def _expected_shapes(graph: Graph, training: TrainingPlan) -> Code:

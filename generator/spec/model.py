@@ -11,25 +11,6 @@ from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.values import MAX_INT
 
-OPTIMIZERS = (
-    "adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-    "ftrl", "lion",
-)  # fmt: skip
-LOSSES = (
-    "sparse_categorical_crossentropy", "categorical_crossentropy",
-    "binary_crossentropy", "mse", "mae", "mape", "msle", "huber", "log_cosh",
-    "hinge", "squared_hinge", "kl_divergence", "poisson",
-)  # fmt: skip
-METRICS = (
-    "accuracy", "binary_accuracy", "categorical_accuracy",
-    "sparse_categorical_accuracy", "top_k_categorical_accuracy",
-    "sparse_top_k_categorical_accuracy", "auc", "precision", "recall", "mae",
-    "mse", "mape", "msle",
-)  # fmt: skip
-
-Optimizer = Literal[OPTIMIZERS]  # type: ignore[valid-type]
-Loss = Literal[LOSSES]  # type: ignore[valid-type]
-Metric = Literal[METRICS]  # type: ignore[valid-type]
 Style = Literal["class", "function"]  # layers.Concatenate()([a, b]) or layers.concatenate([a, b])
 Imports = Literal["keras", "tensorflow"]  # import keras, or from tensorflow import keras
 # At most MAX_INT: Keras and TensorFlow take shapes, epochs and batch sizes as 32-bit ints.
@@ -116,17 +97,24 @@ class BlockSpec(_Strict):
 class TrainingSpec(_Strict):
     """How the generated script compiles and trains the model."""
 
-    optimizer: Optimizer = Field("adam", description="Keras optimizer name.")
+    optimizer: str | dict[str, Any] = Field(
+        "adam",
+        description="A Keras optimizer: a name (adam, sgd, ...) or an object such as"
+        " {Adam: {learning_rate: 0.001, clipnorm: 1.0}}.",
+    )
     learning_rate: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
         None, description="Optimizer learning rate; left out: Keras's default."
     )
-    loss: Loss | dict[str, Loss] | None = Field(
+    loss: str | dict[str, Any] | None = Field(
         None,
-        description="One loss, or one per output name; left out: follows each"
+        description="One loss (a name or an object such as {BinaryCrossentropy:"
+        " {from_logits: true}}), or one per output name; left out: follows each"
         " output's activation (softmax, sigmoid, otherwise mse).",
     )
-    metrics: list[Metric] | dict[str, list[Metric]] | None = Field(
-        None, description="Metrics, or metrics per output name."
+    metrics: list[Any] | dict[str, list[Any]] | None = Field(
+        None,
+        description="Metrics (names or objects such as {AUC: {curve: PR}}), or metrics per"
+        " output name.",
     )
     loss_weights: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = Field(
         None, description="A weight per output name for the total loss; default: 1 each."

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.display import show
+from generator.spec.fields import FieldPath
 
 Check = Callable[[Any], bool]
+Details = Callable[[Any], list[tuple[FieldPath, str]]]
 
 # Keras and TensorFlow index sizes, axes and seeds with 32-bit integers: a larger value gives
 # a script that parses but cannot run, and a 5000-digit one cannot even be printed.
@@ -23,9 +25,21 @@ class ValueKind:
 
     description: str
     check: Check
+    family: str | None = None  # a Keras object family (generator/spec/object_catalog.py)
+    details: Details | None = None  # problems inside a structured value, at their sub-paths
+
+    def problems(self, value: Any) -> list[tuple[FieldPath, str]]:
+        """Each problem with `value`, at its path inside the value."""
+        if self.details is not None:
+            return self.details(value)
+        problem = self.problem(value)
+        return [] if problem is None else [((), problem)]
 
     def problem(self, value: Any) -> str | None:
         """Why `value` is not of this kind, or None when it is."""
+        if self.details is not None:
+            found = self.details(value)
+            return found[0][1] if found else None
         if self.check(value):
             return None
         if is_int(value) and value > MAX_INT:
@@ -111,13 +125,6 @@ ACTIVATIONS = choice(
     "mish", "sigmoid", "hard_sigmoid", "hard_silu", "softmax", "log_softmax",
     "softplus", "softsign", "tanh", "exponential",
 )  # fmt: skip
-INITIALIZERS = choice(
-    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-    "lecun_normal", "orthogonal", "random_normal", "random_uniform",
-    "truncated_normal", "variance_scaling", "zeros", "ones",
-)  # fmt: skip
-REGULARIZERS = choice("l1", "l2", "orthogonal_regularizer")  # Keras 3 has no "l1_l2" by name
-CONSTRAINTS = choice("max_norm", "min_max_norm", "non_neg", "unit_norm")
 
 
 def int_list(description: str, check: Check) -> ValueKind:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.spec import values
-from generator.spec.model import LOSSES, METRICS, OPTIMIZERS
+from generator.spec.object_catalog import FAMILIES
 
 pytestmark = pytest.mark.keras
 
@@ -18,12 +18,12 @@ def _options(kind: values.ValueKind) -> list[str]:
     ("getter", "names"),
     [
         ("activations", _options(values.ACTIVATIONS)),
-        ("initializers", _options(values.INITIALIZERS)),
-        ("regularizers", _options(values.REGULARIZERS)),
-        ("constraints", _options(values.CONSTRAINTS)),
-        ("losses", list(LOSSES)),
-        ("metrics", list(METRICS)),
-        ("optimizers", list(OPTIMIZERS)),
+        ("initializers", list(FAMILIES["initializer"].names)),
+        ("regularizers", list(FAMILIES["regularizer"].names)),
+        ("constraints", list(FAMILIES["constraint"].names)),
+        ("losses", list(FAMILIES["loss"].names)),
+        ("metrics", list(FAMILIES["metric"].names)),
+        ("optimizers", list(FAMILIES["optimizer"].names)),
     ],
 )
 def test_keras_resolves_every_name(getter: str, names: list[str]) -> None:

@@ -21,11 +21,9 @@ from generator.analysis.layers.base import (
     single,
 )
 from generator.analysis.layers.core import bias, weight_args
+from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
     ACTIVATIONS,
-    CONSTRAINTS,
-    INITIALIZERS,
-    REGULARIZERS,
     choice,
     non_negative_int,
     positive_int,

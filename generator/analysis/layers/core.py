@@ -16,11 +16,9 @@ from generator.analysis.layers.base import (
     show,
     single,
 )
+from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
     ACTIVATIONS,
-    CONSTRAINTS,
-    INITIALIZERS,
-    REGULARIZERS,
     boolean,
     non_negative_int,
     number_between,

@@ -15,9 +15,8 @@ from generator.analysis.layers.base import (
     show,
     single,
 )
+from generator.spec.objects import INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
-    INITIALIZERS,
-    REGULARIZERS,
     axes,
     boolean,
     integer,

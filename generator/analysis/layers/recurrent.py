@@ -16,11 +16,9 @@ from generator.analysis.layers.base import (
     require_rank,
     single,
 )
+from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
     ACTIVATIONS,
-    CONSTRAINTS,
-    INITIALIZERS,
-    REGULARIZERS,
     ValueKind,
     boolean,
     choice,
