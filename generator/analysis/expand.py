@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import Problem, SpecError, did_you_mean
+from generator.analysis.inputs import LayerInputs
+from generator.errors import Problem, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import BlockSpec, LayerSpec, Spec
 from generator.spec.names import identifier_problem
@@ -70,18 +71,19 @@ class Expanded:
         return name
 
 
-def expand(spec: Spec) -> Expanded:
-    """Flatten block instances and shared applications; check blocks and their arguments."""
+def expand(spec: Spec, taken: LayerInputs) -> Expanded:
+    """Flatten block instances and shared applications; problems are collected, not raised.
+
+    Blocks whose definitions have problems are not called: their layers are checked
+    in the definition, once, and the calls would only repeat those problems.
+    """
     expanded = Expanded()
-    expanded.problems.extend(_block_definition_problems(spec))
-    if expanded.problems:
-        raise SpecError(expanded.problems)
+    expanded.problems.extend(block_definition_problems(spec))
+    blocks_sound = not expanded.problems
     top_names = {layer.name: layer for layer in spec.layers}
-    previous = spec.inputs[0].name
     for i, layer in enumerate(spec.layers):
         path: FieldPath = ("layers", i)
-        refs = [expanded.resolve(ref) for ref in layer.references or [previous]]
-        previous = layer.name
+        refs = [expanded.resolve(ref) for ref in taken.model[i]]
         kinds = [key for key in ("type", "block", "share") if getattr(layer, key) is not None]
         if len(kinds) != 1:
             given = " and ".join(kinds) if kinds else "none"
@@ -93,18 +95,37 @@ def expand(spec: Spec) -> Expanded:
             expanded.layers.append(
                 FlatLayer(layer.name, layer.type, tuple(refs), layer.arguments, Origin(path))
             )
+        elif not blocks_sound:
+            continue
         elif layer.block is not None:
             expanded.tower_inputs[layer.name] = tuple(refs)
-            _instance(spec, expanded, layer, layer.name, refs, Origin(path, (layer.name,)), None)
+            origin = Origin(path, (layer.name,))
+            _instance(spec, taken, expanded, layer, layer.name, refs, origin, None)
         else:
-            _shared(spec, expanded, layer, top_names, refs, path)
-    if expanded.problems:
-        raise SpecError(expanded.problems)
+            _shared(spec, taken, expanded, layer, top_names, refs, path)
     return expanded
+
+
+def block_calls(spec: Spec) -> dict[str, int]:
+    """How many times each block is instantiated in the model, nested calls included."""
+    calls = dict.fromkeys(spec.blocks, 0)
+    shared = [layer.share for layer in spec.layers if layer.share is not None]
+    pending = [(layer.block, 1 + shared.count(layer.name)) for layer in spec.layers if layer.block]
+    steps = 0
+    while pending and steps < 10_000:  # a block that uses itself is reported elsewhere
+        name, times = pending.pop()
+        steps += 1
+        block = spec.blocks.get(name or "")
+        if name is None or block is None:
+            continue
+        calls[name] += times
+        pending.extend((inner.block, times) for inner in block.layers if inner.block)
+    return calls
 
 
 def _shared(
     spec: Spec,
+    taken: LayerInputs,
     expanded: Expanded,
     layer: LayerSpec,
     top_names: Mapping[str, LayerSpec],
@@ -145,11 +166,13 @@ def _shared(
         return
     expanded.tower_inputs[layer.name] = tuple(refs)
     expanded.towers[layer.name] = (target.name, path)
-    _instance(spec, expanded, target, layer.name, refs, Origin(path, (layer.name,)), target.name)
+    origin = Origin(path, (layer.name,))
+    _instance(spec, taken, expanded, target, layer.name, refs, origin, target.name)
 
 
 def _instance(
     spec: Spec,
+    taken: LayerInputs,
     expanded: Expanded,
     layer: LayerSpec,
     prefix: str,
@@ -185,10 +208,9 @@ def _instance(
         )
         return
     local = dict(zip(block.inputs, given, strict=True))
-    previous = block.inputs[0]
-    for inner in block.layers:
+    for inner, inner_taken in zip(block.layers, taken.blocks[block_name], strict=True):
         name = f"{prefix}_{inner.name}"
-        inner_refs = [local[ref] for ref in inner.references or [previous]]
+        inner_refs = [local[ref] for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
         inner_origin = Origin(origin.path, origin.chain, block_name, inner.name, blocks)
         shares = f"{shares_prefix}_{inner.name}" if shares_prefix else None
@@ -199,7 +221,7 @@ def _instance(
             substituted = LayerSpec.model_validate(
                 {"name": inner.name, "block": inner.block, **_substitute(inner.arguments, values)}
             )
-            _instance(spec, expanded, substituted, name, inner_refs, nested, shares)
+            _instance(spec, taken, expanded, substituted, name, inner_refs, nested, shares)
             local[inner.name] = expanded.resolve(name)
         else:
             arguments = _substitute(inner.arguments, values)
@@ -209,7 +231,6 @@ def _instance(
                 )
             )
             local[inner.name] = name
-        previous = inner.name
     expanded.aliases[prefix] = local[block.output or block.layers[-1].name]
 
 
@@ -278,90 +299,121 @@ def _params_in(value: Any) -> Iterable[str]:
             yield from _params_in(item)
 
 
-def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
+def block_definition_problems(spec: Spec) -> Iterable[Problem]:
     """Checks of each block on its own: names, references, parameters, recursion."""
-    top_level = {item.name for item in spec.inputs} | {layer.name for layer in spec.layers}
+    called = _called_blocks(spec)
+    for block_name, block in spec.blocks.items():
+        base: FieldPath = ("blocks", block_name)
+        yield from _block_name_problems(spec, block_name, called)
+        yield from _block_local_name_problems(spec, block_name, block)
+        yield from _block_reference_problems(spec, block_name, block)
+        yield from _block_input_use_problems(block_name, block)
+        yield from _block_parameter_problems(block_name, block)
+        if block.output is not None and block.output not in [inner.name for inner in block.layers]:
+            hint = did_you_mean(block.output, [inner.name for inner in block.layers])
+            yield Problem(f"unknown layer {block.output!r}{hint}", (*base, "output"))
+
+
+def _called_blocks(spec: Spec) -> set[str]:
     every_layer = [
         *spec.layers,
         *(inner for block in spec.blocks.values() for inner in block.layers),
     ]
-    called = {layer.block for layer in every_layer if layer.block is not None}
-    for block_name, block in spec.blocks.items():
-        base: FieldPath = ("blocks", block_name)
-        problem = identifier_problem(block_name)
-        if problem is None and block_name in top_level:
-            problem = f"block name {block_name!r} is also a layer or input name"
-        if problem is None and block_name not in called and called <= set(spec.blocks):
-            problem = f"block {block_name!r} is never used"
-        if problem:
-            yield Problem(problem, base)
-        seen: dict[str, FieldPath] = {}
-        for kind, names in (("inputs", block.inputs), ("params", block.param_names)):
-            for name in names:
-                problem = identifier_problem(name, local=True)
-                if problem is None and name in BLOCK_RESERVED:
-                    problem = f"{name!r} is the block function's own parameter"
-                if problem is None and name in seen:
-                    problem = f"duplicate name {name!r}"
-                if problem:
-                    yield Problem(problem, (*base, kind))
-                seen.setdefault(name, (*base, kind))
-        available = list(block.inputs)
-        used: set[str] = set()
-        for j, inner in enumerate(block.layers):
-            path: FieldPath = (*base, "layers", j)
-            problem = identifier_problem(inner.name, local=True)
-            if problem is None and inner.name in spec.blocks:
-                problem = f"{inner.name!r} is a block's name"
-            if problem is None and inner.name in seen:
-                problem = f"duplicate name {inner.name!r} in block {block_name!r}"
-            if problem is None and inner.name in BLOCK_RESERVED:
-                problem = f"{inner.name!r} is the block function's own parameter"
+    return {layer.block for layer in every_layer if layer.block is not None}
+
+
+def _block_name_problems(spec: Spec, block_name: str, called: set[str]) -> Iterable[Problem]:
+    """The block's own name: an identifier, not a layer's, and used somewhere."""
+    top_level = {item.name for item in spec.inputs} | {layer.name for layer in spec.layers}
+    problem = identifier_problem(block_name)
+    if problem is None and block_name in top_level:
+        problem = f"block name {block_name!r} is also a layer or input name"
+    if problem is None and block_name not in called and called <= set(spec.blocks):
+        problem = f"block {block_name!r} is never used"
+    if problem:
+        yield Problem(problem, ("blocks", block_name))
+
+
+def _block_local_name_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """Inputs, parameters and layers of a block: identifiers, each name once."""
+    base: FieldPath = ("blocks", block_name)
+    seen: set[str] = set()
+    for kind, names in (("inputs", block.inputs), ("params", block.param_names)):
+        for name in names:
+            problem = identifier_problem(name, local=True)
+            if problem is None and name in BLOCK_RESERVED:
+                problem = f"{name!r} is the block function's own parameter"
+            if problem is None and name in seen:
+                problem = f"duplicate name {name!r}"
             if problem:
-                yield Problem(problem, (*path, "name"))
-            seen.setdefault(inner.name, path)
-            if inner.share is not None:
-                yield Problem(
-                    "share works between top-level layers, not inside a block", (*path, "share")
-                )
-            if inner.block is not None and _reaches(spec, inner.block, block_name):
-                yield Problem(
-                    f"block {block_name!r} uses itself through {inner.block!r}", (*path, "block")
-                )
-            for ref in inner.references:
-                if ref not in available:
-                    hint = did_you_mean(ref, available)
-                    yield Problem(
-                        f"unknown name {ref!r} in block {block_name!r}{hint}"
-                        " (a block's layers take its inputs or its earlier layers)",
-                        (*path, "inputs"),
-                    )
-            available.append(inner.name)
-            used.update(parameters_used(inner.arguments))
-        for name in block.defaults:
-            if name not in block.param_names:
-                yield Problem(
-                    f"default for {name!r}, which is not in params", (*base, "defaults", name)
-                )
-        for name in block.inputs:
-            takers = [inner for inner in block.layers if name in inner.references]
-            if not takers and not (name == block.inputs[0] and block.layers[0].inputs is None):
-                yield Problem(
-                    f"input {name!r} is never used in block {block_name!r}", (*base, "inputs")
-                )
-        unknown = sorted(used - set(block.param_names))
-        for name in unknown:
+                yield Problem(problem, (*base, kind))
+            seen.add(name)
+    for j, inner in enumerate(block.layers):
+        problem = identifier_problem(inner.name, local=True)
+        if problem is None and inner.name in spec.blocks:
+            problem = f"{inner.name!r} is a block's name"
+        if problem is None and inner.name in seen:
+            problem = f"duplicate name {inner.name!r} in block {block_name!r}"
+        if problem is None and inner.name in BLOCK_RESERVED:
+            problem = f"{inner.name!r} is the block function's own parameter"
+        if problem:
+            yield Problem(problem, (*base, "layers", j, "name"))
+        seen.add(inner.name)
+
+
+def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """What a block's layers take and call: earlier names, no sharing, no recursion."""
+    available = list(block.inputs)
+    for j, inner in enumerate(block.layers):
+        path: FieldPath = ("blocks", block_name, "layers", j)
+        if inner.share is not None:
             yield Problem(
-                f'"${name}" is not a parameter of block {block_name!r}', (*base, "params")
+                "share works between top-level layers, not inside a block", (*path, "share")
             )
-        for name in block.param_names:
-            if name not in used:
+        if inner.block is not None and _reaches(spec, inner.block, block_name):
+            yield Problem(
+                f"block {block_name!r} uses itself through {inner.block!r}", (*path, "block")
+            )
+        if isinstance(inner.inputs, list) and not inner.inputs:
+            yield Problem("must name at least one input", (*path, "inputs"))
+        for ref in inner.references:
+            if ref not in available:
+                hint = did_you_mean(ref, available)
                 yield Problem(
-                    f"parameter {name!r} is never used in block {block_name!r}", (*base, "params")
+                    f"unknown name {ref!r} in block {block_name!r}{hint}"
+                    " (a block's layers take its inputs or its earlier layers)",
+                    (*path, "inputs"),
                 )
-        if block.output is not None and block.output not in [inner.name for inner in block.layers]:
-            hint = did_you_mean(block.output, [inner.name for inner in block.layers])
-            yield Problem(f"unknown layer {block.output!r}{hint}", (*base, "output"))
+        available.append(inner.name)
+
+
+def _block_input_use_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """Every input of a block is taken by one of its layers."""
+    for name in block.inputs:
+        takers = [inner for inner in block.layers if name in inner.references]
+        if not takers and not (name == block.inputs[0] and block.layers[0].inputs is None):
+            yield Problem(
+                f"input {name!r} is never used in block {block_name!r}",
+                ("blocks", block_name, "inputs"),
+            )
+
+
+def _block_parameter_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """Parameters: defaults only for parameters, every "$name" declared, every one used."""
+    base: FieldPath = ("blocks", block_name)
+    used = {name for inner in block.layers for name in parameters_used(inner.arguments)}
+    for name in block.defaults:
+        if name not in block.param_names:
+            yield Problem(
+                f"default for {name!r}, which is not in params", (*base, "defaults", name)
+            )
+    for name in sorted(used - set(block.param_names)):
+        yield Problem(f'"${name}" is not a parameter of block {block_name!r}', (*base, "params"))
+    for name in block.param_names:
+        if name not in used:
+            yield Problem(
+                f"parameter {name!r} is never used in block {block_name!r}", (*base, "params")
+            )
 
 
 def _reaches(spec: Spec, start: str, target: str, depth: int = 0) -> bool:

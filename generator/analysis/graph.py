@@ -56,6 +56,9 @@ class Graph:
     layers: tuple[LayerNode, ...]
     outputs: tuple[str, ...]  # spec names; a block instance stands for its output layer
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # What each spec layer takes, by spec name, left-out `inputs` resolved (analysis/inputs.py):
+    spec_inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    block_inputs: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def resolve(self, name: str) -> str:
         """The layer a name stands for (a block instance's output layer)."""

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from generator.display import quoted, show
+from generator.display import quoted, show_value
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.values import MAX_INT
@@ -239,14 +239,14 @@ def _message(item: Any, path: FieldPath) -> str:
             if isinstance(given, str)
             else ""
         )
-        return f"expected one of {expected}; got {show(given)}{hint}"
+        return f"expected one of {expected}; got {show_value(given)}{hint}"
     if kind == "too_short":
         return "must not be empty"
     if kind in _TYPE_NAMES:
-        return f"expected {_TYPE_NAMES[kind]}, got {show(item['input'])}"
+        return f"expected {_TYPE_NAMES[kind]}, got {show_value(item['input'])}"
     if kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
-        return f"{item['msg'].lower()}, got {show(item['input'])}"
-    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {show(item['input'])}"
+        return f"{item['msg'].lower()}, got {show_value(item['input'])}"
+    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {show_value(item['input'])}"
 
 
 _TYPE_NAMES = {

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.display import show
+from generator.display import show_value
 
 Check = Callable[[Any], bool]
 
@@ -29,10 +29,10 @@ class ValueKind:
         if self.check(value):
             return None
         if is_int(value) and value > MAX_INT:
-            return f"expected {self.description} of at most {MAX_INT}, got {show(value)}"
+            return f"expected {self.description} of at most {MAX_INT}, got {show_value(value)}"
         if is_int(value) and value < MIN_INT:
-            return f"expected {self.description} of at least {MIN_INT}, got {show(value)}"
-        return f"expected {self.description}, got {show(value)}"
+            return f"expected {self.description} of at least {MIN_INT}, got {show_value(value)}"
+        return f"expected {self.description}, got {show_value(value)}"
 
 
 def is_int(value: Any) -> bool:

@@ -60,7 +60,7 @@ class LayerType:
         return "activation" if "activation" in self.args else None
 
 
-def show(shape: Shape) -> str:
+def show_shape(shape: Shape) -> str:
     """Render a shape the way Keras prints it: (None, 28, 28, 1)."""
     inner = ", ".join("None" if dim is None else str(dim) for dim in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
@@ -81,7 +81,7 @@ def require_rank(shape: Shape, rank: int, layer: str, layout: str) -> None:
     """Fail unless `shape` has exactly `rank` dimensions, batch included."""
     if len(shape) != rank:
         raise ShapeError(
-            f"{layer} expects a {rank}-D input {layout}, got {show(shape)}"
+            f"{layer} expects a {rank}-D input {layout}, got {show_shape(shape)}"
             f"{flatten_hint(shape, rank)}"
         )
 
@@ -99,7 +99,7 @@ def known_last(shape: Shape, layer: str, what: str = "last dimension") -> int:
     """The size of the last axis, which weights depend on."""
     last = shape[-1]
     if last is None:
-        raise ShapeError(f"{layer} needs a known {what}, got {show(shape)}")
+        raise ShapeError(f"{layer} needs a known {what}, got {show_shape(shape)}")
     return last
 
 

@@ -17,7 +17,7 @@ from generator.analysis.layers.base import (
     as_tuple,
     known_last,
     require_rank,
-    show,
+    show_shape,
     single,
 )
 from generator.analysis.layers.core import bias, weight_args
@@ -58,7 +58,7 @@ def windowed(
         if out is not None and out <= 0:
             effective = dilation[axis] * (window[axis] - 1) + 1
             raise ShapeError(
-                f"{layer} window of {effective} does not fit its input {show(shape)}"
+                f"{layer} window of {effective} does not fit its input {show_shape(shape)}"
                 f" on axis {axis + 1} with padding='valid'"
                 " (use padding='same', a smaller window, or a larger input)"
             )
