@@ -8,9 +8,9 @@ from pathlib import Path
 from generator.analysis.graph import Graph
 from generator.analysis.plan import build_graph
 from generator.analysis.training import TrainingPlan, plan_training
-from generator.errors import SpecError
+from generator.errors import Problem, SpecError
 from generator.spec.load import LoadedSpec, load_spec
-from generator.spec.model import Imports, Spec, Style, parse_spec
+from generator.spec.model import Imports, Spec, Style, parse_spec_repaired
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,17 @@ def check(path: Path) -> CheckedSpec:
 
 
 def check_loaded(loaded: LoadedSpec, path: Path) -> CheckedSpec:
-    """Validate and plan spec data that is already loaded."""
-    try:
-        spec = parse_spec(loaded.data)
-        graph = build_graph(spec)
-        training = plan_training(spec, graph)
-    except SpecError as error:
-        raise SpecError(loaded.locate(problem) for problem in error.problems) from None
+    """Validate and plan spec data that is already loaded; every independent problem at once."""
+    spec, problems = parse_spec_repaired(loaded.data)
+    if spec is not None:
+        try:
+            graph = build_graph(spec)
+            training = plan_training(spec, graph)
+        except SpecError as error:
+            problems += error.problems
+    if problems or spec is None:
+        located = [loaded.locate(problem) for problem in problems]
+        raise SpecError(sorted(located, key=_reading_order))
     return CheckedSpec(path, spec, graph, training)
 
 
@@ -61,3 +65,8 @@ def generate(
         snippet=snippet,
     )
     return format_source(render_script(spec, checked.graph, checked.training, options))
+
+
+def _reading_order(problem: Problem) -> tuple[bool, int, int]:
+    """Problems in the order of the file; those without a place keep theirs, last."""
+    return (problem.line is None, problem.line or 0, problem.column or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -176,6 +177,58 @@ def parse_spec(data: Any) -> Spec:
         return Spec.model_validate(data)
     except ValidationError as error:
         raise SpecError(_problems(error, data)) from None
+
+
+def parse_spec_repaired(data: Any) -> tuple[Spec | None, list[Problem]]:
+    """The spec and its structural problems; when each problem is in a field with a default
+    that shapes nothing else (a dtype, a training option, an unknown field), the spec is
+    built with those defaults, so the later stages can report their own problems too."""
+    try:
+        return Spec.model_validate(data), []
+    except ValidationError as error:
+        problems = _problems(error, data)
+    paths = [problem.path for problem in problems]
+    if not isinstance(data, dict) or not all(_repairable(path) for path in paths):
+        return None, problems
+    repaired = copy.deepcopy(data)
+    for path in paths:
+        _drop(repaired, path[:2] if path[0] == "training" else path)
+    try:
+        return Spec.model_validate(repaired), problems
+    except ValidationError:
+        return None, problems
+
+
+# Fields whose default stands in for a bad value without changing what the model is.
+_REPAIRABLE = {
+    ("description",),
+    ("merge_style",),
+    ("inputs", int, "dtype"),
+    ("blocks", str, "description"),
+}
+
+
+def _repairable(path: FieldPath) -> bool:
+    if len(path) >= 2 and path[0] == "training" and isinstance(path[1], str):
+        return True
+    pattern = tuple(type(part) if index % 2 else part for index, part in enumerate(path))
+    if pattern in _REPAIRABLE:
+        return True
+    unknown_field = {1: Spec, 3: InputSpec if path[0] == "inputs" else BlockSpec}.get(len(path))
+    return (
+        unknown_field is not None
+        and path[0] in ("inputs", "blocks", path[-1])
+        and isinstance(path[-1], str)
+        and path[-1] not in unknown_field.model_fields
+    )
+
+
+def _drop(data: Any, path: FieldPath) -> None:
+    *parents, last = path
+    for part in parents:
+        data = data[part]
+    if isinstance(data, dict):
+        data.pop(last, None)
 
 
 def _problems(error: ValidationError, data: Any) -> list[Problem]:
