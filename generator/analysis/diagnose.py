@@ -99,10 +99,10 @@ def _padding_hint(
         if (
             source is not None
             and source.layer_type.name in PADDED_TYPES
-            and source.args.get("padding", "valid") == "valid"
+            and source.keras_args.get("padding", "valid") == "valid"
         ):
             try:
-                same = {**source.args, "padding": "same"}
+                same = {**source.keras_args, "padding": "same"}
                 shape = source.layer_type.infer(
                     same, [shape_of(ref) for ref in source.inputs]
                 ).shape

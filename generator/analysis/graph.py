@@ -42,6 +42,11 @@ class LayerNode:
         return self.origin.path
 
     @property
+    def keras_args(self) -> dict[str, Any]:
+        """The arguments as Keras resolves them (`padding: SAME` is "same"), for the analysis."""
+        return self.layer_type.keras_args(self.args)
+
+    @property
     def params(self) -> int:
         """Every weight of the layer, as model.summary() counts them."""
         return self.trainable + self.non_trainable

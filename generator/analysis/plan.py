@@ -180,7 +180,7 @@ def _infer(
 def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str | None:
     """Record one layer's output, or say why it cannot be built."""
     layer_type = CATALOG[layer.type]
-    args = _ordered_args(layer_type, layer.arguments)
+    args = layer_type.keras_args(layer.arguments)
     shapes = known.shapes
     named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
     try:
@@ -375,7 +375,7 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
         try:
             for layer in expanded.layers:
                 layer_type = CATALOG[layer.type]
-                args = _ordered_args(layer_type, layer.arguments)
+                args = layer_type.keras_args(layer.arguments)
                 shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in layer.inputs]).shape
         except ShapeError:
             continue

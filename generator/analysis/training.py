@@ -112,7 +112,7 @@ def _unknown_output_keys(spec: Spec, graph: Graph) -> Iterable[Problem]:
 def output_activation(node: LayerNode) -> str | None:
     """The activation applied last by an output layer, if it has one."""
     arg = node.layer_type.activation_arg
-    value = node.args.get(arg) if arg else None
+    value = node.keras_args.get(arg) if arg else None
     return value if isinstance(value, str) else None
 
 

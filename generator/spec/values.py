@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +17,19 @@ MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
 
 
+def _as_given(value: Any) -> Any:
+    return value
+
+
 @dataclass(frozen=True)
 class ValueKind:
     """A named kind of argument value with its check."""
 
     description: str
     check: Check
+    # The value spelled one way, as Keras resolves it (padding "SAME" -> "same"): the
+    # analysis compares these; the script keeps the user's spelling, which Keras accepts.
+    canonical: Callable[[Any], Any] = _as_given
 
     def problem(self, value: Any) -> str | None:
         """Why `value` is not of this kind, or None when it is."""
@@ -82,11 +89,29 @@ def positive_number() -> ValueKind:
     return ValueKind("a positive number", lambda v: is_number(v) and v > 0)
 
 
-def choice(*options: str) -> ValueKind:
-    """One string out of a fixed list."""
-    allowed = frozenset(options)
-    listed = ", ".join(options)
-    return ValueKind(f"one of {listed}", lambda v: type(v) is str and v in allowed)
+def choice(
+    *options: str, spellings: Mapping[str, str] | None = None, any_case: bool = False
+) -> ValueKind:
+    """One string out of a fixed list, in every spelling Keras accepts for it.
+
+    `spellings` maps other names Keras resolves to the same thing (a class name, an
+    alias) to the option; `any_case` where Keras lowercases the value itself.
+    """
+    names = {option: option for option in options} | dict(spellings or {})
+
+    def key(value: str) -> str:
+        return value.lower() if any_case else value
+
+    def canonical(value: Any) -> Any:
+        return names.get(key(value), value) if type(value) is str else value
+
+    description = f"one of {', '.join(options)}"
+    return ValueKind(description, lambda v: type(v) is str and key(v) in names, canonical)
+
+
+def class_names(*options: str) -> dict[str, str]:
+    """Keras's class name for each snake_case name it also accepts: he_normal -> HeNormal."""
+    return {"".join(part.capitalize() for part in name.split("_")): name for name in options}
 
 
 def size(dims: int) -> ValueKind:
@@ -106,18 +131,35 @@ def size(dims: int) -> ValueKind:
     return ValueKind(f"a positive integer or a list of {dims} positive integers", check)
 
 
+# Activation names are case-sensitive in Keras (keras.activations.get): "ReLU" is refused.
 ACTIVATIONS = choice(
-    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
     "mish", "sigmoid", "hard_sigmoid", "hard_silu", "softmax", "log_softmax",
     "softplus", "softsign", "tanh", "exponential",
+    spellings={"swish": "silu", "hard_swish": "hard_silu"},
 )  # fmt: skip
-INITIALIZERS = choice(
+# Initializers, regularizers and constraints: the snake_case name or the class name.
+_INITIALIZER_NAMES = (
     "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
     "lecun_normal", "orthogonal", "random_normal", "random_uniform",
     "truncated_normal", "variance_scaling", "zeros", "ones",
 )  # fmt: skip
-REGULARIZERS = choice("l1", "l2", "orthogonal_regularizer")  # Keras 3 has no "l1_l2" by name
-CONSTRAINTS = choice("max_norm", "min_max_norm", "non_neg", "unit_norm")
+INITIALIZERS = choice(
+    *_INITIALIZER_NAMES,
+    spellings={
+        **class_names(*_INITIALIZER_NAMES),
+        "OrthogonalInitializer": "orthogonal",
+        "normal": "random_normal",
+        "uniform": "random_uniform",
+        "zero": "zeros",
+        "one": "ones",
+    },
+)
+# Keras 3 has no "l1_l2" by name; its "l1l2" is L1L2() with both factors 0, a no-op.
+_REGULARIZER_NAMES = ("l1", "l2", "orthogonal_regularizer")
+REGULARIZERS = choice(*_REGULARIZER_NAMES, spellings=class_names(*_REGULARIZER_NAMES))
+_CONSTRAINT_NAMES = ("max_norm", "min_max_norm", "non_neg", "unit_norm")
+CONSTRAINTS = choice(*_CONSTRAINT_NAMES, spellings=class_names(*_CONSTRAINT_NAMES))
 
 
 def int_list(description: str, check: Check) -> ValueKind:
@@ -193,4 +235,7 @@ def padding_2d() -> ValueKind:
     )
 
 
-INTERPOLATIONS = choice("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")
+# UpSampling2D lowercases its interpolation.
+INTERPOLATIONS = choice(
+    "nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area", any_case=True
+)

@@ -54,6 +54,14 @@ class LayerType:
         """Merging layers take a list of two or more tensors."""
         return self.merge_function is not None
 
+    def keras_args(self, given: Args) -> dict[str, Any]:
+        """The arguments in catalog order, each spelled as Keras resolves it."""
+        return {
+            name: arg.kind.canonical(given[name])
+            for name, arg in self.args.items()
+            if name in given
+        }
+
     @property
     def activation_arg(self) -> str | None:
         """The argument that holds the layer's output activation, if any."""

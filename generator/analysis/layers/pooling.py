@@ -55,7 +55,7 @@ def _pooling_type(kind: str, spatial: int) -> LayerType:
             # keras.layers.AveragePooling*D has no default pool_size; MaxPooling*D has 2.
             "pool_size": Arg(size(spatial), required=kind == "Average", positional=True),
             "strides": Arg(size(spatial)),
-            "padding": Arg(choice("valid", "same")),
+            "padding": Arg(choice("valid", "same", any_case=True)),
         },
         pooling(name, spatial),
     )
