@@ -36,7 +36,7 @@ def problems(spec: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize("padding", ["SAME", "Same", "sAmE"])
 def test_padding_in_any_case_is_inferred_like_same(padding: str) -> None:
     conv = {"name": "conv", "type": "Conv2D", "filters": 3, "kernel_size": 3, "padding": padding}
-    pool = {"name": "pool", "type": "MaxPooling2D", "padding": padding.swapcase()}
+    pool = {"name": "pool", "type": "MaxPooling2D", "padding": "same"}
     graph = checked(model(conv, pool)).graph
     assert [node.shape for node in graph.layers] == [(None, 9, 9, 3), (None, 5, 5, 3)]
     assert graph.layers[0].keras_args["padding"] == "same"
@@ -83,6 +83,7 @@ def test_a_merge_diagnosis_sees_valid_in_any_case() -> None:
         ("Dense", "kernel_constraint", "maxnorm"),
         ("Conv1D", "padding", "Causal "),
         ("Conv2D", "padding", "causal"),
+        ("MaxPooling2D", "padding", "SAME"),  # pooling ops want lowercase, unlike convolutions
         ("Bidirectional", "merge_mode", "Concat"),
     ],
 )

@@ -55,7 +55,8 @@ def _pooling_type(kind: str, spatial: int) -> LayerType:
             # keras.layers.AveragePooling*D has no default pool_size; MaxPooling*D has 2.
             "pool_size": Arg(size(spatial), required=kind == "Average", positional=True),
             "strides": Arg(size(spatial)),
-            "padding": Arg(choice("valid", "same", any_case=True)),
+            # Lowercase only: Keras's pooling ops refuse "SAME", unlike its convolutions.
+            "padding": Arg(choice("valid", "same")),
         },
         pooling(name, spatial),
     )
