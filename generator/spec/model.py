@@ -209,18 +209,23 @@ _REPAIRABLE = {
 
 
 def _repairable(path: FieldPath) -> bool:
-    if len(path) >= 2 and path[0] == "training" and isinstance(path[1], str):
+    if not path:
+        return False
+    if path[0] == "training" and len(path) >= 2 and isinstance(path[1], str):
         return True
     pattern = tuple(type(part) if index % 2 else part for index, part in enumerate(path))
-    if pattern in _REPAIRABLE:
-        return True
-    unknown_field = {1: Spec, 3: InputSpec if path[0] == "inputs" else BlockSpec}.get(len(path))
-    return (
-        unknown_field is not None
-        and path[0] in ("inputs", "blocks", path[-1])
-        and isinstance(path[-1], str)
-        and path[-1] not in unknown_field.model_fields
-    )
+    return pattern in _REPAIRABLE or _unknown_field(path)
+
+
+def _unknown_field(path: FieldPath) -> bool:
+    """A key the spec, an input or a block does not have: dropping it changes nothing."""
+    if len(path) == 1:
+        model: type[BaseModel] = Spec
+    elif len(path) == 3 and path[0] in ("inputs", "blocks"):
+        model = InputSpec if path[0] == "inputs" else BlockSpec
+    else:
+        return False
+    return isinstance(path[-1], str) and path[-1] not in model.model_fields
 
 
 def _drop(data: Any, path: FieldPath) -> None:
