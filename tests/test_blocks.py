@@ -375,3 +375,43 @@ def test_left_out_inputs_are_resolved_once_on_the_graph() -> None:
         ("first_dense",),
         ("first_dense", "first_more"),
     ]
+
+
+def test_a_broken_block_does_not_hide_the_problems_of_its_calls() -> None:
+    spec = with_block(
+        [
+            {"name": "first", "block": "unit", "inputs": "features", "unit": 3},
+            {"name": "top", "type": "Dense", "units": 0},
+        ],
+        layers=[{"name": "dense", "type": "Dense", "inputs": "y", "units": "$units"}],
+    )
+    assert problems(spec) == [
+        "spec.yaml: blocks.unit.layers[0].inputs: unknown name 'y' in block 'unit'"
+        " (a block's layers take its inputs or its earlier layers)",
+        "spec.yaml: blocks.unit.inputs: input 'x' is never used in block 'unit'",
+        "spec.yaml: layers[0].unit: unknown argument 'unit' for block 'unit'"
+        " (did you mean 'units'?)",
+        "spec.yaml: layers[0].units: block 'unit' needs 'units'",
+        "spec.yaml: layers[1].units: expected a positive integer, got 0",
+    ]
+
+
+def test_a_call_of_a_block_inside_a_block_is_checked_once_in_the_definition() -> None:
+    spec = with_block(
+        [
+            {"name": "first", "block": "pair", "inputs": "features"},
+            {"name": "second", "block": "pair"},
+        ]
+    )
+    spec["blocks"]["pair"] = {
+        "layers": [
+            {"name": "one", "block": "unit", "size": 4},
+            {"name": "two", "block": "unti", "units": 4},
+        ]
+    }
+    assert problems(spec) == [
+        "spec.yaml: blocks.pair.layers[0].size: unknown argument 'size' for block 'unit'"
+        " (parameters: units)",
+        "spec.yaml: blocks.pair.layers[0].units: block 'unit' needs 'units'",
+        "spec.yaml: blocks.pair.layers[1].block: unknown block 'unti' (did you mean 'unit'?)",
+    ]

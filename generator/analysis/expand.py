@@ -9,7 +9,7 @@ and for rendering.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +78,7 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
     in the definition, once, and the calls would only repeat those problems.
     """
     expanded = Expanded()
-    expanded.problems.extend(block_definition_problems(spec))
+    expanded.problems.extend(block_definition_problems(spec, taken))
     blocks_sound = not expanded.problems
     top_names = {layer.name: layer for layer in spec.layers}
     for i, layer in enumerate(spec.layers):
@@ -95,8 +95,10 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
             expanded.layers.append(
                 FlatLayer(layer.name, layer.type, tuple(refs), layer.arguments, Origin(path))
             )
+        elif not blocks_sound and layer.block is not None:
+            expanded.problems.extend(block_call_problems(spec, layer, refs, path))
         elif not blocks_sound:
-            continue
+            continue  # sharing a block instance: its block is reported
         elif layer.block is not None:
             expanded.tower_inputs[layer.name] = tuple(refs)
             origin = Origin(path, (layer.name,))
@@ -181,33 +183,18 @@ def _instance(
     shares_prefix: str | None,
 ) -> None:
     """Flatten one call of a block: its layers named `<prefix>_<layer>`."""
-    block_name = layer.block or ""
-    block = spec.blocks.get(block_name)
-    if block is None:
-        hint = did_you_mean(block_name, list(spec.blocks)) or (
-            f" (blocks: {', '.join(spec.blocks)})" if spec.blocks else " (no blocks are defined)"
-        )
-        expanded.problems.append(
-            Problem(f"unknown block {block_name!r}{hint}", (*origin.path, "block"))
-        )
-        return
     if len(origin.chain) > MAX_BLOCK_DEPTH:
         expanded.problems.append(Problem(f"blocks nest deeper than {MAX_BLOCK_DEPTH}", origin.path))
         return
-    values = _arguments(block_name, block, layer.arguments, origin, expanded.problems)
-    if values is None:
+    call_problems = list(block_call_problems(spec, layer, refs, origin.path))
+    if call_problems:
+        # Inside a block these were reported with the block's definition.
+        expanded.problems.extend(call_problems if len(origin.chain) == 1 else [])
         return
-    given = refs
-    if len(given) != len(block.inputs):
-        expanded.problems.append(
-            Problem(
-                f"block {block_name!r} takes {len(block.inputs)} input(s)"
-                f" ({', '.join(block.inputs)}), got {len(given)}",
-                (*origin.path, "inputs"),
-            )
-        )
-        return
-    local = dict(zip(block.inputs, given, strict=True))
+    block_name = layer.block or ""
+    block = spec.blocks[block_name]
+    values = {**block.defaults, **layer.arguments}
+    local = dict(zip(block.inputs, refs, strict=True))
     for inner, inner_taken in zip(block.layers, taken.blocks[block_name], strict=True):
         name = f"{prefix}_{inner.name}"
         inner_refs = [local[ref] for ref in inner_taken]
@@ -234,34 +221,35 @@ def _instance(
     expanded.aliases[prefix] = local[block.output or block.layers[-1].name]
 
 
-def _arguments(
-    block_name: str,
-    block: BlockSpec,
-    given: Mapping[str, Any],
-    origin: Origin,
-    problems: list[Problem],
-) -> dict[str, Any] | None:
-    """The instance's parameter values, defaults filled in."""
+def block_call_problems(
+    spec: Spec, layer: LayerSpec, refs: Sequence[str], path: FieldPath
+) -> Iterable[Problem]:
+    """A call of a block: the block exists, gets its parameters and its number of inputs."""
+    block_name = layer.block or ""
+    block = spec.blocks.get(block_name)
+    if block is None:
+        hint = did_you_mean(block_name, list(spec.blocks)) or (
+            f" (blocks: {', '.join(spec.blocks)})" if spec.blocks else " (no blocks are defined)"
+        )
+        yield Problem(f"unknown block {block_name!r}{hint}", (*path, "block"))
+        return
     names = block.param_names
-    found = []
-    for key in given:
+    for key in layer.arguments:
         if key not in names:
             hint = did_you_mean(key, names) or (
                 f" (parameters: {', '.join(names)})" if names else " (it takes no parameters)"
             )
-            found.append(
-                Problem(
-                    f"unknown argument {key!r} for block {block_name!r}{hint}", (*origin.path, key)
-                )
-            )
-    values = {**block.defaults, **given}
-    found += [
-        Problem(f"block {block_name!r} needs {name!r}", (*origin.path, name))
-        for name in names
-        if name not in values
-    ]
-    problems.extend(found)
-    return None if found else values
+            yield Problem(f"unknown argument {key!r} for block {block_name!r}{hint}", (*path, key))
+    values = {**block.defaults, **layer.arguments}
+    for name in names:
+        if name not in values:
+            yield Problem(f"block {block_name!r} needs {name!r}", (*path, name))
+    if len(refs) != len(block.inputs):
+        yield Problem(
+            f"block {block_name!r} takes {len(block.inputs)} input(s)"
+            f" ({', '.join(block.inputs)}), got {len(refs)}",
+            (*path, "inputs"),
+        )
 
 
 def _substitute(arguments: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -299,7 +287,7 @@ def _params_in(value: Any) -> Iterable[str]:
             yield from _params_in(item)
 
 
-def block_definition_problems(spec: Spec) -> Iterable[Problem]:
+def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Problem]:
     """Checks of each block on its own: names, references, parameters, recursion."""
     called = _called_blocks(spec)
     for block_name, block in spec.blocks.items():
@@ -309,6 +297,7 @@ def block_definition_problems(spec: Spec) -> Iterable[Problem]:
         yield from _block_reference_problems(spec, block_name, block)
         yield from _block_input_use_problems(block_name, block)
         yield from _block_parameter_problems(block_name, block)
+        yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
         if block.output is not None and block.output not in [inner.name for inner in block.layers]:
             hint = did_you_mean(block.output, [inner.name for inner in block.layers])
             yield Problem(f"unknown layer {block.output!r}{hint}", (*base, "output"))
@@ -385,6 +374,16 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
                     (*path, "inputs"),
                 )
         available.append(inner.name)
+
+
+def _nested_call_problems(
+    spec: Spec, block_name: str, block: BlockSpec, inner_inputs: Sequence[Sequence[str]]
+) -> Iterable[Problem]:
+    """A block that calls another: checked once here, not at every call of the outer block."""
+    for j, (inner, refs) in enumerate(zip(block.layers, inner_inputs, strict=True)):
+        if inner.block is not None:
+            path: FieldPath = ("blocks", block_name, "layers", j)
+            yield from block_call_problems(spec, inner, refs, path)
 
 
 def _block_input_use_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
