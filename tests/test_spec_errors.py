@@ -54,8 +54,8 @@ CASES = {
     "unknown activation": (
         spec_with(("activation: tanh", "activation: tanhh")),
         "spec.yaml:8:60: layers[1].activation: expected one of linear, relu, relu6, leaky_relu,"
-        " elu, selu, gelu, silu, swish, mish, sigmoid, hard_sigmoid, hard_silu, softmax,"
-        " log_softmax, softplus, softsign, tanh, exponential, got 'tanhh'",
+        " elu, selu, gelu, silu, mish, sigmoid, hard_sigmoid, hard_silu, softmax,"
+        " log_softmax, softplus, softsign, tanh, exponential, got 'tanhh' (did you mean 'tanh'?)",
     ),
     "unknown reference": (
         spec_with(("inputs: [left, right]", "inputs: [left, rigth]")),

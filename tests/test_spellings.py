@@ -121,3 +121,19 @@ def test_a_nested_layer_is_read_as_keras_reads_it() -> None:
         "layer": {"type": "LSTM", "units": 4, "activation": "silu"},
         "merge_mode": "sum",
     }
+
+
+@pytest.mark.parametrize(
+    ("layer", "argument", "value", "hint"),
+    [
+        ("Dense", "activation", "ReLU", " (did you mean 'relu'?)"),
+        ("Dense", "kernel_initializer", "glorotUniform", " (did you mean 'GlorotUniform'?)"),
+        ("MaxPooling2D", "padding", "SAME", " (did you mean 'same'?)"),
+        ("Dense", "activation", "Sampling", ""),
+    ],
+)
+def test_a_refused_spelling_gets_the_one_keras_takes(
+    layer: str, argument: str, value: str, hint: str
+) -> None:
+    problem = CATALOG[layer].args[argument].kind.problem(value)
+    assert problem is not None and problem.endswith(f"got {value!r}{hint}")

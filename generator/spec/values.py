@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.display import show_value
+from generator.errors import did_you_mean
 
 Check = Callable[[Any], bool]
 
@@ -21,6 +22,10 @@ def _as_given(value: Any) -> Any:
     return value
 
 
+def _no_hint(value: Any) -> str:
+    return ""
+
+
 @dataclass(frozen=True)
 class ValueKind:
     """A named kind of argument value with its check."""
@@ -30,6 +35,7 @@ class ValueKind:
     # The value spelled one way, as Keras resolves it (padding "SAME" -> "same"): the
     # analysis compares these; the script keeps the user's spelling, which Keras accepts.
     canonical: Callable[[Any], Any] = _as_given
+    hint: Callable[[Any], str] = _no_hint  # e.g. " (did you mean 'relu'?)"
 
     def problem(self, value: Any) -> str | None:
         """Why `value` is not of this kind, or None when it is."""
@@ -39,7 +45,7 @@ class ValueKind:
             return f"expected {self.description} of at most {MAX_INT}, got {show_value(value)}"
         if is_int(value) and value < MIN_INT:
             return f"expected {self.description} of at least {MIN_INT}, got {show_value(value)}"
-        return f"expected {self.description}, got {show_value(value)}"
+        return f"expected {self.description}, got {show_value(value)}{self.hint(value)}"
 
 
 def is_int(value: Any) -> bool:
@@ -105,8 +111,11 @@ def choice(
     def canonical(value: Any) -> Any:
         return names.get(key(value), value) if type(value) is str else value
 
+    def hint(value: Any) -> str:
+        return did_you_mean(value, list(names)) if type(value) is str else ""
+
     description = f"one of {', '.join(options)}"
-    return ValueKind(description, lambda v: type(v) is str and key(v) in names, canonical)
+    return ValueKind(description, lambda v: type(v) is str and key(v) in names, canonical, hint)
 
 
 def class_names(*options: str) -> dict[str, str]:
