@@ -382,6 +382,7 @@ def test_a_broken_block_does_not_hide_the_problems_of_its_calls() -> None:
         [
             {"name": "first", "block": "unit", "inputs": "features", "unit": 3},
             {"name": "top", "type": "Dense", "units": 0},
+            {"name": "copy", "share": "nothere"},
         ],
         layers=[{"name": "dense", "type": "Dense", "inputs": "y", "units": "$units"}],
     )
@@ -392,6 +393,7 @@ def test_a_broken_block_does_not_hide_the_problems_of_its_calls() -> None:
         "spec.yaml: layers[0].unit: unknown argument 'unit' for block 'unit'"
         " (did you mean 'units'?)",
         "spec.yaml: layers[0].units: block 'unit' needs 'units'",
+        "spec.yaml: layers[2].share: 'nothere' is not an earlier layer",
         "spec.yaml: layers[1].units: expected a positive integer, got 0",
     ]
 

@@ -95,16 +95,14 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
             expanded.layers.append(
                 FlatLayer(layer.name, layer.type, tuple(refs), layer.arguments, Origin(path))
             )
-        elif not blocks_sound and layer.block is not None:
+        elif layer.block is not None and not blocks_sound:
             expanded.problems.extend(block_call_problems(spec, layer, refs, path))
-        elif not blocks_sound:
-            continue  # sharing a block instance: its block is reported
         elif layer.block is not None:
             expanded.tower_inputs[layer.name] = tuple(refs)
             origin = Origin(path, (layer.name,))
             _instance(spec, taken, expanded, layer, layer.name, refs, origin, None)
         else:
-            _shared(spec, taken, expanded, layer, top_names, refs, path)
+            _shared(spec, taken, expanded, layer, top_names, refs, path, blocks_sound)
     return expanded
 
 
@@ -133,6 +131,7 @@ def _shared(
     top_names: Mapping[str, LayerSpec],
     refs: list[str],
     path: FieldPath,
+    blocks_sound: bool,
 ) -> None:
     target = top_names.get(layer.share or "")
     position = int(path[1])
@@ -166,6 +165,8 @@ def _shared(
             )
         )
         return
+    if not blocks_sound:
+        return  # a copy of a block instance, whose block's problems are reported
     expanded.tower_inputs[layer.name] = tuple(refs)
     expanded.towers[layer.name] = (target.name, path)
     origin = Origin(path, (layer.name,))
