@@ -417,3 +417,21 @@ def test_a_call_of_a_block_inside_a_block_is_checked_once_in_the_definition() ->
         "spec.yaml: blocks.pair.layers[0].units: block 'unit' needs 'units'",
         "spec.yaml: blocks.pair.layers[1].block: unknown block 'unti' (did you mean 'unit'?)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("layer", "given"),
+    [
+        ({"name": "odd", "units": 3}, "none"),
+        ({"name": "odd", "type": "Dense", "block": "unit"}, "type and block"),
+    ],
+)
+def test_a_block_layer_is_a_layer_or_a_call(layer: dict[str, Any], given: str) -> None:
+    spec = with_block(
+        [{"name": "first", "block": "unit", "inputs": "features", "units": 3}],
+        layers=[{"name": "dense", "type": "Dense", "units": "$units"}, layer],
+    )
+    assert (
+        f"spec.yaml: blocks.unit.layers[1]: a block's layer needs exactly one of type or block (got {given})"
+        in problems(spec)
+    )

@@ -356,6 +356,10 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
     available = list(block.inputs)
     for j, inner in enumerate(block.layers):
         path: FieldPath = ("blocks", block_name, "layers", j)
+        kinds = [key for key in ("type", "block") if getattr(inner, key) is not None]
+        if len(kinds) != 1 and inner.share is None:
+            given = " and ".join(kinds) if kinds else "none"
+            yield Problem(f"a block's layer needs exactly one of type or block (got {given})", path)
         if inner.share is not None:
             yield Problem(
                 "share works between top-level layers, not inside a block", (*path, "share")
