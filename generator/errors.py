@@ -64,6 +64,8 @@ def close_matches(word: str, candidates: Sequence[str]) -> list[str]:
         other = candidate.casefold()
         if other.startswith(f"{folded}_") and folded:
             distance = _slips_allowed(word)  # after every typo: a longer name is a guess
+        elif abs(len(other) - len(folded)) > _slips_allowed(word):
+            continue  # too many letters apart to be slips (and hostile 100k names stay fast)
         else:
             distance = edit_distance(folded, other)
             if distance > _slips_allowed(word) or distance >= len(other):

@@ -72,6 +72,7 @@ def _show_path(path: FieldPath) -> str:
 
 def _reference_problems(spec: Spec, taken: LayerInputs, problems: list[Problem]) -> None:
     """Each top-level layer takes inputs or earlier layers, at least one."""
+    names = _Names(spec)
     for i, (layer, refs) in enumerate(zip(spec.layers, taken.model, strict=True)):
         path: FieldPath = ("layers", i, "inputs")
         if layer.inputs is None and i == 0 and len(spec.inputs) > 1:
@@ -80,14 +81,21 @@ def _reference_problems(spec: Spec, taken: LayerInputs, problems: list[Problem])
             )
         if isinstance(layer.inputs, list) and not refs:
             problems.append(Problem("must name at least one input", path))
-        problems.extend(Problem(message, path) for message in _unknown_or_later(spec, i, refs))
+        problems.extend(Problem(text, path) for text in _unknown_or_later(spec, names, i, refs))
 
 
-def _unknown_or_later(spec: Spec, i: int, refs: Sequence[str]) -> Iterable[str]:
+class _Names:
+    """The spec's input and layer names, and where each layer is."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.inputs = [item.name for item in spec.inputs]
+        self.layers = [layer.name for layer in spec.layers]
+        self.position = {name: j for j, name in enumerate(self.layers)}
+
+
+def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) -> Iterable[str]:
     """A reference must name an input or an earlier layer; a later one may close a cycle."""
-    input_names = [item.name for item in spec.inputs]
-    layer_names = [layer.name for layer in spec.layers]
-    position = {name: j for j, name in enumerate(layer_names)}
+    input_names, layer_names, position = names.inputs, names.layers, names.position
     name = layer_names[i]
     for ref in refs:
         if ref in input_names:
