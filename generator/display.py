@@ -10,7 +10,7 @@ NAME_LIMIT = 80  # room for any valid name (64 characters) and its quotes
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def show(value: Any, limit: int = VALUE_LIMIT) -> str:
+def show_value(value: Any, limit: int = VALUE_LIMIT) -> str:
     """`repr(value)` cut to `limit` characters; never fails, never spans lines."""
     if type(value) is int and value.bit_length() > 128:
         return "an integer of more than 38 digits"
@@ -30,12 +30,12 @@ def printable(text: str) -> str:
 
 
 def quoted(name: Any) -> str:
-    """A name from the spec in quotes, as `show` with room for any valid name."""
-    return show(name, NAME_LIMIT)
+    """A name from the spec in quotes, as `show_value` with room for any valid name."""
+    return show_value(name, NAME_LIMIT)
 
 
 def show_name(name: str) -> str:
-    """A plain name as it is, anything else quoted like `show`."""
+    """A plain name as it is, anything else quoted like `show_value`."""
     if _PLAIN_NAME.match(name) and len(name) <= NAME_LIMIT:
         return name
-    return show(name, NAME_LIMIT)
+    return show_value(name, NAME_LIMIT)

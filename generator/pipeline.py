@@ -7,11 +7,11 @@ from pathlib import Path
 
 from generator.analysis.graph import Graph
 from generator.analysis.plan import build_graph
-from generator.analysis.training import TrainingPlan, plan_training
+from generator.analysis.training import TrainingPlan, object_problems_of, plan_training
 from generator.codegen.code import LINE_LENGTH
-from generator.errors import SpecError
+from generator.errors import Problem, SpecError
 from generator.spec.load import LoadedSpec, load_spec
-from generator.spec.model import Imports, Spec, Style, parse_spec
+from generator.spec.model import Imports, Spec, Style, parse_spec_repaired
 from generator.spec.names import file_stem
 
 
@@ -32,13 +32,22 @@ def check(path: Path) -> CheckedSpec:
 
 
 def check_loaded(loaded: LoadedSpec, path: Path) -> CheckedSpec:
-    """Validate and plan spec data that is already loaded."""
-    try:
-        spec = parse_spec(loaded.data)
-        graph = build_graph(spec)
-        training = plan_training(spec, graph)
-    except SpecError as error:
-        raise SpecError(loaded.locate(problem) for problem in error.problems) from None
+    """Validate and plan spec data that is already loaded; every independent problem at once."""
+    spec, problems = parse_spec_repaired(loaded.data)
+    if spec is not None:
+        try:
+            graph = build_graph(spec)
+        except SpecError as error:
+            # The optimizer, losses and metrics need no graph: report them with its problems.
+            problems += [*error.problems, *object_problems_of(spec)]
+        else:
+            try:
+                training = plan_training(spec, graph)
+            except SpecError as error:
+                problems += error.problems
+    if problems or spec is None:
+        located = [loaded.locate(problem) for problem in problems]
+        raise SpecError(sorted(located, key=_reading_order))
     return CheckedSpec(path, spec, graph, training)
 
 
@@ -68,3 +77,8 @@ def generate(
     )
     source = render_script(spec, checked.graph, checked.training, options)
     return format_source(source, line_length)
+
+
+def _reading_order(problem: Problem) -> tuple[bool, int, int]:
+    """Problems in the order of the file; those without a place keep theirs, last."""
+    return (problem.line is None, problem.line or 0, problem.column or 0)

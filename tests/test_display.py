@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.display import show
+from generator.display import show_value
 from generator.errors import Problem, SpecError
 from generator.pipeline import check_loaded
 from generator.spec.fields import format_path
@@ -33,10 +33,10 @@ def test_other_keys_are_quoted_and_short(key: str, shown: str) -> None:
 
 
 def test_show_never_fails_and_never_spans_lines() -> None:
-    assert show("x" * 100) == "'" + "x" * 36 + "..."
-    assert show(10**5000) == "an integer of more than 38 digits"
-    assert show([10**5000]) == "a list too large to show"
-    assert show("a\rb\x85c\u2029") == "'a\\rb\\x85c\\u2029'"
+    assert show_value("x" * 100) == "'" + "x" * 36 + "..."
+    assert show_value(10**5000) == "an integer of more than 38 digits"
+    assert show_value([10**5000]) == "a list too large to show"
+    assert show_value("a\rb\x85c\u2029") == "'a\\rb\\x85c\\u2029'"
 
 
 def test_render_escapes_anything_unprintable() -> None:

@@ -69,3 +69,62 @@ def test_no_excerpt_without_a_line(tmp_path: Path) -> None:
     assert problem_lines(Problem("no such file", (), "missing.yaml"), colour=False) == [
         "error: missing.yaml: no such file"
     ]
+
+
+# (word, candidates, expected suggestions): real typos get one, lookalikes none.
+_CLOSE_PAIRS = [
+    ("Conv2d", "catalog", ["Conv2D"]),
+    ("lstm", "catalog", ["LSTM"]),
+    ("Concatinate", "catalog", ["Concatenate"]),
+    ("Dropuot", "catalog", ["Dropout"]),
+    ("Dens", "catalog", ["Dense"]),
+    ("Sampling", "catalog", []),
+    ("Pooling2D", "catalog", []),
+    ("BatchNorm", "catalog", []),
+    ("filter", "Conv2D", ["filters"]),
+    ("kernal_size", "Conv2D", ["kernel_size"]),
+    ("kernal_sise", "Conv2D", ["kernel_size"]),
+    ("stride", "Conv2D", ["strides"]),
+    ("activaton", "Dense", ["activation"]),
+    ("unit", "Dense", ["units"]),
+    ("return_state", "LSTM", []),
+    ("recurent_dropuot", "LSTM", ["recurrent_dropout"]),
+    ("kernel", "Conv2D", ["kernel_size", "kernel_constraint", "kernel_initializer"]),
+]
+
+
+@pytest.mark.parametrize(("word", "among", "expected"), _CLOSE_PAIRS)
+def test_did_you_mean_only_when_genuinely_close(word: str, among: str, expected: list[str]) -> None:
+    from generator.analysis.catalog import CATALOG
+    from generator.errors import close_matches
+
+    candidates = list(CATALOG) if among == "catalog" else list(CATALOG[among].args)
+    assert close_matches(word, candidates) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "candidates", "expected"),
+    [
+        (
+            "inception",
+            ["resnet_block", "inception_v1", "inception_cnn"],
+            ["inception_v1", "inception_cnn"],
+        ),
+        ("lable", ["label", "value"], ["label"]),
+        ("x", ["y", "z"], []),
+        ("", ["a_b"], []),
+        ("Dense", ["dense", "Dense2"], ["dense"]),
+    ],
+)
+def test_close_matches_rules(word: str, candidates: list[str], expected: list[str]) -> None:
+    from generator.errors import close_matches
+
+    assert close_matches(word, candidates) == expected
+
+
+def test_edit_distance_counts_a_swap_as_one() -> None:
+    from generator.errors import edit_distance
+
+    assert [
+        edit_distance(*pair) for pair in [("ab", "ba"), ("", "abc"), ("kitten", "sitting")]
+    ] == [1, 3, 3]

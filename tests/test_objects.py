@@ -143,7 +143,8 @@ def test_keyword_arguments_follow_a_gap_in_the_positional_ones() -> None:
         ),
         ({"L2": -1}, "kernel_regularizer.L2.l2: expected a non-negative number, got -1"),
         ({"l2": 0.1}, "kernel_regularizer.l2: unknown regularizer class 'l2' (did you mean 'L2'?)"),
-        ("L3", "kernel_regularizer: unknown regularizer name 'L3' (classes: L1, L2, L1L2,"),
+        ("L3", "kernel_regularizer: unknown regularizer name 'L3' (did you mean 'l1', 'l2' or 'L1'?)"),
+        ("L7x", "kernel_regularizer: unknown regularizer name 'L7x' (classes: L1, L2, L1L2,"),
         ({"L1L2": 0.1}, "kernel_regularizer.L1L2: L1L2 takes its arguments by name"),
         ({"L2": 0.1, "L1": 0.1}, "kernel_regularizer: expected one class as the only key"),
         (
@@ -324,11 +325,10 @@ def test_metric_objects_in_lists() -> None:
 
 def test_training_names_get_hints() -> None:
     assert messages(trained(optimizer="adma")) == [
-        "m.yaml: training.optimizer: unknown optimizer name 'adma' (did you mean 'adamax',"
-        " 'adam' or 'nadam'?)"
+        "m.yaml: training.optimizer: unknown optimizer name 'adma' (did you mean 'adam' or 'Adam'?)"
     ]
     (line,) = messages(trained(loss="binary_crossentropi"))
-    assert "(did you mean 'binary_crossentropy', " in line
+    assert "(did you mean 'binary_crossentropy' or 'BinaryCrossentropy'?)" in line
 
 
 def test_an_output_named_like_a_loss_class_is_an_output() -> None:

@@ -54,8 +54,8 @@ CASES = {
     "unknown activation": (
         spec_with(("activation: tanh", "activation: tanhh")),
         "spec.yaml:8:60: layers[1].activation: expected one of linear, relu, relu6, leaky_relu,"
-        " elu, selu, gelu, silu, swish, mish, sigmoid, hard_sigmoid, hard_silu, softmax,"
-        " log_softmax, softplus, softsign, tanh, exponential, got 'tanhh'",
+        " elu, selu, gelu, silu, mish, sigmoid, hard_sigmoid, hard_silu, softmax,"
+        " log_softmax, softplus, softsign, tanh, exponential, got 'tanhh' (did you mean 'tanh'?)",
     ),
     "unknown reference": (
         spec_with(("inputs: [left, right]", "inputs: [left, rigth]")),
@@ -193,3 +193,40 @@ def test_windows_device_names_get_another_file_name(name: str, cli, spec_file) -
     assert result.exit_code == 0, result.stderr
     assert [path.name for path in Path("output").iterdir()] == [f"{name}_.py"]
     assert f'name="{name}")' in Path("output", f"{name}_.py").read_text(encoding="utf-8")
+
+
+def test_a_bad_input_dtype_and_a_bad_layer_argument_are_reported_together(cli, spec_file) -> None:
+    text = spec_with(
+        ("shape: [10]", "shape: [10]\n    dtype: float64"),
+        ("units: 8, activation: relu", "units: 0, activation: relu"),
+    )
+    result = cli("validate", spec_file(text))
+    assert result.exit_code == 2
+    assert result.errors == [
+        "error: spec.yaml:6:5: inputs[0].dtype: expected one of float32 or int32;"
+        " got 'float64' (did you mean 'float32'?)",
+        "error: spec.yaml:8:49: layers[0].units: expected a positive integer, got 0",
+    ]
+
+
+def test_unknown_fields_and_training_options_do_not_hide_the_layers(cli, spec_file) -> None:
+    text = "descripton: oops\n" + spec_with(("type: Concatenate", "type: Concat"))
+    text += "training:\n  optimizer: adamm\n  epochs: 0\n"
+    result = cli("validate", spec_file(text))
+    assert [line.split(": ")[2] for line in result.errors] == [
+        "descripton",
+        "layers[2].type",
+        "training.optimizer",
+        "training.epochs",
+    ]
+
+
+def test_a_structural_problem_that_shapes_the_model_stops_before_the_analysis(
+    cli, spec_file
+) -> None:
+    text = spec_with(
+        ("shape: [10]", "shape: ten"),
+        ("units: 8, activation: relu", "units: 0, activation: relu"),
+    )
+    result = cli("validate", spec_file(text))
+    assert result.errors == ["error: spec.yaml:5:5: inputs[0].shape: expected a list, got 'ten'"]

@@ -57,7 +57,7 @@ def test_loss_weights_per_output() -> None:
 def test_loss_weights_name_outputs() -> None:
     assert messages(spec(loss_weights={"lable": 1.0})) == [
         "m.yaml: training.loss_weights.lable: 'lable' is not an output"
-        " (did you mean 'label' or 'value'?) (outputs: label, value)"
+        " (did you mean 'label'?) (outputs: label, value)"
     ]
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.display import show
+from generator.display import show_value
 from generator.errors import did_you_mean
 from generator.spec.values import MAX_INT, MIN_INT
 
@@ -83,13 +83,13 @@ def is_expression(value: Any) -> bool:
 def parse(text: str, params: Iterable[str]) -> Expression:
     """Check `text` against the allow-list and the block's parameters."""
     known = list(params)
-    shown = show(text)
+    shown = show_value(text)
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression {shown} is longer than {MAX_LENGTH} characters")
     bad = next((char for char in text if not _ALLOWED_CHARS.match(char)), None)
     if bad is not None:
         raise ExpressionError(
-            f"{show(bad)} is not allowed in an expression ({shown}: numbers, $parameters,"
+            f"{show_value(bad)} is not allowed in an expression ({shown}: numbers, $parameters,"
             " + - * / // %, parentheses)"
         )
     shown = f'"{text}"'  # only the allowed characters: nothing to escape
@@ -142,7 +142,7 @@ def _refused(node: ast.expr) -> str:
     if isinstance(node, ast.UnaryOp):
         return "only unary minus is allowed"
     if isinstance(node, ast.Constant):
-        return f"{show(node.value)} is not a number"
+        return f"{show_value(node.value)} is not a number"
     if isinstance(node, ast.Call):
         return "calls are not allowed"
     if isinstance(node, ast.Attribute):
@@ -158,7 +158,7 @@ def _parameter(node: ast.Name, text: str, known: list[str]) -> str:
     if not written.startswith("$") or written != f"${name}" or not PARAM.match(written):
         bare = written.lstrip("_")
         hint = f' (write a parameter as "${bare}")' if bare in known else ""
-        raise ExpressionError(f'unknown name {show(written)} in "{text}"{hint}')
+        raise ExpressionError(f'unknown name {show_value(written)} in "{text}"{hint}')
     if name not in known:
         hint = did_you_mean(name, known) or (
             f" (parameters: {', '.join(known)})" if known else " (the block has no parameters)"
@@ -193,7 +193,7 @@ def _evaluate(expression: Expression, node: ast.expr, values: Mapping[str, Any])
         name = node.id[1:]
         value = values[name]
         if type(value) not in (int, float):
-            raise ExpressionError(f"${name} is {show(value)}, not a number, in {text}")
+            raise ExpressionError(f"${name} is {show_value(value)}, not a number, in {text}")
         return _bounded(value, f"${name} in {text}")
     if isinstance(node, ast.UnaryOp):
         return _bounded(-_evaluate(expression, node.operand, values), f"a value in {text}")
@@ -213,7 +213,7 @@ def _evaluate(expression: Expression, node: ast.expr, values: Mapping[str, Any])
 
 def _given(expression: Expression, values: Mapping[str, Any]) -> str:
     """`$filters = 64, $k = 0`: the call's values, for a message."""
-    return ", ".join(f"${name} = {show(values[name])}" for name in expression.params)
+    return ", ".join(f"${name} = {show_value(values[name])}" for name in expression.params)
 
 
 def _python(

@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.analysis.catalog import CATALOG
 from generator.analysis.graph import LayerNode
-from generator.analysis.layers.base import Shape, ShapeError, show
+from generator.analysis.layers.base import Shape, ShapeError, show_shape
 from generator.analysis.layers.merging import MergeError
 
 Branch = tuple[str, Shape, LayerNode | None]  # input name, its shape, the layer that made it
@@ -29,7 +29,7 @@ def merge_problem(
 ) -> str:
     """`merged: what is wrong: a (None, 26, 26, 32), b (None, 24, 24, 32) (how to fix it)`."""
     rule = CATALOG[merge_type].infer
-    listed = ", ".join(f"{name} {show(shape)}" for name, shape, _ in branches)
+    listed = ", ".join(f"{name} {show_shape(shape)}" for name, shape, _ in branches)
     hints = [
         hint
         for hint in (
@@ -99,10 +99,10 @@ def _padding_hint(
         if (
             source is not None
             and source.layer_type.name in PADDED_TYPES
-            and source.args.get("padding", "valid") == "valid"
+            and source.keras_args.get("padding", "valid") == "valid"
         ):
             try:
-                same = {**source.args, "padding": "same"}
+                same = {**source.keras_args, "padding": "same"}
                 shape = source.layer_type.infer(
                     same, [shape_of(ref) for ref in source.inputs]
                 ).shape

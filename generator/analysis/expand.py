@@ -8,7 +8,7 @@ and for rendering.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +19,9 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.analysis.inputs import LayerInputs
 from generator.display import quoted
-from generator.errors import Problem, SpecError, did_you_mean
+from generator.errors import Problem, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import BlockSpec, LayerSpec, Spec
 from generator.spec.names import MAX_NAME_LENGTH, identifier_problem, keras_name_problem
@@ -80,18 +81,19 @@ class Expanded:
         return name
 
 
-def expand(spec: Spec) -> Expanded:
-    """Flatten block instances and shared applications; check blocks and their arguments."""
+def expand(spec: Spec, taken: LayerInputs) -> Expanded:
+    """Flatten block instances and shared applications; problems are collected, not raised.
+
+    Blocks whose definitions have problems are not called: their layers are checked
+    in the definition, once, and the calls would only repeat those problems.
+    """
     expanded = Expanded()
-    expanded.problems.extend(_block_definition_problems(spec))
-    if expanded.problems:
-        raise SpecError(expanded.problems)
+    expanded.problems.extend(block_definition_problems(spec, taken))
+    blocks_sound = not expanded.problems
     top_names = {layer.name: layer for layer in spec.layers}
-    previous = spec.inputs[0].name
     for i, layer in enumerate(spec.layers):
         path: FieldPath = ("layers", i)
-        refs = [expanded.resolve(ref) for ref in layer.references or [previous]]
-        previous = layer.name
+        refs = [expanded.resolve(ref) for ref in taken.model[i]]
         kinds = [key for key in ("type", "block", "share") if getattr(layer, key) is not None]
         if len(kinds) != 1:
             given = " and ".join(kinds) if kinds else "none"
@@ -103,23 +105,43 @@ def expand(spec: Spec) -> Expanded:
             expanded.layers.append(
                 FlatLayer(layer.name, layer.type, tuple(refs), layer.arguments, Origin(path))
             )
+        elif layer.block is not None and not blocks_sound:
+            expanded.problems.extend(block_call_problems(spec, layer, refs, path))
         elif layer.block is not None:
             expanded.tower_inputs[layer.name] = tuple(refs)
-            _instance(spec, expanded, layer, layer.name, refs, Origin(path, (layer.name,)), None)
+            origin = Origin(path, (layer.name,))
+            _instance(spec, taken, expanded, layer, layer.name, refs, origin, None)
         else:
-            _shared(spec, expanded, layer, top_names, refs, path)
-    if expanded.problems:
-        raise SpecError(expanded.problems)
+            _shared(spec, taken, expanded, layer, top_names, refs, path, blocks_sound)
     return expanded
+
+
+def block_calls(spec: Spec) -> dict[str, int]:
+    """How many times each block is instantiated in the model, nested calls included."""
+    calls = dict.fromkeys(spec.blocks, 0)
+    shared = [layer.share for layer in spec.layers if layer.share is not None]
+    pending = [(layer.block, 1 + shared.count(layer.name)) for layer in spec.layers if layer.block]
+    steps = 0
+    while pending and steps < 10_000:  # a block that uses itself is reported elsewhere
+        name, times = pending.pop()
+        steps += 1
+        block = spec.blocks.get(name or "")
+        if name is None or block is None:
+            continue
+        calls[name] += times
+        pending.extend((inner.block, times) for inner in block.layers if inner.block)
+    return calls
 
 
 def _shared(
     spec: Spec,
+    taken: LayerInputs,
     expanded: Expanded,
     layer: LayerSpec,
     top_names: Mapping[str, LayerSpec],
     refs: list[str],
     path: FieldPath,
+    blocks_sound: bool,
 ) -> None:
     target = top_names.get(layer.share or "")
     position = int(path[1])
@@ -154,13 +176,17 @@ def _shared(
             )
         )
         return
+    if not blocks_sound:
+        return  # a copy of a block instance, whose block's problems are reported
     expanded.tower_inputs[layer.name] = tuple(refs)
     expanded.towers[layer.name] = (target.name, path)
-    _instance(spec, expanded, target, layer.name, refs, Origin(path, (layer.name,)), target.name)
+    origin = Origin(path, (layer.name,))
+    _instance(spec, taken, expanded, target, layer.name, refs, origin, target.name)
 
 
 def _instance(
     spec: Spec,
+    taken: LayerInputs,
     expanded: Expanded,
     layer: LayerSpec,
     prefix: str,
@@ -169,39 +195,25 @@ def _instance(
     shares_prefix: str | None,
 ) -> None:
     """Flatten one call of a block: its layers named `<prefix>_<layer>`."""
-    block_name = layer.block or ""
-    block = spec.blocks.get(block_name)
-    if block is None:
-        hint = did_you_mean(block_name, list(spec.blocks)) or (
-            f" (blocks: {', '.join(spec.blocks)})" if spec.blocks else " (no blocks are defined)"
-        )
-        expanded.problems.append(
-            Problem(f"unknown block {quoted(block_name)}{hint}", (*origin.path, "block"))
-        )
-        return
     if len(origin.chain) > MAX_BLOCK_DEPTH:
         expanded.problems.append(Problem(f"blocks nest deeper than {MAX_BLOCK_DEPTH}", origin.path))
         return
-    values = _arguments(block_name, block, layer.arguments, origin, expanded.problems)
-    if values is None:
+    call_problems = list(block_call_problems(spec, layer, refs, origin.path))
+    if call_problems:
+        # Inside a block these were reported with the block's definition.
+        expanded.problems.extend(call_problems if len(origin.chain) == 1 else [])
         return
-    given = refs
-    if len(given) != len(block.inputs):
-        expanded.problems.append(
-            Problem(
-                f"block {quoted(block_name)} takes {len(block.inputs)} input(s)"
-                f" ({', '.join(block.inputs)}), got {len(given)}",
-                (*origin.path, "inputs"),
-            )
-        )
-        return
-    local = dict(zip(block.inputs, given, strict=True))
-    previous = block.inputs[0]
-    for j, inner in enumerate(block.layers):
+    block_name = layer.block or ""
+    block = spec.blocks[block_name]
+    values = {**block.defaults, **layer.arguments}
+    local = dict(zip(block.inputs, refs, strict=True))
+    for j, (inner, inner_taken) in enumerate(
+        zip(block.layers, taken.blocks[block_name], strict=True)
+    ):
         failed: list[Problem] = []
         fail = _expression_failure(block_name, j, origin, failed)
         name = f"{prefix}_{inner.name}"
-        inner_refs = [local[ref] for ref in inner.references or [previous]]
+        inner_refs = [local[ref] for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
         inner_origin = Origin(origin.path, origin.chain, block_name, inner.name, blocks)
         shares = f"{shares_prefix}_{inner.name}" if shares_prefix else None
@@ -214,7 +226,7 @@ def _instance(
                 {"name": inner.name, "block": inner.block, **arguments}
             )
             if not failed:
-                _instance(spec, expanded, substituted, name, inner_refs, nested, shares)
+                _instance(spec, taken, expanded, substituted, name, inner_refs, nested, shares)
             local[inner.name] = expanded.resolve(name)
         else:
             arguments = _substitute(inner.arguments, values, fail)
@@ -225,44 +237,43 @@ def _instance(
             )
             local[inner.name] = name
         expanded.problems.extend(failed)
-        previous = inner.name
     expanded.aliases[prefix] = local[block.output or block.layers[-1].name]
 
 
-def _arguments(
-    block_name: str,
-    block: BlockSpec,
-    given: Mapping[str, Any],
-    origin: Origin,
-    problems: list[Problem],
-) -> dict[str, Any] | None:
-    """The instance's parameter values, defaults filled in."""
+def block_call_problems(
+    spec: Spec, layer: LayerSpec, refs: Sequence[str], path: FieldPath
+) -> Iterable[Problem]:
+    """A call of a block: the block exists, gets its parameters and its number of inputs."""
+    block_name = layer.block or ""
+    block = spec.blocks.get(block_name)
+    if block is None:
+        hint = did_you_mean(block_name, list(spec.blocks)) or (
+            f" (blocks: {', '.join(spec.blocks)})" if spec.blocks else " (no blocks are defined)"
+        )
+        yield Problem(f"unknown block {quoted(block_name)}{hint}", (*path, "block"))
+        return
     names = block.param_names
-    found = []
-    for key in given:
+    for key in layer.arguments:
         if key not in names:
             hint = did_you_mean(key, names) or (
                 f" (parameters: {', '.join(names)})" if names else " (it takes no parameters)"
             )
-            found.append(
-                Problem(
-                    f"unknown argument {quoted(key)} for block {quoted(block_name)}{hint}",
-                    (*origin.path, key),
-                )
+            yield Problem(
+                f"unknown argument {quoted(key)} for block {quoted(block_name)}{hint}", (*path, key)
             )
-    found += [
-        Problem(MAPPING_ARGUMENT, (*origin.path, key))
-        for key, value in given.items()
-        if _holds_mapping(value)
-    ]
-    values = {**block.defaults, **given}
-    found += [
-        Problem(f"block {quoted(block_name)} needs {quoted(name)}", (*origin.path, name))
-        for name in names
-        if name not in values
-    ]
-    problems.extend(found)
-    return None if found else values
+    for key, value in layer.arguments.items():
+        if _holds_mapping(value):
+            yield Problem(MAPPING_ARGUMENT, (*path, key))
+    values = {**block.defaults, **layer.arguments}
+    for name in names:
+        if name not in values:
+            yield Problem(f"block {quoted(block_name)} needs {quoted(name)}", (*path, name))
+    if len(refs) != len(block.inputs):
+        yield Problem(
+            f"block {quoted(block_name)} takes {len(block.inputs)} input(s)"
+            f" ({', '.join(block.inputs)}), got {len(refs)}",
+            (*path, "inputs"),
+        )
 
 
 Failure = Callable[[FieldPath, str], None]
@@ -353,100 +364,145 @@ def expression_problems(
         yield from check(value, (*path, key))
 
 
-def _block_definition_problems(spec: Spec) -> Iterable[Problem]:
+def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Problem]:
     """Checks of each block on its own: names, references, parameters, recursion."""
-    every_layer = [
-        *spec.layers,
-        *(inner for block in spec.blocks.values() for inner in block.layers),
-    ]
-    called = {layer.block for layer in every_layer if layer.block is not None}
+    called = _called_blocks(spec)
     for block_name, block in spec.blocks.items():
         base: FieldPath = ("blocks", block_name)
-        problem = identifier_problem(block_name)
-        if problem is None and block_name not in called and called <= set(spec.blocks):
-            problem = f"block {quoted(block_name)} is never used"
-        if problem:
-            yield Problem(problem, base)
-        seen: dict[str, FieldPath] = {}
-        for kind, names in (("inputs", block.inputs), ("params", block.param_names)):
-            for name in names:
-                problem = identifier_problem(name, local=True)
-                if problem is None and name in spec.blocks:
-                    problem = f"{quoted(name)} is a block's name, which it would hide"
-                if problem is None and name in BLOCK_RESERVED:
-                    problem = f"{quoted(name)} is the block function's own parameter"
-                if problem is None and name in seen:
-                    problem = f"duplicate name {quoted(name)}"
-                if problem:
-                    yield Problem(problem, (*base, kind))
-                seen.setdefault(name, (*base, kind))
-        for key, value in block.defaults.items():
-            if _holds_mapping(value):
-                yield Problem(MAPPING_ARGUMENT, (*base, "defaults", key))
-        available = list(block.inputs)
-        used: set[str] = set()
-        bare: set[str] = set()  # unknown names inside expressions are reported at the value
-        for j, inner in enumerate(block.layers):
-            path: FieldPath = (*base, "layers", j)
-            problem = keras_name_problem(inner.name)
-            if problem is None and inner.name in seen:
-                problem = f"duplicate name {quoted(inner.name)} in block {quoted(block_name)}"
-            if problem:
-                yield Problem(problem, (*path, "name"))
-            seen.setdefault(inner.name, path)
-            if inner.share is not None:
-                yield Problem(
-                    "share works between top-level layers, not inside a block", (*path, "share")
-                )
-            if inner.block is not None and _reaches(spec, inner.block, block_name):
-                yield Problem(
-                    f"block {quoted(block_name)} uses itself through {quoted(inner.block)}",
-                    (*path, "block"),
-                )
-            for ref in inner.references:
-                if ref not in available:
-                    hint = did_you_mean(ref, available)
-                    yield Problem(
-                        f"unknown name {quoted(ref)} in block {quoted(block_name)}{hint}"
-                        " (a block's layers take its inputs or its earlier layers)",
-                        (*path, "inputs"),
-                    )
-            available.append(inner.name)
-            used.update(parameters_used(inner.arguments))
-            bare.update(parameters_used(inner.arguments, expressions=False))
-            yield from expression_problems(inner.arguments, block.param_names, path)
-        for name in block.defaults:
-            if name not in block.param_names:
-                yield Problem(
-                    f"default for {quoted(name)}, which is not in params", (*base, "defaults", name)
-                )
-        for name in block.inputs:
-            takers = [inner for inner in block.layers if name in inner.references]
-            if not takers and not (name == block.inputs[0] and block.layers[0].inputs is None):
-                yield Problem(
-                    f"input {quoted(name)} is never used in block {quoted(block_name)}",
-                    (*base, "inputs"),
-                )
-        unknown = sorted(bare - set(block.param_names))
-        for name in unknown:
-            yield Problem(
-                f"{_dollar(name)} is not a parameter of block {quoted(block_name)}",
-                (*base, "params"),
-            )
-        for name in block.param_names:
-            if name not in used:
-                yield Problem(
-                    f"parameter {quoted(name)} is never used in block {quoted(block_name)}",
-                    (*base, "params"),
-                )
+        yield from _block_name_problems(spec, block_name, called)
+        yield from _block_local_name_problems(spec, block_name, block)
+        yield from _block_reference_problems(spec, block_name, block)
+        yield from _block_input_use_problems(block_name, block)
+        yield from _block_parameter_problems(block_name, block)
+        yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
         if block.output is not None and block.output not in [inner.name for inner in block.layers]:
             hint = did_you_mean(block.output, [inner.name for inner in block.layers])
             yield Problem(f"unknown layer {quoted(block.output)}{hint}", (*base, "output"))
 
 
-def _dollar(name: str) -> str:
-    """`"$name"` as the spec writes it; a long one cut short like any quoted value."""
-    return f'"${name}"' if len(name) <= MAX_NAME_LENGTH else quoted(f"${name}")
+def _called_blocks(spec: Spec) -> set[str]:
+    every_layer = [
+        *spec.layers,
+        *(inner for block in spec.blocks.values() for inner in block.layers),
+    ]
+    return {layer.block for layer in every_layer if layer.block is not None}
+
+
+def _block_name_problems(spec: Spec, block_name: str, called: set[str]) -> Iterable[Problem]:
+    """The block's own name: an identifier, not a layer's, and used somewhere."""
+    problem = identifier_problem(block_name)
+    if problem is None and block_name not in called and called <= set(spec.blocks):
+        problem = f"block {quoted(block_name)} is never used"
+    if problem:
+        yield Problem(problem, ("blocks", block_name))
+
+
+def _block_local_name_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """Inputs, parameters and layers of a block: identifiers, each name once."""
+    base: FieldPath = ("blocks", block_name)
+    seen: set[str] = set()
+    for kind, names in (("inputs", block.inputs), ("params", block.param_names)):
+        for name in names:
+            problem = identifier_problem(name, local=True)
+            if problem is None and name in spec.blocks:
+                problem = f"{quoted(name)} is a block's name, which it would hide"
+            if problem is None and name in BLOCK_RESERVED:
+                problem = f"{quoted(name)} is the block function's own parameter"
+            if problem is None and name in seen:
+                problem = f"duplicate name {quoted(name)}"
+            if problem:
+                yield Problem(problem, (*base, kind))
+            seen.add(name)
+    for j, inner in enumerate(block.layers):
+        problem = keras_name_problem(inner.name)
+        if problem is None and inner.name in seen:
+            problem = f"duplicate name {quoted(inner.name)} in block {quoted(block_name)}"
+        if problem:
+            yield Problem(problem, (*base, "layers", j, "name"))
+        seen.add(inner.name)
+
+
+def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """What a block's layers take and call: earlier names, no sharing, no recursion."""
+    available = list(block.inputs)
+    for j, inner in enumerate(block.layers):
+        path: FieldPath = ("blocks", block_name, "layers", j)
+        kinds = [key for key in ("type", "block") if getattr(inner, key) is not None]
+        if len(kinds) != 1 and inner.share is None:
+            given = " and ".join(kinds) if kinds else "none"
+            yield Problem(f"a block's layer needs exactly one of type or block (got {given})", path)
+        if inner.share is not None:
+            yield Problem(
+                "share works between top-level layers, not inside a block", (*path, "share")
+            )
+        if inner.block is not None and _reaches(spec, inner.block, block_name):
+            yield Problem(
+                f"block {quoted(block_name)} uses itself through {quoted(inner.block)}",
+                (*path, "block"),
+            )
+        if isinstance(inner.inputs, list) and not inner.inputs:
+            yield Problem("must name at least one input", (*path, "inputs"))
+        for ref in inner.references:
+            if ref not in available:
+                hint = did_you_mean(ref, available)
+                yield Problem(
+                    f"unknown name {quoted(ref)} in block {quoted(block_name)}{hint}"
+                    " (a block's layers take its inputs or its earlier layers)",
+                    (*path, "inputs"),
+                )
+        available.append(inner.name)
+
+
+def _nested_call_problems(
+    spec: Spec, block_name: str, block: BlockSpec, inner_inputs: Sequence[Sequence[str]]
+) -> Iterable[Problem]:
+    """A block that calls another: checked once here, not at every call of the outer block."""
+    for j, (inner, refs) in enumerate(zip(block.layers, inner_inputs, strict=True)):
+        if inner.block is not None:
+            path: FieldPath = ("blocks", block_name, "layers", j)
+            yield from block_call_problems(spec, inner, refs, path)
+
+
+def _block_input_use_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """Every input of a block is taken by one of its layers."""
+    for name in block.inputs:
+        takers = [inner for inner in block.layers if name in inner.references]
+        if not takers and not (name == block.inputs[0] and block.layers[0].inputs is None):
+            yield Problem(
+                f"input {quoted(name)} is never used in block {quoted(block_name)}",
+                ("blocks", block_name, "inputs"),
+            )
+
+
+def _block_parameter_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """Parameters: defaults only for parameters, every "$name" declared, every one used."""
+    base: FieldPath = ("blocks", block_name)
+    used = {name for inner in block.layers for name in parameters_used(inner.arguments)}
+    bare = {  # unknown names inside expressions are reported at the expression
+        name
+        for inner in block.layers
+        for name in parameters_used(inner.arguments, expressions=False)
+    }
+    for j, inner in enumerate(block.layers):
+        yield from expression_problems(inner.arguments, block.param_names, (*base, "layers", j))
+    for key, value in block.defaults.items():
+        if _holds_mapping(value):
+            yield Problem(MAPPING_ARGUMENT, (*base, "defaults", key))
+    for name in block.defaults:
+        if name not in block.param_names:
+            yield Problem(
+                f"default for {quoted(name)}, which is not in params", (*base, "defaults", name)
+            )
+    for name in sorted(bare - set(block.param_names)):
+        yield Problem(
+            f"{_dollar(name)} is not a parameter of block {quoted(block_name)}", (*base, "params")
+        )
+    for name in block.param_names:
+        if name not in used:
+            yield Problem(
+                f"parameter {quoted(name)} is never used in block {quoted(block_name)}",
+                (*base, "params"),
+            )
 
 
 def _reaches(spec: Spec, start: str, target: str, depth: int = 0) -> bool:
@@ -460,3 +516,8 @@ def _reaches(spec: Spec, start: str, target: str, depth: int = 0) -> bool:
         inner.block is not None and _reaches(spec, inner.block, target, depth + 1)
         for inner in block.layers
     )
+
+
+def _dollar(name: str) -> str:
+    """`"$name"` as the spec writes it; a long one cut short like any quoted value."""
+    return f'"${name}"' if len(name) <= MAX_NAME_LENGTH else quoted(f"${name}")

@@ -42,6 +42,11 @@ class LayerNode:
         return self.origin.path
 
     @property
+    def keras_args(self) -> dict[str, Any]:
+        """The arguments as Keras resolves them (`padding: SAME` is "same"), for the analysis."""
+        return self.layer_type.keras_args(self.args)
+
+    @property
     def params(self) -> int:
         """Every weight of the layer, as model.summary() counts them."""
         return self.trainable + self.non_trainable
@@ -56,6 +61,9 @@ class Graph:
     layers: tuple[LayerNode, ...]
     outputs: tuple[str, ...]  # spec names; a block instance stands for its output layer
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # What each spec layer takes, by spec name, left-out `inputs` resolved (analysis/inputs.py):
+    spec_inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    block_inputs: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def resolve(self, name: str) -> str:
         """The layer a name stands for (a block instance's output layer)."""

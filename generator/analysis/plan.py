@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from generator.analysis.arguments import argument_problems, arity_problems
 from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
 from generator.analysis.dtypes import dtype_kind, output_kind
-from generator.analysis.expand import Expanded, FlatLayer, expand
+from generator.analysis.expand import Expanded, FlatLayer, block_calls, expand
 from generator.analysis.graph import Graph, InputNode, LayerNode
-from generator.analysis.layers.base import Output, Shape, ShapeError, show
+from generator.analysis.inputs import LayerInputs, layer_inputs
+from generator.analysis.layers.base import Output, Shape, ShapeError, show_shape
 from generator.analysis.layers.merging import MergeError
+from generator.analysis.where import block_layer_index, in_block, located
 from generator.display import quoted, show_name
-from generator.errors import Problem, SpecError, close_matches, did_you_mean
+from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath, format_path
-from generator.spec.model import LayerSpec, Spec
+from generator.spec.model import Spec
 from generator.spec.names import keras_name_problem
 from generator.spec.values import MAX_INT
 
@@ -25,33 +28,26 @@ SYNTHETIC_LENGTHS = (8, 16, 4, 2, 1, *range(3, 65))
 
 
 def build_graph(spec: Spec) -> Graph:
-    """Check names, references and blocks, expand them, then infer every shape."""
+    """Check names, references, blocks and arguments, expand blocks, then infer every shape.
+
+    Every independent problem is reported in one run; shapes are inferred only when
+    nothing else is wrong, as a bad name or argument would make them noise.
+    """
+    taken = layer_inputs(spec)
     problems = [*_name_problems(spec)]
-    _resolve_inputs(spec, problems)
+    _reference_problems(spec, taken, problems)
     outputs = _resolve_outputs(spec, problems)
+    expanded = expand(spec, taken)
+    calls = block_calls(spec)
+    problems += expanded.problems
+    problems += _flat_name_problems(spec, expanded)
+    problems += argument_problems(spec, expanded, calls)
+    problems += arity_problems(spec, expanded, taken, calls)
     if problems:
         raise SpecError(problems)
-    expanded = expand(spec)
-    problems = [
-        *_flat_name_problems(spec, expanded),
-        *_argument_problems(expanded.layers),
-        *_arity_problems(expanded.layers),
-    ]
-    if problems:
-        raise SpecError(problems)
-    graph = _infer(spec, expanded, outputs)
+    graph = _infer(spec, expanded, taken, outputs, calls)
     _check_connected(graph)
     return graph
-
-
-def located(layer: FlatLayer, message: str, field: str | FieldPath | None = None) -> Problem:
-    """A problem at a flat layer: at its spec field, or inside a block with the chain of calls."""
-    origin = layer.origin
-    inner: FieldPath = (field,) if isinstance(field, str) else field or ()
-    if origin.chain:
-        detail = f"{format_path(inner)}: {message}" if inner else message
-        return Problem(detail, origin.path, context=origin.context)
-    return Problem(message, (*origin.path, *inner))
 
 
 def _name_problems(spec: Spec) -> Iterable[Problem]:
@@ -76,152 +72,68 @@ def _flat_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
 
     A shared block call is a sub-model named after its first call: that name is taken too.
     """
-    seen = {item.name for item in spec.inputs}
-    seen |= {original for original, _ in expanded.towers.values()}
+    # name -> whether a block call made it; two top-level names are _name_problems' to report
+    seen = dict.fromkeys((item.name for item in spec.inputs), False)
+    seen |= dict.fromkeys((original for original, _ in expanded.towers.values()), True)
     for layer in expanded.layers:
-        if layer.name in seen:
+        in_block = bool(layer.origin.chain)
+        if layer.name in seen and (in_block or seen[layer.name]):
             yield located(layer, f"the Keras name {quoted(layer.name)} is already taken", "name")
-        seen.add(layer.name)
+        seen.setdefault(layer.name, in_block)
 
 
 def _show_path(path: FieldPath) -> str:
     return format_path(path[:-1]) if path[-1] == "name" else format_path(path)
 
 
-def _argument_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
-    for layer in layers:
-        if layer.shares is not None:
-            continue  # its arguments were checked where the shared layer is defined
-        layer_type = CATALOG.get(layer.type)
-        if layer_type is None:
-            hint = did_you_mean(layer.type, list(CATALOG)) or " (see the README's layer table)"
-            yield located(layer, f"unknown layer type {quoted(layer.type)}{hint}", "type")
-            continue
-        for field, message in _layer_argument_problems(layer_type, layer.arguments, ()):
-            yield located(layer, message, field)
-
-
-def _layer_argument_problems(
-    layer_type: LayerType, given: Mapping[str, Any], prefix: FieldPath
-) -> Iterable[tuple[FieldPath, str]]:
-    """(field, message) for each argument problem, at its path inside the layer."""
-    misspelled: set[str] = set()
-    for arg_name, value in given.items():
-        field = (*prefix, arg_name)
-        arg = layer_type.args.get(arg_name)
-        if arg is None:
-            allowed = ", ".join(["name", "type", "inputs", *layer_type.args])
-            hint = did_you_mean(arg_name, list(layer_type.args))
-            misspelled.update(close_matches(arg_name, list(layer_type.args)))
-            yield (
-                field,
-                f"unknown argument {quoted(arg_name)} for {layer_type.name}{hint}"
-                f" (allowed: {allowed})",
-            )
-            continue
-        problems = arg.kind.problems(value)
-        for sub_path, message in problems:
-            yield (*prefix, arg_name, *sub_path), message
-        if not problems and arg.wraps:
-            nested = CATALOG[value["type"]]
-            arguments = {key: item for key, item in value.items() if key != "type"}
-            yield from _layer_argument_problems(nested, arguments, (*prefix, arg_name))
-    for arg_name, arg in layer_type.args.items():
-        if arg.required and arg_name not in given and arg_name not in misspelled:
-            yield (*prefix, arg_name), f"{layer_type.name} needs {arg_name!r}"
-
-
-def _arity_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
-    """Merging layers take two or more inputs (Subtract and Dot exactly two); others one."""
-    for layer in layers:
-        layer_type = CATALOG.get(layer.type)
-        refs = layer.inputs
-        if layer_type is None or not refs:
-            continue  # an unknown type is reported by the argument checks
-        if len(set(refs)) != len(refs):
-            yield located(layer, "names the same input twice", "inputs")
-        if layer_type.is_merge and len(refs) < 2:
-            yield located(
-                layer, f"{layer_type.name} merges two or more inputs, got {len(refs)}", "inputs"
-            )
-        if layer_type.max_inputs is not None and len(refs) > layer_type.max_inputs:
-            yield located(
-                layer,
-                f"{layer_type.name} takes exactly {layer_type.max_inputs} inputs,"
-                f" got {len(refs)}{_TOO_MANY_HINTS.get(layer_type.name, '')}",
-                "inputs",
-            )
-        if not layer_type.is_merge and len(refs) > 1:
-            yield located(
-                layer,
-                f"{layer_type.name} takes one input, got {len(refs)}"
-                " (merge them first, e.g. with a Concatenate layer)",
-                "inputs",
-            )
-        if layer.shares is not None and layer_type.is_merge and not layer.origin.chain:
-            yield located(layer, "merging layers have no weights to share; use a new one", "share")
-
-
-def _referenced(layer: LayerSpec) -> list[str]:
-    if layer.inputs is None:
-        return []
-    return [layer.inputs] if isinstance(layer.inputs, str) else list(layer.inputs)
-
-
-def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]]:
-    input_names = [item.name for item in spec.inputs]
-    layer_names = [layer.name for layer in spec.layers]
-    position = {name: i for i, name in enumerate(layer_names)}
-    edges: list[tuple[str, ...]] = []
-    for i, layer in enumerate(spec.layers):
+def _reference_problems(spec: Spec, taken: LayerInputs, problems: list[Problem]) -> None:
+    """Each top-level layer takes inputs or earlier layers, at least one."""
+    names = _Names(spec)
+    for i, (layer, refs) in enumerate(zip(spec.layers, taken.model, strict=True)):
         path: FieldPath = ("layers", i, "inputs")
-        refs = _referenced(layer)
-        if layer.inputs is None:
-            if i > 0:
-                refs = [layer_names[i - 1]]
-            elif len(input_names) == 1:
-                refs = [input_names[0]]
-            else:
-                problems.append(
-                    Problem("the first layer must name its inputs when the model has several", path)
-                )
-        edges.append(tuple(refs))
+        if layer.inputs is None and i == 0 and len(spec.inputs) > 1:
+            problems.append(
+                Problem("the first layer must name its inputs when the model has several", path)
+            )
         if isinstance(layer.inputs, list) and not refs:
             problems.append(Problem("must name at least one input", path))
-        for ref in refs:
-            if ref in input_names:
-                continue
-            if ref not in position:
-                hint = did_you_mean(ref, input_names + layer_names[:i])
-                problems.append(Problem(f"unknown layer {quoted(ref)}{hint}", path))
-            elif ref == layer.name:
-                problems.append(Problem(f"cycle: {quoted(ref)} takes itself as input", path))
-            elif position[ref] > i:
-                cycle = _find_cycle(spec, ref, layer.name)
-                if cycle:
-                    problems.append(
-                        Problem(f"cycle: {' -> '.join(show_name(name) for name in cycle)}", path)
-                    )
-                else:
-                    problems.append(
-                        Problem(
-                            f"layer {quoted(ref)} comes later, at layers[{position[ref]}]"
-                            " (layers can only take earlier layers or inputs)",
-                            path,
-                        )
-                    )
-    return edges
+        problems.extend(Problem(text, path) for text in _unknown_or_later(spec, names, i, refs))
 
 
-_TOO_MANY_HINTS = {
-    "Subtract": " (subtract in two steps, or Add the branches you want to sum first)",
-    "Dot": " (take the Dot of two inputs at a time)",
-}
+class _Names:
+    """The spec's input and layer names, and where each layer is."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.inputs = [item.name for item in spec.inputs]
+        self.layers = [layer.name for layer in spec.layers]
+        self.position = {name: j for j, name in enumerate(self.layers)}
+
+
+def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) -> Iterable[str]:
+    """A reference must name an input or an earlier layer; a later one may close a cycle."""
+    input_names, layer_names, position = names.inputs, names.layers, names.position
+    name = layer_names[i]
+    for ref in refs:
+        if ref in input_names:
+            continue
+        if ref not in position:
+            yield f"unknown layer {quoted(ref)}{did_you_mean(ref, input_names + layer_names[:i])}"
+        elif ref == name:
+            yield f"cycle: {quoted(ref)} takes itself as input"
+        elif position[ref] > i:
+            cycle = _find_cycle(spec, ref, name)
+            if cycle:
+                yield f"cycle: {' -> '.join(show_name(item) for item in cycle)}"
+            else:
+                yield (
+                    f"layer {quoted(ref)} comes later, at layers[{position[ref]}]"
+                    " (layers can only take earlier layers or inputs)"
+                )
 
 
 def _find_cycle(spec: Spec, start: str, target: str) -> list[str]:
     """A path of explicit references from `start` back to `target`, closing a cycle."""
-    refs = {layer.name: _referenced(layer) for layer in spec.layers}
+    refs = {layer.name: layer.references for layer in spec.layers}
     stack: list[tuple[str, list[str]]] = [(start, [target, start])]
     seen: set[str] = set()
     while stack:
@@ -255,62 +167,123 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(spec.outputs)
 
 
-def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
-    shapes: dict[str, Shape] = {item.name: (None, *item.shape) for item in spec.inputs}
-    kinds: dict[str, str] = {item.name: dtype_kind(item.dtype) for item in spec.inputs}
-    outs: dict[str, Output] = {}
-    problems: list[Problem] = []
+class _Inferred:
+    """What inference knows so far: shapes, dtype kinds and outputs by flat name."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.shapes: dict[str, Shape] = {item.name: (None, *item.shape) for item in spec.inputs}
+        self.kinds: dict[str, str] = {item.name: dtype_kind(item.dtype) for item in spec.inputs}
+        self.outs: dict[str, Output] = {}
+
+
+def _infer(
+    spec: Spec,
+    expanded: Expanded,
+    taken: LayerInputs,
+    outputs: tuple[str, ...],
+    calls: Mapping[str, int],
+) -> Graph:
+    """Infer every layer's shape, dtype and weights in order, then build the graph."""
+    known = _Inferred(spec)
+    failures: list[tuple[FlatLayer, str]] = []
     for layer in expanded.layers:
-        layer_type = CATALOG[layer.type]
-        args = _ordered_args(layer_type, layer.arguments)
-        if any(ref not in shapes for ref in layer.inputs):
+        if any(ref not in known.shapes for ref in layer.inputs):
             continue  # an input failed already; its problem is reported
         tower = layer.origin.chain[0] if layer.origin.chain else None
-        if tower in expanded.towers and _tower_problem(expanded, tower, shapes) is not None:
+        if tower in expanded.towers and _tower_problem(expanded, tower, known.shapes) is not None:
             continue  # a tower fed the wrong shapes: one problem for the call, below
-        try:
-            kind = output_kind(layer.type, args, [kinds[ref] for ref in layer.inputs])
-            out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
-        except MergeError as error:
-            sources = {node: _partial_node(expanded, node, outs) for node in layer.inputs}
-            branches = [
-                (_display(expanded, ref), shapes[ref], sources[ref]) for ref in layer.inputs
-            ]
-            display = _display(expanded, layer.name)
-            message = merge_problem(display, layer.type, args, error, branches, shapes.__getitem__)
-            if layer.origin.chain:  # the context already ends with the layer's name
-                message = message.removeprefix(f"{display}: ")
-            problems.append(located(layer, message))
-            continue
-        except ShapeError as error:
-            named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
-            problems.append(located(layer, f"{named}{error}"))
-            continue
-        if layer.shares is not None and layer.shares in outs:
-            original = outs[layer.shares]
-            if (out.trainable, out.non_trainable) != (original.trainable, original.non_trainable):
-                problems.append(
-                    located(
-                        layer,
-                        f"{layer.name} shares the weights of {layer.shares}, which were built for"
-                        f" {_input_shapes(expanded, layer.shares, shapes)}, but gets"
-                        f" {', '.join(show(shapes[ref]) for ref in layer.inputs)}",
-                    )
-                )
-                continue
-            out = Output(out.shape)  # shared weights are counted once, where they are made
-        if any(dim is not None and dim > MAX_INT for dim in out.shape):
-            # Flatten multiplies sizes and Concatenate adds them: they must still fit 32 bits.
-            message = f"an output dimension is larger than {MAX_INT} (Keras cannot build it)"
-            problems.append(located(layer, f"{_display(expanded, layer.name)}: {message}"))
-            continue
-        shapes[layer.name], outs[layer.name], kinds[layer.name] = out.shape, out, kind
-    problems += _tower_problems(expanded, shapes)
+        message = _infer_layer(expanded, layer, known)
+        if message is not None:
+            failures.append((layer, message))
+    problems = [*_once_per_block(spec, failures, calls), *_tower_problems(expanded, known.shapes)]
     if problems:
         raise SpecError(problems)
+    return _graph(spec, expanded, taken, outputs, known)
+
+
+def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str | None:
+    """Record one layer's output, or say why it cannot be built."""
+    layer_type = CATALOG[layer.type]
+    args = layer_type.keras_args(layer.arguments)
+    shapes = known.shapes
+    named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
+    try:
+        kind = output_kind(layer.type, args, [known.kinds[ref] for ref in layer.inputs])
+        out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
+    except MergeError as error:
+        return _merge_message(expanded, layer, args, error, known)
+    except ShapeError as error:
+        return f"{named}{error}"
+    if layer.shares is not None and layer.shares in known.outs:
+        original = known.outs[layer.shares]
+        if (out.trainable, out.non_trainable) != (original.trainable, original.non_trainable):
+            return (
+                f"{layer.name} shares the weights of {layer.shares}, which were built for"
+                f" {_input_shapes(expanded, layer.shares, shapes)}, but gets"
+                f" {', '.join(show_shape(shapes[ref]) for ref in layer.inputs)}"
+            )
+        out = Output(out.shape)  # shared weights are counted once, where they are made
+    if any(dim is not None and dim > MAX_INT for dim in out.shape):
+        # Flatten multiplies sizes and Concatenate adds them: they must still fit 32 bits.
+        message = f"an output dimension is larger than {MAX_INT} (Keras cannot build it)"
+        return f"{_display(expanded, layer.name)}: {message}"
+    shapes[layer.name], known.outs[layer.name], known.kinds[layer.name] = out.shape, out, kind
+    return None
+
+
+def _merge_message(
+    expanded: Expanded,
+    layer: FlatLayer,
+    args: Mapping[str, Any],
+    error: MergeError,
+    known: _Inferred,
+) -> str:
+    """Why a merge fails, with the branches that feed it and what would fix them."""
+    shapes = known.shapes
+    sources = {node: _partial_node(expanded, node, known.outs) for node in layer.inputs}
+    branches = [(_display(expanded, ref), shapes[ref], sources[ref]) for ref in layer.inputs]
+    display = _display(expanded, layer.name)
+    message = merge_problem(display, layer.type, args, error, branches, shapes.__getitem__)
+    if layer.origin.chain:  # the context already ends with the layer's name
+        message = message.removeprefix(f"{display}: ")
+    return message
+
+
+def _once_per_block(
+    spec: Spec, failures: Sequence[tuple[FlatLayer, str]], calls: Mapping[str, int]
+) -> list[Problem]:
+    """A block layer that fails the same way in every call is one problem, at the block."""
+    by_block_layer: dict[tuple[str, str, str], int] = {}
+    for layer, message in failures:
+        if layer.origin.block is not None:
+            key = (layer.origin.block, layer.origin.block_layer or "", message)
+            by_block_layer[key] = by_block_layer.get(key, 0) + 1
+    problems: list[Problem] = []
+    reported: set[tuple[str, str, str]] = set()
+    for layer, message in failures:
+        block = layer.origin.block
+        key = (block or "", layer.origin.block_layer or "", message)
+        every_call = block is not None and calls[block] > 1 and by_block_layer[key] == calls[block]
+        if not every_call:
+            problems.append(located(layer, message))
+        elif key not in reported:
+            reported.add(key)
+            index = block_layer_index(spec, key[0], key[1])
+            problems.append(in_block(key[0], index, message, calls[key[0]]))
+    return problems
+
+
+def _graph(
+    spec: Spec,
+    expanded: Expanded,
+    taken: LayerInputs,
+    outputs: tuple[str, ...],
+    known: _Inferred,
+) -> Graph:
+    """The checked graph, with the shapes of the synthetic data."""
     data_shapes = _data_shapes(spec, expanded)
     inputs = tuple(
-        InputNode(item.name, shapes[item.name], data_shapes[item.name], item.dtype)
+        InputNode(item.name, known.shapes[item.name], data_shapes[item.name], item.dtype)
         for item in spec.inputs
     )
     nodes = tuple(
@@ -319,16 +292,25 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
             CATALOG[layer.type],
             layer.inputs,
             _ordered_args(CATALOG[layer.type], layer.arguments),
-            shapes[layer.name],
+            known.shapes[layer.name],
             data_shapes[layer.name],
             layer.origin,
-            outs[layer.name].trainable,
-            outs[layer.name].non_trainable,
+            known.outs[layer.name].trainable,
+            known.outs[layer.name].non_trainable,
             layer.shares,
         )
         for layer in expanded.layers
     )
-    return Graph(spec.name, inputs, nodes, outputs, dict(expanded.aliases))
+    spec_inputs = {layer.name: refs for layer, refs in zip(spec.layers, taken.model, strict=True)}
+    block_inputs = {
+        name: {
+            inner.name: refs for inner, refs in zip(block.layers, taken.blocks[name], strict=True)
+        }
+        for name, block in spec.blocks.items()
+    }
+    return Graph(
+        spec.name, inputs, nodes, outputs, dict(expanded.aliases), spec_inputs, block_inputs
+    )
 
 
 def _display(expanded: Expanded, name: str) -> str:
@@ -341,7 +323,7 @@ def _display(expanded: Expanded, name: str) -> str:
 
 def _input_shapes(expanded: Expanded, name: str, shapes: Mapping[str, Shape]) -> str:
     layer = next(item for item in expanded.layers if item.name == name)
-    return ", ".join(show(shapes[ref]) for ref in layer.inputs)
+    return ", ".join(show_shape(shapes[ref]) for ref in layer.inputs)
 
 
 def _tower_problems(expanded: Expanded, shapes: Mapping[str, Shape]) -> list[Problem]:
@@ -359,8 +341,8 @@ def _tower_problem(expanded: Expanded, tower: str, shapes: Mapping[str, Shape]) 
     pairs = [(shapes[a], shapes[b]) for a, b in zip(first, again, strict=True)]
     if all(_fits_input(built, given) for built, given in pairs):
         return None
-    built_text = ", ".join(show(built) for built, _ in pairs)
-    given_text = ", ".join(show(given) for _, given in pairs)
+    built_text = ", ".join(show_shape(built) for built, _ in pairs)
+    given_text = ", ".join(show_shape(given) for _, given in pairs)
     message = (
         f"{tower} shares the block instance {original}, built for {built_text},"
         f" but gets {given_text}"
@@ -417,7 +399,7 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
         try:
             for layer in expanded.layers:
                 layer_type = CATALOG[layer.type]
-                args = _ordered_args(layer_type, layer.arguments)
+                args = layer_type.keras_args(layer.arguments)
                 shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in layer.inputs]).shape
         except ShapeError:
             continue

@@ -60,7 +60,7 @@ class TrainingPlan:
 def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
     """Pick each output's loss and metrics and describe matching synthetic data."""
     training = spec.training
-    problems = [*_unknown_output_keys(spec, graph), *_object_problems(spec, graph)]
+    problems = [*_unknown_output_keys(spec, graph), *object_problems_of(spec)]
     if problems:
         raise SpecError(problems)
     outputs = []
@@ -92,15 +92,23 @@ def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
     )
 
 
-def _object_problems(spec: Spec, graph: Graph) -> Iterable[Problem]:
-    """The optimizer, losses and metrics checked against the catalog, each at its place."""
+def object_problems_of(spec: Spec) -> list[Problem]:
+    """The optimizer, losses and metrics checked against the catalog, each at its place.
+
+    They need no graph, so they are reported even when the model itself has problems.
+    """
+    return list(_object_problems(spec))
+
+
+def _object_problems(spec: Spec) -> Iterable[Problem]:
     training = spec.training
+    outputs = spec.outputs or [layer.name for layer in spec.layers[-1:]]
     base: FieldPath = ("training",)
     places: list[tuple[str, object, FieldPath]] = [
         ("optimizer", training.optimizer, (*base, "optimizer"))
     ]
     if training.loss is not None:
-        per_output = _per_output(training.loss, "loss", graph.outputs)
+        per_output = _per_output(training.loss, "loss", outputs)
         for key, loss in per_output.items() if per_output else [("", training.loss)]:
             places.append(("loss", loss, (*base, "loss", key) if per_output else (*base, "loss")))
     metrics = training.metrics
@@ -169,7 +177,7 @@ def _unknown_output_keys(spec: Spec, graph: Graph) -> Iterable[Problem]:
 def output_activation(node: LayerNode) -> str | None:
     """The activation applied last by an output layer, if it has one."""
     arg = node.layer_type.activation_arg
-    value = node.args.get(arg) if arg else None
+    value = node.keras_args.get(arg) if arg else None
     return value if isinstance(value, str) else None
 
 

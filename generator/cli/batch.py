@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from generator.errors import Problem, SpecError
-from generator.spec.load import FORMATS
+from generator.spec.load import SPEC_FORMATS
 
 GLOB_CHARACTERS = frozenset("*?[")
 NOT_SPECS = frozenset({"mergegen.schema.json"})  # written by `mergegen new` beside the specs
@@ -20,7 +20,7 @@ def _spec_like(path: Path, suffixes: Sequence[str]) -> bool:
 
 
 def expand_paths(
-    arguments: Sequence[Path | str], suffixes: Sequence[str] = tuple(FORMATS)
+    arguments: Sequence[Path | str], suffixes: Sequence[str] = tuple(SPEC_FORMATS)
 ) -> list[Path]:
     """Files named directly, the matching files of a folder, and the matches of a quoted glob."""
     found: list[Path] = []

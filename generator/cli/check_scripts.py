@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.cli.batch import expand_paths, progress
-from generator.spec.load import FORMATS
+from generator.spec.load import SPEC_FORMATS
 from generator.spec.names import file_stem
 
 TINY = ("--epochs", "1", "--samples", "16", "--batch-size", "8")
-SCRIPT_SUFFIXES = (".py", *FORMATS)
+SCRIPT_SUFFIXES = (".py", *SPEC_FORMATS)
 
 
 @dataclass(frozen=True)
-class Outcome:
+class ScriptRun:
     """How one script ran."""
 
     label: str
@@ -35,7 +35,7 @@ def run_checks(
     python: str,
     timeout: float,
     echo: Callable[[str], None],
-) -> list[Outcome]:
+) -> list[ScriptRun]:
     """Run every script; generate specs into a temporary folder first."""
     from generator.cli.commands import check_all
     from generator.pipeline import generate
@@ -66,7 +66,7 @@ def run_checks(
     return outcomes
 
 
-def _run(label: str, script: Path, python: str, timeout: float) -> Outcome:
+def _run(label: str, script: Path, python: str, timeout: float) -> ScriptRun:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONHASHSEED="0")
     start = time.perf_counter()
     try:
@@ -79,14 +79,14 @@ def _run(label: str, script: Path, python: str, timeout: float) -> Outcome:
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return Outcome(label, False, time.perf_counter() - start, f"timed out after {timeout:g}s")
+        return ScriptRun(label, False, time.perf_counter() - start, f"timed out after {timeout:g}s")
     except OSError as error:
-        return Outcome(label, False, time.perf_counter() - start, f"cannot run {python}: {error}")
+        return ScriptRun(label, False, time.perf_counter() - start, f"cannot run {python}: {error}")
     seconds = time.perf_counter() - start
     if result.returncode == 0:
-        return Outcome(label, True, seconds)
+        return ScriptRun(label, True, seconds)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     last = lines[-1] if lines else f"exit status {result.returncode}"
-    return Outcome(
+    return ScriptRun(
         label, False, seconds, "".join(c if c.isprintable() else "?" for c in last)[:200]
     )

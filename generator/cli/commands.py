@@ -9,9 +9,9 @@ from pathlib import Path
 
 from generator.cli.batch import expand_paths, progress
 from generator.cli.write import (
-    Outcome,
     PlannedWrite,
     WriteError,
+    WriteOutcome,
     plan_write,
     write_all,
     write_atomic,
@@ -22,7 +22,7 @@ from generator.pipeline import CheckedSpec, check, generate
 from generator.spec.model import Imports, Style
 from generator.spec.names import file_stem
 from generator.spec.presets import preset_names, preset_path
-from generator.views.diagram import EXTENSIONS, FORMATS, SUFFIXES, Format, draw
+from generator.views.diagram import DIAGRAM_FORMATS, EXTENSIONS, SUFFIXES, Format, draw
 
 Echo = Callable[[str], None]
 STDOUT = "-"
@@ -147,27 +147,27 @@ def run_generate(
         if target.path is None:
             echo(target.source.rstrip("\n"))
     try:
-        write_all([(w.path, w.content) for w in writes if w.outcome is not Outcome.UNCHANGED])
+        write_all([(w.path, w.content) for w in writes if w.outcome is not WriteOutcome.UNCHANGED])
     except WriteError as failure:
         error(_write_failure(failure))
         raise Exit(2) from None
     for write in writes:
         note(f"{write.outcome.value}: {write.path}")
     if len(writes) > 1:
-        counts = {outcome: sum(w.outcome is outcome for w in writes) for outcome in Outcome}
+        counts = {outcome: sum(w.outcome is outcome for w in writes) for outcome in WriteOutcome}
         note(
-            f"{len(writes)} scripts: {counts[Outcome.CREATED]} created,"
-            f" {counts[Outcome.UPDATED]} updated, {counts[Outcome.UNCHANGED]} unchanged"
+            f"{len(writes)} scripts: {counts[WriteOutcome.CREATED]} created,"
+            f" {counts[WriteOutcome.UPDATED]} updated, {counts[WriteOutcome.UNCHANGED]} unchanged"
         )
 
 
-_BLOCKED = (Outcome.CONFLICT, Outcome.REFUSED, Outcome.UNWRITABLE)
+_BLOCKED = (WriteOutcome.CONFLICT, WriteOutcome.REFUSED, WriteOutcome.UNWRITABLE)
 
 
 def _blocked_message(write: PlannedWrite) -> str:
-    if write.outcome is Outcome.REFUSED:
+    if write.outcome is WriteOutcome.REFUSED:
         return f"{write.path}: is a symlink or not a regular file; not replaced (nothing written)"
-    if write.outcome is Outcome.UNWRITABLE:
+    if write.outcome is WriteOutcome.UNWRITABLE:
         return f"{write.path}: cannot write: {write.reason} (nothing written)"
     return (
         f"{write.path}: exists with different content (use --force to overwrite; nothing written)"
@@ -217,14 +217,14 @@ def _check_drift(targets: Sequence[Target], note: Echo, error: Echo) -> None:
         if target.path is None:
             continue
         planned = plan_write(target.path, target.source, force=True)
-        if planned.outcome is Outcome.UNCHANGED:
+        if planned.outcome is WriteOutcome.UNCHANGED:
             note(f"up to date: {target.path}")
-        elif planned.outcome is Outcome.UNWRITABLE:
+        elif planned.outcome is WriteOutcome.UNWRITABLE:
             unreadable += 1
             error(f"{target.path}: cannot read: {planned.reason}")
         else:
             drifted += 1
-            created = planned.outcome is Outcome.CREATED
+            created = planned.outcome is WriteOutcome.CREATED
             note(f"would {'create' if created else 'change'}: {target.path}")
     if unreadable:
         raise Exit(2)
@@ -249,7 +249,7 @@ def diagram_format(requested: str | None, output: str | None) -> Format:
     suffix = Path(str(output)).suffix.lower() if to_file else ""
     implied = EXTENSIONS.get(suffix)
     if requested is not None:
-        chosen = next(name for name in FORMATS if name == requested)
+        chosen = next(name for name in DIAGRAM_FORMATS if name == requested)
         if implied is not None and implied != chosen:
             raise SpecError(
                 [
@@ -342,7 +342,7 @@ def run_new(
         path = path / f"{preset}.yaml"
     schema = plan_write(path.parent / SCHEMA_FILE, schema_text(), force=False)
     write_one(path, text, force, note=note, error=error)
-    if schema.outcome is Outcome.CREATED:
+    if schema.outcome is WriteOutcome.CREATED:
         write_atomic(schema.path, schema.content)
         note(f"{schema.outcome.value}: {schema.path}")
 
@@ -350,16 +350,16 @@ def run_new(
 def write_one(path: Path, content: str | bytes, force: bool, *, note: Echo, error: Echo) -> None:
     """Write one file atomically, or stop with exit 2 saying why it was not written."""
     write = plan_write(path, content, force)
-    if write.outcome is Outcome.REFUSED:
+    if write.outcome is WriteOutcome.REFUSED:
         error(f"{path}: is a symlink or not a regular file; not replaced")
         raise Exit(2)
-    if write.outcome is Outcome.CONFLICT:
+    if write.outcome is WriteOutcome.CONFLICT:
         error(f"{path}: already exists with different content (use --force to overwrite)")
         raise Exit(2)
-    if write.outcome is Outcome.UNWRITABLE:
+    if write.outcome is WriteOutcome.UNWRITABLE:
         error(f"{path}: cannot write: {write.reason}")
         raise Exit(2)
-    if write.outcome is not Outcome.UNCHANGED:
+    if write.outcome is not WriteOutcome.UNCHANGED:
         try:
             write_all([(path, content)])
         except WriteError as failure:

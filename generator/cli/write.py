@@ -12,7 +12,7 @@ from enum import Enum
 from pathlib import Path
 
 
-class Outcome(Enum):
+class WriteOutcome(Enum):
     """What writing one file did or would do."""
 
     CREATED = "created"
@@ -29,7 +29,7 @@ class PlannedWrite:
 
     path: Path
     content: str | bytes
-    outcome: Outcome
+    outcome: WriteOutcome
     reason: str = ""  # why, for UNWRITABLE
 
 
@@ -50,15 +50,15 @@ def plan_write(path: Path, content: str | bytes, force: bool) -> PlannedWrite:
     """Compare `content` with what is on disk now."""
     try:
         if path.is_symlink() or (path.exists() and not path.is_file()):
-            return PlannedWrite(path, content, Outcome.REFUSED)
+            return PlannedWrite(path, content, WriteOutcome.REFUSED)
         current = path.read_bytes()
     except FileNotFoundError:
-        return PlannedWrite(path, content, Outcome.CREATED)
+        return PlannedWrite(path, content, WriteOutcome.CREATED)
     except OSError as error:
-        return PlannedWrite(path, content, Outcome.UNWRITABLE, _reason(error))
+        return PlannedWrite(path, content, WriteOutcome.UNWRITABLE, _reason(error))
     if current == _encoded(content):
-        return PlannedWrite(path, content, Outcome.UNCHANGED)
-    return PlannedWrite(path, content, Outcome.UPDATED if force else Outcome.CONFLICT)
+        return PlannedWrite(path, content, WriteOutcome.UNCHANGED)
+    return PlannedWrite(path, content, WriteOutcome.UPDATED if force else WriteOutcome.CONFLICT)
 
 
 def write_atomic(path: Path, content: str | bytes) -> None:

@@ -70,7 +70,7 @@ def model_lines(
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
     lines: list[Code] = []
     for layer in spec.layers:
-        inputs = [variables[ref] for ref in _references(spec, layer)]
+        inputs = [variables[ref] for ref in graph.spec_inputs[layer.name]]
         comment = shape_comment(graph.layer(layer.name).shape)
         target = variables[layer.name]
         if layer.share is not None:
@@ -189,13 +189,6 @@ def _tensors(inputs: Sequence[Code]) -> Code:
     return inputs[0] if len(inputs) == 1 else list_of(inputs)
 
 
-def _references(spec: Spec, layer: LayerSpec) -> list[str]:
-    if layer.inputs is not None:
-        return layer.references
-    position = spec.layers.index(layer)
-    return [spec.layers[position - 1].name if position else spec.inputs[0].name]
-
-
 def _block_arguments(layer: LayerSpec) -> dict[str, Code]:
     return {key: literal(value) for key, value in layer.arguments.items()}
 
@@ -205,7 +198,7 @@ def _tower(
 ) -> list[Code]:
     """A shared block instance becomes one sub-model, called on every input it is given."""
     block = spec.blocks[layer.block or ""]
-    refs = _references(spec, layer)
+    refs = graph.spec_inputs[layer.name]
     lines = []
     tower_inputs = []
     for block_input, ref in zip(block.inputs, refs, strict=True):
@@ -242,10 +235,8 @@ def _block_function(
     variables.fixed(block.inputs)
     variables.add(inner.name for inner in block.layers)
     lines = []
-    previous = block.inputs[0]
     for inner in block.layers:
-        refs = inner.references or [previous]
-        inputs = [variables[ref] for ref in refs]
+        inputs = [variables[ref] for ref in graph.block_inputs[name][inner.name]]
         target = variables[inner.name]
         keras_name = _prefixed_name(inner.name)
         comment = _block_comment(graph, prefixes, inner.name)
@@ -268,7 +259,6 @@ def _block_function(
                 layout,
                 _param_or_literal,
             )
-        previous = inner.name
     description = prose(block.description) or f"The {name} block."
     wrapped = textwrap.wrap(description, width=80, break_long_words=False, break_on_hyphens=False)
     docstring = wrapped[0] if len(wrapped) == 1 else "\n    ".join([*wrapped, ""])

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from generator.display import quoted, show
+from generator.display import quoted, show_value
 from generator.errors import Problem, SpecError
 from generator.spec.fields import FieldPath
 from generator.spec.values import MAX_INT, MIN_INT
@@ -26,7 +26,7 @@ MAX_DEPTH = 32
 MAX_NODES = 100_000  # values in one spec, after YAML aliases are expanded
 MAX_ALIAS_VALUES = 1_000  # values that YAML aliases may copy, all together
 _MAX_INT_DIGITS = 30  # longer integer literals are refused before int() reads them
-FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
+SPEC_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,9 @@ class LoadedSpec:
 def load_spec(path: Path) -> LoadedSpec:
     """Read and parse a YAML, JSON or TOML spec file."""
     display = str(path)
-    spec_format = FORMATS.get(path.suffix.lower())
+    spec_format = SPEC_FORMATS.get(path.suffix.lower())
     if spec_format is None:
-        known = ", ".join(FORMATS)
+        known = ", ".join(SPEC_FORMATS)
         raise _file_error(display, f"unknown spec format {quoted(path.suffix)} (use {known})")
     try:
         raw = _read_limited(path)
@@ -183,7 +183,7 @@ def _value_problem(value: Any) -> str | None:
     if kind is str:
         found = _SURROGATE.search(value)
         if found:
-            return f"text holds a lone surrogate {show(found[0])}, which is not valid Unicode"
+            return f"text holds a lone surrogate {show_value(found[0])}, which is not valid Unicode"
         return None
     if kind is float:
         if math.isnan(value):
@@ -245,7 +245,9 @@ def _parse_yaml(text: str, file: str) -> LoadedSpec:
         prefix = text[: error.position]
         line = prefix.count("\n") + 1
         column = error.position - (prefix.rfind("\n") + 1) + 1
-        shown = show(chr(error.character)) if isinstance(error.character, int) else "a character"
+        shown = (
+            show_value(chr(error.character)) if isinstance(error.character, int) else "a character"
+        )
         message = f"malformed YAML: {shown} is not allowed in YAML text (write it as an escape)"
         raise _file_error(file, message, line, column) from None
     try:
@@ -327,7 +329,7 @@ class _YamlBuilder:
             name = node.tag.removeprefix(_YAML_TAG)
             raise _at_mark(
                 self.file,
-                f"malformed YAML: {show(node.value)} is not a valid {name}",
+                f"malformed YAML: {show_value(node.value)} is not a valid {name}",
                 node.start_mark,
                 path,
             ) from None
@@ -360,7 +362,7 @@ def _json_int(literal: str) -> int | _Refused:
 def _json_float(literal: str) -> float | _Refused:
     value = float(literal)
     if not math.isfinite(value):
-        return _Refused(f"number {show(literal, 23)} is out of range (write a finite number)")
+        return _Refused(f"number {show_value(literal, 23)} is out of range (write a finite number)")
     return value
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from generator.display import quoted, show
+from generator.display import quoted, show_value
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.values import MAX_INT
@@ -167,6 +168,63 @@ def parse_spec(data: Any) -> Spec:
         raise SpecError(_problems(error, data)) from None
 
 
+def parse_spec_repaired(data: Any) -> tuple[Spec | None, list[Problem]]:
+    """The spec and its structural problems; when each problem is in a field with a default
+    that shapes nothing else (a dtype, a training option, an unknown field), the spec is
+    built with those defaults, so the later stages can report their own problems too."""
+    try:
+        return Spec.model_validate(data), []
+    except ValidationError as error:
+        problems = _problems(error, data)
+    paths = [problem.path for problem in problems]
+    if not isinstance(data, dict) or not all(_repairable(path) for path in paths):
+        return None, problems
+    repaired = copy.deepcopy(data)
+    for path in paths:
+        _drop(repaired, path[:2] if path[0] == "training" else path)
+    try:
+        return Spec.model_validate(repaired), problems
+    except ValidationError:
+        return None, problems
+
+
+# Fields whose default stands in for a bad value without changing what the model is.
+_REPAIRABLE = {
+    ("description",),
+    ("merge_style",),
+    ("inputs", int, "dtype"),
+    ("blocks", str, "description"),
+}
+
+
+def _repairable(path: FieldPath) -> bool:
+    if not path:
+        return False
+    if path[0] == "training" and len(path) >= 2 and isinstance(path[1], str):
+        return True
+    pattern = tuple(type(part) if index % 2 else part for index, part in enumerate(path))
+    return pattern in _REPAIRABLE or _unknown_field(path)
+
+
+def _unknown_field(path: FieldPath) -> bool:
+    """A key the spec, an input or a block does not have: dropping it changes nothing."""
+    if len(path) == 1:
+        model: type[BaseModel] = Spec
+    elif len(path) == 3 and path[0] in ("inputs", "blocks"):
+        model = InputSpec if path[0] == "inputs" else BlockSpec
+    else:
+        return False
+    return isinstance(path[-1], str) and path[-1] not in model.model_fields
+
+
+def _drop(data: Any, path: FieldPath) -> None:
+    *parents, last = path
+    for part in parents:
+        data = data[part]
+    if isinstance(data, dict):
+        data.pop(last, None)
+
+
 def _problems(error: ValidationError, data: Any) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[FieldPath] = set()
@@ -228,14 +286,14 @@ def _message(item: Any, path: FieldPath) -> str:
             if isinstance(given, str)
             else ""
         )
-        return f"expected one of {expected}; got {show(given)}{hint}"
+        return f"expected one of {expected}; got {show_value(given)}{hint}"
     if kind == "too_short":
         return "must not be empty"
     if kind in _TYPE_NAMES:
-        return f"expected {_TYPE_NAMES[kind]}, got {show(item['input'])}"
+        return f"expected {_TYPE_NAMES[kind]}, got {show_value(item['input'])}"
     if kind in ("greater_than", "less_than", "greater_than_equal", "less_than_equal"):
-        return f"{item['msg'].lower()}, got {show(item['input'])}"
-    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {show(item['input'])}"
+        return f"{item['msg'].lower()}, got {show_value(item['input'])}"
+    return f"{item['msg'][0].lower()}{item['msg'][1:]}, got {show_value(item['input'])}"
 
 
 _TYPE_NAMES = {

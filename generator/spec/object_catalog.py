@@ -193,6 +193,12 @@ INITIALIZER = _family(
         "variance_scaling": "VarianceScaling",
         "zeros": "Zeros",
         "ones": "Ones",
+        # Keras's own aliases (keras/src/initializers/__init__.py)
+        "normal": "RandomNormal",
+        "uniform": "RandomUniform",
+        "zero": "Zeros",
+        "one": "Ones",
+        "OrthogonalInitializer": "Orthogonal",
     },  # fmt: skip
 )
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.display import quoted, show
+from generator.display import quoted, show_value
 from generator.errors import close_matches, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.object_catalog import FAMILIES, Family, KerasClass, Param
@@ -99,7 +99,7 @@ def object_problems(family: str, value: Any) -> Found:
             return []
         return [((), _unknown(catalog, value, plain=True))]
     if not isinstance(value, dict):
-        return [((), f"expected {describe(family)}, got {show(value)}")]
+        return [((), f"expected {describe(family)}, got {show_value(value)}")]
     if "class_name" in value:
         return _serialized_problems(catalog, value)
     if len(value) != 1:
@@ -126,15 +126,30 @@ def object_kind(family: str) -> ValueKind:
         return object_problems(family, value)
 
     return ValueKind(
-        describe(family), lambda value: not details(value), family=family, details=details
+        describe(family),
+        lambda value: not details(value),
+        family=family,
+        details=details,
+        canonical=lambda value: canonical_name(family, value),
     )
+
+
+def canonical_name(family: str, value: Any) -> Any:
+    """A plain or class name as the first plain name Keras resolves to the same class."""
+    catalog = FAMILIES[family]
+    if not isinstance(value, str):
+        return value
+    class_name = catalog.names.get(value, value)
+    if class_name not in catalog.classes:
+        return value
+    return next((name for name, cls in catalog.names.items() if cls == class_name), value)
 
 
 def _example(catalog: Family) -> str:
     for keras_class in catalog.classes.values():
         short = keras_class.short_argument
         if short and not keras_class.params[short].required:
-            return f"{{{keras_class.name}: {show(keras_class.params[short].default)}}}"
+            return f"{{{keras_class.name}: {show_value(keras_class.params[short].default)}}}"
     first = next(iter(catalog.classes.values()))
     args = ", ".join(f"{name}: ..." for name, p in first.params.items() if p.required)
     return f"{{{first.name}: {{{args}}}}}"
@@ -180,7 +195,8 @@ def _serialized_problems(catalog: Family, value: dict[str, Any]) -> Found:
         found.append(
             (
                 ("module",),
-                f"expected {catalog.module!r} (Keras's own {catalog.key}s), got {show(module)}",
+                f"expected {catalog.module!r} (Keras's own {catalog.key}s),"
+                f" got {show_value(module)}",
             )
         )
     class_name = value["class_name"]
@@ -189,7 +205,8 @@ def _serialized_problems(catalog: Family, value: dict[str, Any]) -> Found:
         found.append(
             (
                 ("registered_name",),
-                f"only Keras's built-in {catalog.key}s can be written, got {show(registered)}",
+                f"only Keras's built-in {catalog.key}s can be written,"
+                f" got {show_value(registered)}",
             )
         )
     if not isinstance(class_name, str) or class_name not in catalog.classes:
@@ -197,7 +214,7 @@ def _serialized_problems(catalog: Family, value: dict[str, Any]) -> Found:
         return found
     config = value.get("config")
     if config is not None and not isinstance(config, dict):
-        found.append((("config",), f"expected a mapping of arguments, got {show(config)}"))
+        found.append((("config",), f"expected a mapping of arguments, got {show_value(config)}"))
         return found
     form = _form(catalog, value)
     return found + (_argument_problems(catalog, form) if form else [])
@@ -252,7 +269,7 @@ def _value_problems(param: Param, value: Any) -> Found:
 
 def _unknown(catalog: Family, name: Any, *, plain: bool) -> str:
     if not isinstance(name, str):
-        return f"expected a {catalog.key} class name, got {show(name)}"
+        return f"expected a {catalog.key} class name, got {show_value(name)}"
     choices = [*catalog.names, *catalog.classes] if plain else list(catalog.classes)
     hint = _hint(name, choices)
     what = "name" if plain else "class"

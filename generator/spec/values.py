@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from generator.display import show
+from generator.display import show_value
+from generator.errors import did_you_mean
 from generator.spec.fields import FieldPath
 
 Check = Callable[[Any], bool]
@@ -19,12 +20,24 @@ MAX_INT = 2**31 - 1
 MIN_INT = -(2**31)
 
 
+def _as_given(value: Any) -> Any:
+    return value
+
+
+def _no_hint(value: Any) -> str:
+    return ""
+
+
 @dataclass(frozen=True)
 class ValueKind:
     """A named kind of argument value with its check."""
 
     description: str
     check: Check
+    # The value spelled one way, as Keras resolves it (padding "SAME" -> "same"): the
+    # analysis compares these; the script keeps the user's spelling, which Keras accepts.
+    canonical: Callable[[Any], Any] = _as_given
+    hint: Callable[[Any], str] = _no_hint  # e.g. " (did you mean 'relu'?)"
     family: str | None = None  # a Keras object family (generator/spec/object_catalog.py)
     details: Details | None = None  # problems inside a structured value, at their sub-paths
 
@@ -43,10 +56,10 @@ class ValueKind:
         if self.check(value):
             return None
         if is_int(value) and value > MAX_INT:
-            return f"expected {self.description} of at most {MAX_INT}, got {show(value)}"
+            return f"expected {self.description} of at most {MAX_INT}, got {show_value(value)}"
         if is_int(value) and value < MIN_INT:
-            return f"expected {self.description} of at least {MIN_INT}, got {show(value)}"
-        return f"expected {self.description}, got {show(value)}"
+            return f"expected {self.description} of at least {MIN_INT}, got {show_value(value)}"
+        return f"expected {self.description}, got {show_value(value)}{self.hint(value)}"
 
 
 def is_int(value: Any) -> bool:
@@ -96,11 +109,32 @@ def positive_number() -> ValueKind:
     return ValueKind("a positive number", lambda v: is_number(v) and v > 0)
 
 
-def choice(*options: str) -> ValueKind:
-    """One string out of a fixed list."""
-    allowed = frozenset(options)
-    listed = ", ".join(options)
-    return ValueKind(f"one of {listed}", lambda v: type(v) is str and v in allowed)
+def choice(
+    *options: str, spellings: Mapping[str, str] | None = None, any_case: bool = False
+) -> ValueKind:
+    """One string out of a fixed list, in every spelling Keras accepts for it.
+
+    `spellings` maps other names Keras resolves to the same thing (a class name, an
+    alias) to the option; `any_case` where Keras lowercases the value itself.
+    """
+    names = {option: option for option in options} | dict(spellings or {})
+
+    def key(value: str) -> str:
+        return value.lower() if any_case else value
+
+    def canonical(value: Any) -> Any:
+        return names.get(key(value), value) if type(value) is str else value
+
+    def hint(value: Any) -> str:
+        return did_you_mean(value, list(names)) if type(value) is str else ""
+
+    description = f"one of {', '.join(options)}"
+    return ValueKind(description, lambda v: type(v) is str and key(v) in names, canonical, hint)
+
+
+def class_names(*options: str) -> dict[str, str]:
+    """Keras's class name for each snake_case name it also accepts: he_normal -> HeNormal."""
+    return {"".join(part.capitalize() for part in name.split("_")): name for name in options}
 
 
 def size(dims: int) -> ValueKind:
@@ -120,10 +154,12 @@ def size(dims: int) -> ValueKind:
     return ValueKind(f"a positive integer or a list of {dims} positive integers", check)
 
 
+# Activation names are case-sensitive in Keras (keras.activations.get): "ReLU" is refused.
 ACTIVATIONS = choice(
-    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
     "mish", "sigmoid", "hard_sigmoid", "hard_silu", "softmax", "log_softmax",
     "softplus", "softsign", "tanh", "exponential",
+    spellings={"swish": "silu", "hard_swish": "hard_silu"},
 )  # fmt: skip
 
 
@@ -200,4 +236,7 @@ def padding_2d() -> ValueKind:
     )
 
 
-INTERPOLATIONS = choice("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")
+# UpSampling2D lowercases its interpolation.
+INTERPOLATIONS = choice(
+    "nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area", any_case=True
+)

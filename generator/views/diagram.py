@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.analysis.graph import Graph
-from generator.analysis.layers.base import show
+from generator.analysis.layers.base import show_shape
 from generator.errors import Problem, SpecError
 from generator.spec.names import ascii_word
 
 Format = Literal["mermaid", "dot", "svg", "png"]
-FORMATS: tuple[Format, ...] = ("mermaid", "dot", "svg", "png")
+DIAGRAM_FORMATS: tuple[Format, ...] = ("mermaid", "dot", "svg", "png")
 # The format a file extension stands for, and the extension a format's file gets.
 EXTENSIONS: Mapping[str, Format] = {
     ".mmd": "mermaid",
@@ -93,11 +93,13 @@ def diagram_of(graph: Graph) -> Diagram:
     root = Cluster((), graph.name)
     clusters: dict[tuple[str, ...], Cluster] = {(): root}
     for item in graph.inputs:
-        root.members.append(Node(item.name, "InputLayer", show(item.shape), "input", False))
+        root.members.append(Node(item.name, "InputLayer", show_shape(item.shape), "input", False))
     for node in graph.layers:
         origin = node.origin
         kind: Kind = "merge" if node.layer_type.is_merge else "layer"
-        drawn = Node(node.name, node.layer_type.name, show(node.shape), kind, node.name in outputs)
+        drawn = Node(
+            node.name, node.layer_type.name, show_shape(node.shape), kind, node.name in outputs
+        )
         _cluster(clusters, origin.chain, origin.chain_blocks).members.append(drawn)
     edges = tuple((source, node.name) for node in graph.layers for source in node.inputs)
     shares = tuple((node.name, node.shares) for node in graph.layers if node.shares is not None)

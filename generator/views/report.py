@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from generator.analysis.graph import Graph
-from generator.analysis.layers.base import show
+from generator.analysis.layers.base import show_shape
 
 
 def layer_rows(graph: Graph) -> list[dict[str, Any]]:
@@ -61,7 +61,7 @@ def as_table(graph: Graph, spec_file: str) -> str:
             row["name"],
             row["type"],
             ", ".join(row["inputs"]) or "-",
-            show(tuple(row["output_shape"])),
+            show_shape(tuple(row["output_shape"])),
             f"{row['params']:,}",
         )
         for row in layer_rows(graph)

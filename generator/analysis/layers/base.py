@@ -73,13 +73,21 @@ class LayerType:
         """Merging layers take a list of two or more tensors."""
         return self.merge_function is not None
 
+    def keras_args(self, given: Args) -> dict[str, Any]:
+        """The arguments in catalog order, each spelled as Keras resolves it."""
+        return {
+            name: arg.kind.canonical(given[name])
+            for name, arg in self.args.items()
+            if name in given
+        }
+
     @property
     def activation_arg(self) -> str | None:
         """The argument that holds the layer's output activation, if any."""
         return "activation" if "activation" in self.args else None
 
 
-def show(shape: Shape) -> str:
+def show_shape(shape: Shape) -> str:
     """Render a shape the way Keras prints it: (None, 28, 28, 1)."""
     inner = ", ".join("None" if dim is None else str(dim) for dim in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
@@ -100,7 +108,7 @@ def require_rank(shape: Shape, rank: int, layer: str, layout: str) -> None:
     """Fail unless `shape` has exactly `rank` dimensions, batch included."""
     if len(shape) != rank:
         raise ShapeError(
-            f"{layer} expects a {rank}-D input {layout}, got {show(shape)}"
+            f"{layer} expects a {rank}-D input {layout}, got {show_shape(shape)}"
             f"{flatten_hint(shape, rank)}"
         )
 
@@ -118,7 +126,7 @@ def known_last(shape: Shape, layer: str, what: str = "last dimension") -> int:
     """The size of the last axis, which weights depend on."""
     last = shape[-1]
     if last is None:
-        raise ShapeError(f"{layer} needs a known {what}, got {show(shape)}")
+        raise ShapeError(f"{layer} needs a known {what}, got {show_shape(shape)}")
     return last
 
 

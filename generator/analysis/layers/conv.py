@@ -17,7 +17,7 @@ from generator.analysis.layers.base import (
     as_tuple,
     known_last,
     require_rank,
-    show,
+    show_shape,
     single,
 )
 from generator.analysis.layers.core import bias, weight_args
@@ -56,7 +56,7 @@ def windowed(
         if out is not None and out <= 0:
             effective = dilation[axis] * (window[axis] - 1) + 1
             raise ShapeError(
-                f"{layer} window of {effective} does not fit its input {show(shape)}"
+                f"{layer} window of {effective} does not fit its input {show_shape(shape)}"
                 f" on axis {axis + 1} with padding='valid'"
                 " (use padding='same', a smaller window, or a larger input)"
             )
@@ -178,7 +178,7 @@ def _conv_type(spatial: int) -> LayerType:
             "filters": Arg(positive_int(), required=True, positional=True),
             "kernel_size": Arg(size(spatial), required=True, positional=True),
             "strides": Arg(size(spatial)),
-            "padding": Arg(choice(*paddings), default="valid"),
+            "padding": Arg(choice(*paddings, any_case=True), default="valid"),
             "dilation_rate": Arg(size(spatial)),
             "activation": Arg(ACTIVATIONS),
             **weight_args(),
@@ -212,7 +212,7 @@ LAYER_TYPES = [
             "filters": Arg(positive_int(), required=True, positional=True),
             "kernel_size": Arg(size(2), required=True, positional=True),
             "strides": Arg(size(2)),
-            "padding": Arg(choice("valid", "same"), default="valid"),
+            "padding": Arg(choice("valid", "same", any_case=True), default="valid"),
             "output_padding": Arg(non_negative_int()),
             "dilation_rate": Arg(size(2)),
             "activation": Arg(ACTIVATIONS),
@@ -226,7 +226,7 @@ LAYER_TYPES = [
             "filters": Arg(positive_int(), required=True, positional=True),
             "kernel_size": Arg(size(2), required=True, positional=True),
             "strides": Arg(size(2)),
-            "padding": Arg(choice("valid", "same"), default="valid"),
+            "padding": Arg(choice("valid", "same", any_case=True), default="valid"),
             **_depthwise_args(),
             "pointwise_initializer": Arg(INITIALIZERS),
             "pointwise_regularizer": Arg(REGULARIZERS),
@@ -239,7 +239,7 @@ LAYER_TYPES = [
         {
             "kernel_size": Arg(size(2), required=True, positional=True),
             "strides": Arg(size(2)),
-            "padding": Arg(choice("valid", "same"), default="valid"),
+            "padding": Arg(choice("valid", "same", any_case=True), default="valid"),
             **_depthwise_args(),
         },
         depthwise_conv,

@@ -13,7 +13,7 @@ from generator.analysis.layers.base import (
     ShapeError,
     known_last,
     same_shape,
-    show,
+    show_shape,
     single,
 )
 from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
@@ -48,7 +48,7 @@ def bias(args: Args, size: int) -> int:
 def dense(args: Args, inputs: Sequence[Shape]) -> Output:
     shape = single(inputs)
     if len(shape) < 2:
-        raise ShapeError(f"Dense needs an input of rank 2 or more, got {show(shape)}")
+        raise ShapeError(f"Dense needs an input of rank 2 or more, got {show_shape(shape)}")
     last = known_last(shape, "Dense")
     units = args["units"]
     return Output((*shape[:-1], units), last * units + bias(args, units))

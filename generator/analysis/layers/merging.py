@@ -18,7 +18,7 @@ from generator.analysis.layers.base import (
     Output,
     Shape,
     ShapeError,
-    show,
+    show_shape,
 )
 from generator.spec.values import boolean, dot_axes, integer
 
@@ -107,7 +107,7 @@ def dot(args: Args, inputs: Sequence[Shape]) -> Output:
         axes = list(axes_arg)
     for axis, shape in zip(axes, inputs, strict=True):
         if not -len(shape) <= axis < len(shape):
-            raise MergeError(f"Dot axis {axis} is out of range for {show(shape)}")
+            raise MergeError(f"Dot axis {axis} is out of range for {show_shape(shape)}")
         if axis % len(shape) == 0:
             raise MergeError(f"Dot axes {axes_arg} reach the batch axis")
     if first[axes[0]] != second[axes[1]]:

@@ -12,7 +12,7 @@ from generator.analysis.layers.base import (
     Output,
     Shape,
     ShapeError,
-    show,
+    show_shape,
     single,
 )
 from generator.spec.objects import INITIALIZERS, REGULARIZERS
@@ -33,12 +33,12 @@ def _normalized_sizes(
     sizes = []
     for axis in chosen:
         if not -len(shape) <= axis < len(shape):
-            raise ShapeError(f"{layer} axis {axis} is out of range for input {show(shape)}")
+            raise ShapeError(f"{layer} axis {axis} is out of range for input {show_shape(shape)}")
         size = shape[axis]
         if size is None:
             if not weights:
                 continue
-            raise ShapeError(f"{layer} needs a known size on axis {axis}, got {show(shape)}")
+            raise ShapeError(f"{layer} needs a known size on axis {axis}, got {show_shape(shape)}")
         sizes.append(size)
     return sizes
 

@@ -55,6 +55,7 @@ def _pooling_type(kind: str, spatial: int) -> LayerType:
             # keras.layers.AveragePooling*D has no default pool_size; MaxPooling*D has 2.
             "pool_size": Arg(size(spatial), required=kind == "Average", positional=True),
             "strides": Arg(size(spatial)),
+            # Lowercase only: Keras's pooling ops refuse "SAME", unlike its convolutions.
             "padding": Arg(choice("valid", "same"), default="valid"),
         },
         pooling(name, spatial),

@@ -110,7 +110,13 @@ def _nested_layer() -> ValueKind:
     def check(value: Any) -> bool:
         return type(value) is dict and value.get("type") in RECURRENT
 
-    return ValueKind(f"a mapping with `type` ({names}) and that layer's arguments", check)
+    def canonical(value: Any) -> Any:
+        inner_type, inner_args = split_nested(value)
+        return {"type": value["type"], **inner_type.keras_args(inner_args)}
+
+    return ValueKind(
+        f"a mapping with `type` ({names}) and that layer's arguments", check, canonical
+    )
 
 
 LAYER_TYPES = [

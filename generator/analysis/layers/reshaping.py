@@ -16,7 +16,7 @@ from generator.analysis.layers.base import (
     as_tuple,
     product,
     require_rank,
-    show,
+    show_shape,
     single,
 )
 from generator.spec.values import (
@@ -44,14 +44,14 @@ def reshape(args: Args, inputs: Sequence[Shape]) -> Output:
     if -1 not in target:
         if known != size_in:
             raise ShapeError(
-                f"Reshape cannot turn {show(shape)} ({size_in} values) into"
-                f" {show((None, *target))} ({known} values)"
+                f"Reshape cannot turn {show_shape(shape)} ({size_in} values) into"
+                f" {show_shape((None, *target))} ({known} values)"
             )
         return Output((shape[0], *target))
     if size_in % known:
         raise ShapeError(
-            f"Reshape cannot turn {show(shape)} ({size_in} values) into"
-            f" {show((None, *target))}: {size_in} is not a multiple of {known}"
+            f"Reshape cannot turn {show_shape(shape)} ({size_in} values) into"
+            f" {show_shape((None, *target))}: {size_in} is not a multiple of {known}"
         )
     return Output((shape[0], *(size_in // known if dim == -1 else dim for dim in target)))
 
@@ -112,7 +112,7 @@ def cropping_2d(args: Args, inputs: Sequence[Shape]) -> Output:
     for axis, (dim, crop) in enumerate(zip(shape[1:3], (rows, cols), strict=True), start=1):
         if dim is not None and sum(crop) >= dim:
             raise ShapeError(
-                f"Cropping2D removes {sum(crop)} of {dim} on axis {axis} of {show(shape)}"
+                f"Cropping2D removes {sum(crop)} of {dim} on axis {axis} of {show_shape(shape)}"
                 " (crop less than the input size)"
             )
         cropped.append(None if dim is None else dim - sum(crop))
