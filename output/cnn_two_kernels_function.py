@@ -45,9 +45,8 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "Conv2D 3x3 and 5x5 branches on one 28x28 grayscale image, "
-            "concatenated along channels, flattened, and classified into "
-            "ten classes."
+            "Conv2D 3x3 and 5x5 branches on one 28x28 grayscale image, concatenated "
+            "along channels, flattened, and classified into ten classes."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -43,9 +43,8 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "A 4-feature input through a relu Dense branch and a tanh "
-            "Dense branch, fused by concatenation, then a sigmoid output "
-            "for binary classification."
+            "A 4-feature input through a relu Dense branch and a tanh Dense branch, "
+            "fused by concatenation, then a sigmoid output for binary classification."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

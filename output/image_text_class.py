@@ -59,9 +59,9 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "An image branch (Conv2D and pooling) and a text branch "
-            "(token ids, Embedding, average pooling), concatenated, then "
-            "a sigmoid output for binary classification."
+            "An image branch (Conv2D and pooling) and a text branch (token ids, "
+            "Embedding, average pooling), concatenated, then a sigmoid output for "
+            "binary classification."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

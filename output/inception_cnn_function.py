@@ -50,9 +50,8 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "Three parallel convolutions (3x3, 5x5, 7x7) on one 28x28 "
-            "grayscale image, merged along channels, then two Dense "
-            "layers classify into ten classes."
+            "Three parallel convolutions (3x3, 5x5, 7x7) on one 28x28 grayscale image, "
+            "merged along channels, then two Dense layers classify into ten classes."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

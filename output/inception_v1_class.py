@@ -117,10 +117,9 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "GoogLeNet (Inception v1) in small - its stem, then Inception "
-            "modules 3a and 3b as one block function called with "
-            "GoogLeNet's filter counts, global average pooling and a "
-            "softmax over ten classes."
+            "GoogLeNet (Inception v1) in small - its stem, then Inception modules 3a "
+            "and 3b as one block function called with GoogLeNet's filter counts, "
+            "global average pooling and a softmax over ten classes."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -53,9 +53,8 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "Two inputs of different widths, each through its own Dense "
-            "branch, concatenated, then a sigmoid output for binary "
-            "classification."
+            "Two inputs of different widths, each through its own Dense branch, "
+            "concatenated, then a sigmoid output for binary classification."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -52,10 +52,9 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "Multi-task learning on 32 features - a shared Dense trunk "
-            "feeding a classification head (five classes) and a "
-            "regression head, each with its own loss, metrics and loss "
-            "weight."
+            "Multi-task learning on 32 features - a shared Dense trunk feeding a "
+            "classification head (five classes) and a regression head, each with its "
+            "own loss, metrics and loss weight."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -95,10 +95,9 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "A small ResNet on 32x32 colour images - a convolutional "
-            "stem, residual blocks joined by Add (with a 1x1 projection "
-            "where channels or stride change), global average pooling and "
-            "a softmax over ten classes."
+            "A small ResNet on 32x32 colour images - a convolutional stem, residual "
+            "blocks joined by Add (with a 1x1 projection where channels or stride "
+            "change), global average pooling and a softmax over ten classes."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

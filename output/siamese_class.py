@@ -95,10 +95,9 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "A Siamese network for pairs of 28x28 grayscale images - one "
-            "convolutional tower shared by both inputs, the two "
-            "embeddings concatenated with their absolute difference, and "
-            "a sigmoid that says whether the pair matches."
+            "A Siamese network for pairs of 28x28 grayscale images - one convolutional "
+            "tower shared by both inputs, the two embeddings concatenated with their "
+            "absolute difference, and a sigmoid that says whether the pair matches."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

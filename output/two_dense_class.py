@@ -43,8 +43,8 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "Two Dense branches on the same input, concatenated, then a "
-            "sigmoid output for binary classification."
+            "Two Dense branches on the same input, concatenated, then a sigmoid output "
+            "for binary classification."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -69,10 +69,10 @@ def main(argv=None):
     """Build the model, print its summary and train it on synthetic data."""
     parser = argparse.ArgumentParser(
         description=(
-            "A small U-Net for 64x64 grayscale images - two encoder "
-            "levels, a bottleneck, a decoder that upsamples with "
-            "Conv2DTranspose and concatenates the skip connection at "
-            "every level, and a per-pixel sigmoid mask."
+            "A small U-Net for 64x64 grayscale images - two encoder levels, a "
+            "bottleneck, a decoder that upsamples with Conv2DTranspose and "
+            "concatenates the skip connection at every level, and a per-pixel sigmoid "
+            "mask."
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

@@ -119,3 +119,18 @@ def test_a_line_length_outside_the_range_is_a_bug_here(line_length: int) -> None
 def test_width_counts_wide_characters_twice() -> None:
     assert width("name") == 4
     assert width("名前") == 4
+
+
+@pytest.mark.parametrize("line_length", [60, 88, 120])
+def test_the_description_never_leaves_two_string_pieces_on_one_line(line_length: int) -> None:
+    from generator.codegen.render import _description_literal
+
+    words = "Parallel convolutions over one image, merged along channels, then classified".split()
+    for count in range(1, len(words) + 1):
+        text = " ".join(words[:count] * 2)
+        source = f"parser = f(\n    description={_description_literal(text, Layout(line_length))},\n)\n"
+        source = "def main():\n" + "".join(f"    {line}\n" for line in source.splitlines())
+        formatted = black.format_str(source, mode=mode(line_length))
+        assert not re.search(r'" +"', formatted), formatted
+        assert all(width(line) <= line_length for line in formatted.splitlines()), formatted
+        assert "".join(eval(formatted.split("description=", 1)[1].rsplit(",", 1)[0])) == text

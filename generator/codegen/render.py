@@ -30,7 +30,7 @@ from generator.codegen.layer_code import (
     model_lines,
     model_variables,
 )
-from generator.codegen.layout import Layout
+from generator.codegen.layout import BODY_INDENT, Layout, width
 from generator.codegen.object_code import named_code
 from generator.codegen.variables import Variables
 from generator.spec.model import Imports, Spec, Style
@@ -150,7 +150,7 @@ def script_context(
     variables = model_variables(spec)
     return ScriptContext(
         docstring=_module_docstring(summary, options),
-        summary=_wrapped_literal(_argparse_text(summary)),
+        summary=_description_literal(_argparse_text(summary), options.layout),
         imports=tuple(Code(line) for line in imports),
         model_name=literal(graph.name),
         model_title=Code(prose(graph.name)),
@@ -207,11 +207,19 @@ def _argparse_text(text: str) -> str:
     return text.replace("%", "%%") if "%(prog)" in text else text
 
 
-def _wrapped_literal(text: str, width: int = 60) -> Code:
-    """A long string as implicitly concatenated literals, so lines stay short."""
-    lines = textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
-    if len(lines) <= 1:
-        return literal(text)
+def _description_literal(text: str, layout: Layout) -> Code:
+    """argparse's description: one literal when it fits, else one literal per line.
+
+    It sits at `        description=...,` in main(). Pieces are wrapped so that each fills
+    its own line inside the parentheses: black never joins them, nor leaves two on one line.
+    """
+    whole = literal(text)
+    if layout.fits(f"    description={whole},"):
+        return whole
+    inner = layout.line_length - 3 * len(BODY_INDENT)  # inside `description=(`
+    if width(whole) <= inner:
+        return Code(f"({whole})")
+    lines = textwrap.wrap(text, width=inner - 3, break_long_words=False, break_on_hyphens=False)
     pieces = [literal(line + " ") for line in lines[:-1]] + [literal(lines[-1])]
     return Code("(" + " ".join(pieces) + ")")
 
