@@ -384,3 +384,21 @@ def test_resnet50_written_with_arithmetic_has_keras_applications_total() -> None
     graph = check(RESNET50).graph
     assert graph.total_params == 25_636_712
     assert graph.layer("conv5_block3_expand_conv").shape == (None, 7, 7, 2048)
+
+
+def test_an_expression_that_fails_for_one_call_is_one_error() -> None:
+    text = """name: net
+inputs: [{name: image, shape: [8, 8, 3]}]
+blocks:
+  unit:
+    params: [width]
+    layers:
+      - {name: conv, type: Conv2D, filters: "$width // ($width - 16)", kernel_size: 1}
+layers:
+  - {name: ok, block: unit, width: 32}
+  - {name: conv2, block: unit, width: 16}
+"""
+    assert _errors(text) == [
+        'net.yaml:7:36: blocks.unit.layers[0].filters (conv2): division by zero in'
+        ' "$width // ($width - 16)" ($width = 16)'
+    ]

@@ -136,9 +136,12 @@ def _passed_value_problems(spec: Spec, layer: FlatLayer) -> Iterable[Problem]:
         return
     written = spec.blocks[block].layers[block_layer_index(spec, block, name)].arguments
     for arg_name, value in layer.arguments.items():
-        if arg_name in layer_type.args and not _without_parameters(written.get(arg_name)):
-            for field_name, message in _value_problems(layer_type, arg_name, value, (), _all):
-                yield located(layer, message, field_name)
+        if arg_name not in layer_type.args or _without_parameters(written.get(arg_name)):
+            continue
+        if not _without_parameters(value):
+            continue  # an expression that failed for this call, reported where it is written
+        for field_name, message in _value_problems(layer_type, arg_name, value, (), _all):
+            yield located(layer, message, field_name)
 
 
 def _input_count_problems(type_name: str | None, refs: Sequence[str]) -> Iterable[str]:
