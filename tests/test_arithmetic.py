@@ -399,6 +399,6 @@ layers:
   - {name: conv2, block: unit, width: 16}
 """
     assert _errors(text) == [
-        'net.yaml:7:36: blocks.unit.layers[0].filters (conv2): division by zero in'
+        "net.yaml:7:36: blocks.unit.layers[0].filters (conv2): division by zero in"
         ' "$width // ($width - 16)" ($width = 16)'
     ]

@@ -125,10 +125,23 @@ def test_width_counts_wide_characters_twice() -> None:
 def test_the_description_never_leaves_two_string_pieces_on_one_line(line_length: int) -> None:
     from generator.codegen.render import _description_literal
 
-    words = ["Parallel", "convolutions", "over", "one", "image,", "merged", "along", "channels,", "then", "classified"]
+    words = [
+        "Parallel",
+        "convolutions",
+        "over",
+        "one",
+        "image,",
+        "merged",
+        "along",
+        "channels,",
+        "then",
+        "classified",
+    ]
     for count in range(1, len(words) + 1):
         text = " ".join(words[:count] * 2)
-        source = f"parser = f(\n    description={_description_literal(text, Layout(line_length))},\n)\n"
+        source = (
+            f"parser = f(\n    description={_description_literal(text, Layout(line_length))},\n)\n"
+        )
         source = "def main():\n" + "".join(f"    {line}\n" for line in source.splitlines())
         formatted = black.format_str(source, mode=mode(line_length))
         assert not re.search(r'" +"', formatted), formatted
