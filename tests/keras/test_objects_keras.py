@@ -105,8 +105,11 @@ def _sample(family_name: str, keras_class: KerasClass, name: str, param: Param) 
 def test_defaults_and_serialized_form_match_keras(
     family_name: str, keras_class: KerasClass
 ) -> None:
+    import keras
     from keras import saving
 
+    # Keras numbers default names apart (adam, adam_1, ...) for the rest of the session.
+    keras.utils.clear_session()
     family = FAMILIES[family_name]
     item = _built(family_name, {keras_class.name: _required(keras_class)})
     assert isinstance(item, _keras_class(family, keras_class))
