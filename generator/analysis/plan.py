@@ -9,6 +9,7 @@ from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
 from generator.analysis.dtypes import dtype_kind, output_kind
 from generator.analysis.expand import Expanded, FlatLayer, expand
+from generator.analysis.expressions import compute_type
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.layers.base import Output, Shape, ShapeError, show
 from generator.analysis.layers.merging import MergeError
@@ -32,7 +33,11 @@ def build_graph(spec: Spec) -> Graph:
     if problems:
         raise SpecError(problems)
     expanded = expand(spec)
-    problems = [*_argument_problems(expanded.layers), *_arity_problems(expanded.layers)]
+    problems = [
+        *_argument_problems(expanded.layers),
+        *_arity_problems(expanded.layers),
+        *_computed_output_problems(spec, outputs),
+    ]
     if problems:
         raise SpecError(problems)
     graph = _infer(spec, expanded, outputs)
@@ -70,9 +75,29 @@ def _show_path(path: FieldPath) -> str:
     return format_path(path[:-1]) if path[-1] == "name" else format_path(path)
 
 
+def layer_type_of(layer: FlatLayer) -> LayerType:
+    """The catalog's type of a flat layer, or its compute layer's expression as one."""
+    if layer.expression is not None:
+        return compute_type(layer.expression)
+    return CATALOG[layer.type]
+
+
+def _computed_output_problems(spec: Spec, outputs: tuple[str, ...]) -> Iterable[Problem]:
+    """Keras names an output after its last operation, so an expression cannot be one."""
+    for i, layer in enumerate(spec.layers):
+        if layer.compute is not None and layer.name in outputs:
+            where: FieldPath = ("outputs", outputs.index(layer.name))
+            yield Problem(
+                f"{quoted(layer.name)} is an expression, which cannot be a model output (Keras"
+                " would name the output after its last operation; follow it with a layer,"
+                " e.g. {type: Activation, activation: linear})",
+                where if spec.outputs is not None else ("layers", i, "compute"),
+            )
+
+
 def _argument_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
     for layer in layers:
-        if layer.shares is not None:
+        if layer.shares is not None or layer.expression is not None:
             continue  # its arguments were checked where the shared layer is defined
         layer_type = CATALOG.get(layer.type)
         if layer_type is None:
@@ -118,6 +143,10 @@ def _arity_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
     for layer in layers:
         layer_type = CATALOG.get(layer.type)
         refs = layer.inputs
+        if layer.expression is not None:
+            layer_type = None  # any number of inputs, each once
+            if len(set(refs)) != len(refs):
+                yield located(layer, "names the same input twice", "inputs")
         if layer_type is None or not refs:
             continue  # an unknown type is reported by the argument checks
         if len(set(refs)) != len(refs):
@@ -145,9 +174,7 @@ def _arity_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
 
 
 def _referenced(layer: LayerSpec) -> list[str]:
-    if layer.inputs is None:
-        return []
-    return [layer.inputs] if isinstance(layer.inputs, str) else list(layer.inputs)
+    return layer.references
 
 
 def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]]:
@@ -168,7 +195,7 @@ def _resolve_inputs(spec: Spec, problems: list[Problem]) -> list[tuple[str, ...]
                     Problem("the first layer must name its inputs when the model has several", path)
                 )
         edges.append(tuple(refs))
-        if isinstance(layer.inputs, list) and not refs:
+        if isinstance(layer.inputs, list | dict) and not refs:
             problems.append(Problem("must name at least one input", path))
         for ref in refs:
             if ref in input_names:
@@ -243,7 +270,7 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
     outs: dict[str, Output] = {}
     problems: list[Problem] = []
     for layer in expanded.layers:
-        layer_type = CATALOG[layer.type]
+        layer_type = layer_type_of(layer)
         args = _ordered_args(layer_type, layer.arguments)
         if any(ref not in shapes for ref in layer.inputs):
             continue  # an input failed already; its problem is reported
@@ -266,7 +293,8 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
             continue
         except ShapeError as error:
             named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
-            problems.append(located(layer, f"{named}{error}"))
+            field_name = "compute" if layer.expression is not None else None
+            problems.append(located(layer, f"{named}{error}", field_name))
             continue
         if layer.shares is not None and layer.shares in outs:
             original = outs[layer.shares]
@@ -298,9 +326,9 @@ def _infer(spec: Spec, expanded: Expanded, outputs: tuple[str, ...]) -> Graph:
     nodes = tuple(
         LayerNode(
             layer.name,
-            CATALOG[layer.type],
+            layer_type_of(layer),
             layer.inputs,
-            _ordered_args(CATALOG[layer.type], layer.arguments),
+            _ordered_args(layer_type_of(layer), layer.arguments),
             shapes[layer.name],
             data_shapes[layer.name],
             layer.origin,
@@ -376,7 +404,7 @@ def _partial_node(expanded: Expanded, name: str, outs: Mapping[str, Output]) -> 
     """The layer that produced `name`, for merge diagnostics (None for an input)."""
     for layer in expanded.layers:
         if layer.name == name and name in outs:
-            layer_type = CATALOG[layer.type]
+            layer_type = layer_type_of(layer)
             out = outs[name]
             args = _ordered_args(layer_type, layer.arguments)
             return LayerNode(
@@ -398,7 +426,7 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
         }
         try:
             for layer in expanded.layers:
-                layer_type = CATALOG[layer.type]
+                layer_type = layer_type_of(layer)
                 args = _ordered_args(layer_type, layer.arguments)
                 shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in layer.inputs]).shape
         except ShapeError:

@@ -15,6 +15,7 @@ from generator.analysis.arithmetic import (
     parse,
 )
 from generator.analysis.catalog import CATALOG
+from generator.analysis.expressions import ComputeType, bound_names
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
 from generator.codegen.code import (
@@ -67,6 +68,8 @@ def model_lines(spec: Spec, graph: Graph, style: Style, layout: Layout) -> list[
             lines += assignment(
                 target, objects[layer.share], [_tensors(inputs)], {}, comment, layout
             )
+        elif layer.compute is not None:
+            lines += _computed(spec, graph, layer, target, comment, layout)
         elif layer.block is not None and layer.name in shared:
             lines += _tower(spec, graph, layer, free, objects)
             lines += assignment(
@@ -92,6 +95,24 @@ def model_lines(spec: Spec, graph: Graph, style: Style, layout: Layout) -> list[
                     target, layer_type, args, literal(layer.name), inputs, style, comment, layout
                 )
     return lines
+
+
+def _computed(
+    spec: Spec, graph: Graph, layer: LayerSpec, target: Code, comment: Code, layout: Layout
+) -> list[Code]:
+    """`target = keras.ops.abs(left - right)`: the expression rebuilt from its checked tree."""
+    layer_type = graph.layer(layer.name).layer_type
+    if not isinstance(layer_type, ComputeType) or layer_type.expression is None:
+        raise InternalError(f"compute layer {layer.name!r} has no checked expression")
+    refs = _references(spec, layer)
+    bound = bound_names(layer.inputs) or [(refs[0], refs[0])]
+    tensors = {local: identifier(ref) for local, ref in bound}
+    line = Code(f"{target} = {layer_type.expression.python(tensors.__getitem__, literal)}")
+    if not layout.shape_comments:
+        return [line]
+    if layout.fits(f"{line}  {comment}"):
+        return [Code(f"{line}  {comment}")]
+    return [comment, line]
 
 
 def layer_statement(

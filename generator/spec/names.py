@@ -10,14 +10,14 @@ import re
 MODULE_NAMES = frozenset(
     {
         "argparse", "keras", "layers", "np", "tf", "tensorflow", "numpy",
-        "build_model", "make_synthetic_data", "main",
+        "build_model", "make_synthetic_data", "main", "NormalLike",
     }
 )  # fmt: skip
 # Names the generated script itself uses, not to be taken by spec names at the top level.
 RESERVED = frozenset(
     {
         "argparse", "keras", "layers", "np", "tf", "tensorflow", "numpy",
-        "build_model", "make_synthetic_data", "main", "model", "args", "parser",
+        "build_model", "make_synthetic_data", "main", "NormalLike", "model", "args", "parser",
         "rng", "x", "y", "samples", "seed", "argv", "inputs", "outputs", "history",
     }
 )  # fmt: skip
