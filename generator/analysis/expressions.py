@@ -261,7 +261,9 @@ class _Checker:
             return Constant(text, self.fold(apply, left.value, right.value, text))
         return Binary(text, symbol, left, right)
 
-    def fold(self, apply: Callable[[Any, Any], Any], left: Number, right: Number, text: str) -> Number:
+    def fold(
+        self, apply: Callable[[Any, Any], Any], left: Number, right: Number, text: str
+    ) -> Number:
         if apply is operator.pow and type(right) is int and abs(left) > 1 and right > _MAX_POWER:
             raise self.fail(f"{text} is out of range")
         try:
@@ -455,10 +457,14 @@ def _axes(node: Call, shape: Shape, rank: int) -> list[int]:
 # Code --------------------------------------------------------------------------------------
 
 NORMAL_LIKE_CLASS = "NormalLike"
+# Keras names NormalLike layers normal_like, normal_like_1, ...: no other layer may be.
+NOISE_NAME = re.compile(r"normal_like(_[0-9]+)?\Z")
 
 
 def _python(
-    node: Node, tensor_code: Callable[[str], str], number_code: Callable[[Any], str]
+    node: Node,
+    tensor_code: Callable[[str], str],
+    number_code: Callable[[Any], str],
 ) -> str:
     if isinstance(node, Constant):
         code = number_code(node.value)

@@ -9,7 +9,7 @@ from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
 from generator.analysis.dtypes import dtype_kind, output_kind
 from generator.analysis.expand import Expanded, FlatLayer, expand
-from generator.analysis.expressions import compute_type
+from generator.analysis.expressions import NOISE_NAME, compute_type
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.layers.base import Output, Shape, ShapeError, show
 from generator.analysis.layers.merging import MergeError
@@ -34,6 +34,7 @@ def build_graph(spec: Spec) -> Graph:
         raise SpecError(problems)
     expanded = expand(spec)
     problems = [
+        *_noise_name_problems(spec, expanded),
         *_argument_problems(expanded.layers),
         *_arity_problems(expanded.layers),
         *_computed_output_problems(spec, outputs),
@@ -92,6 +93,20 @@ def _computed_output_problems(spec: Spec, outputs: tuple[str, ...]) -> Iterable[
                 " would name the output after its last operation; follow it with a layer,"
                 " e.g. {type: Activation, activation: linear})",
                 where if spec.outputs is not None else ("layers", i, "compute"),
+            )
+
+
+def _noise_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
+    """Keras names the NormalLike layers of expressions itself: no other layer may take those."""
+    if not any(layer.expression and layer.expression.uses_normal_like for layer in expanded.layers):
+        return
+    for layer in expanded.layers:
+        if NOISE_NAME.match(layer.name):
+            yield located(
+                layer,
+                f"{quoted(layer.name)} is how Keras names the layers that normal_like makes"
+                " (rename this layer)",
+                None if layer.origin.chain else "name",
             )
 
 

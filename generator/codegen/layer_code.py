@@ -107,7 +107,8 @@ def _computed(
     refs = _references(spec, layer)
     bound = bound_names(layer.inputs) or [(refs[0], refs[0])]
     tensors = {local: identifier(ref) for local, ref in bound}
-    line = Code(f"{target} = {layer_type.expression.python(tensors.__getitem__, literal)}")
+    code = layer_type.expression.python(tensors.__getitem__, literal)
+    line = Code(f"{target} = {code}")
     if not layout.shape_comments:
         return [line]
     if layout.fits(f"{line}  {comment}"):
