@@ -33,9 +33,12 @@ from tests.hostile import (
     ARITHMETIC,
     ARITHMETIC_SLOTS,
     BENIGN,
+    COMPUTE_SLOT,
     HOSTILE,
     blank_arithmetic,
+    blank_compute,
     comments,
+    compute_forms,
     expression_forms,
     skeleton,
     string_slots,
@@ -146,6 +149,37 @@ def test_every_hostile_value_in_an_expression_is_refused_or_plain_arithmetic(slo
                 assert comments(source) == []
     # Numbers the corpus holds as text ("0x10", "1_000", "-0") make valid arithmetic.
     assert 0 < accepted < 40, accepted
+
+
+def test_every_hostile_value_in_a_compute_expression_is_refused_or_plain() -> None:
+    benign = blank_compute(_rendered(BENIGN_CHECKED))
+    accepted = 0
+    for number, value in enumerate(HOSTILE):
+        for form in compute_forms(value):
+            data = _copy(BENIGN)
+            data[COMPUTE_SLOT[0]][COMPUTE_SLOT[1]]["compute"] = form
+            checked = _check(data)
+            if checked is None:
+                continue
+            accepted += 1
+            assert blank_compute(_rendered(checked)) == benign, form
+            if number % CORPUS_STRIDE == 0:
+                source = generate(checked, script_name="p.py")
+                assert blank_compute(source) == benign, form
+                assert comments(source) == []
+    # Numbers the corpus holds as text ("0x10", "1_000", "-0") make valid expressions.
+    assert 0 < accepted < 60, accepted
+
+
+def test_hostile_local_names_in_a_compute_layer_are_refused() -> None:
+    for value in HOSTILE:
+        data = _copy(BENIGN)
+        layer = data[COMPUTE_SLOT[0]][COMPUTE_SLOT[1]]
+        layer["inputs"] = {value: "drop"}
+        layer["compute"] = f"abs({value} - 0.5)"
+        checked = _check(data)
+        if checked is not None:
+            assert blank_compute(_rendered(checked)) == blank_compute(_rendered(BENIGN_CHECKED))
 
 
 def test_hostile_spec_and_script_file_names_are_inert() -> None:
