@@ -299,7 +299,7 @@ class _Checker:
         if function == "l2_normalize" and len(args) == 1:
             args.append(ast.Constant(-1))
         if len(args) != count:
-            raise self.fail(f"{text}: {function} takes {signature}, got {len(args)} argument(s)")
+            raise self.fail(f"{text}: expected {signature}, got {len(args)} argument(s)")
         first = self.check(args[0], depth + 1)
         if function in ("minimum", "maximum"):
             second = self.check(args[1], depth + 1)
