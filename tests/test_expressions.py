@@ -177,8 +177,13 @@ def test_errors_point_at_the_compute_field() -> None:
         (_with("a + b", inputs={"a b": "in0", "b": "in1"}), "cannot be named in an expression"),
         (_with("a + b", inputs={"class": "in0", "b": "in1"}), "is a Python keyword"),
         (
-            {**_with("a + b"), "inputs": [{"name": "in0", "shape": [4], "dtype": "int32"},
-                                          {"name": "in1", "shape": [4]}]},
+            {
+                **_with("a + b"),
+                "inputs": [
+                    {"name": "in0", "shape": [4], "dtype": "int32"},
+                    {"name": "in1", "shape": [4]},
+                ],
+            },
             "cannot take int32 values",
         ),
         ({**_with("a + b"), "outputs": ["e"]}, "cannot be a model output"),

@@ -184,7 +184,7 @@ def parse(text: str, names: Sequence[str]) -> TensorExpression:
     unused = [name for name in names if name not in used]
     if unused:
         raise ExpressionError(
-            f"input {unused[0]!r} is not used in \"{stripped}\" (use it or remove it from inputs)"
+            f'input {unused[0]!r} is not used in "{stripped}" (use it or remove it from inputs)'
         )
     return TensorExpression(stripped, checked, tuple(names))
 
@@ -223,9 +223,7 @@ class _Checker:
             return Constant(text, self.number(node.value, text))
         if isinstance(node, ast.Name):
             if node.id not in self.names:
-                hint = did_you_mean(node.id, self.names) or (
-                    f" (inputs: {', '.join(self.names)})"
-                )
+                hint = did_you_mean(node.id, self.names) or (f" (inputs: {', '.join(self.names)})")
                 if node.id in FUNCTIONS:
                     hint = f" (call it: {node.id}{_SIGNATURES[node.id]})"
                 raise self.fail(f"unknown name {node.id!r}{hint}")

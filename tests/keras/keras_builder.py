@@ -210,7 +210,9 @@ def build(spec: dict[str, Any]) -> Any:
         if isinstance(refs, dict):
             arguments = [tensors[ref] for ref in refs.values()]
         else:
-            arguments = [tensors[ref] for ref in refs] if isinstance(refs, list) else [tensors[refs]]
+            arguments = (
+                [tensors[ref] for ref in refs] if isinstance(refs, list) else [tensors[refs]]
+            )
         name = layer["name"]
         if "compute" in layer:
             bound = refs if isinstance(refs, dict) else {ref: ref for ref in [refs] if ref}
