@@ -215,9 +215,10 @@ def build(spec: dict[str, Any]) -> Any:
             )
         name = layer["name"]
         if "compute" in layer:
-            bound = refs if isinstance(refs, dict) else {ref: ref for ref in [refs] if ref}
-            if isinstance(refs, list):
-                bound = {ref: ref for ref in refs}
+            if isinstance(refs, dict):
+                bound = refs
+            else:
+                bound = {ref: ref for ref in (refs if isinstance(refs, list) else [refs])}
             local = {key: tensors[value] for key, value in bound.items()}
             tensors[name] = compute(keras, layer["compute"], local)
         elif "share" in layer:
