@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from generator.analysis.expressions import COMPUTE
 from generator.analysis.graph import Graph
 from generator.analysis.plan import SYNTHETIC_LENGTHS
 from generator.errors import SpecError
 from generator.pipeline import check_loaded
 from generator.spec.load import LoadedSpec
-from tests.keras.keras_builder import build, weight_counts
+from tests.keras.keras_builder import TENSORS, build, weight_counts
 from tests.keras.scripts import keras_layer
 from tests.strategies import specs
 
@@ -94,6 +95,10 @@ def deliberately_stricter(problem: str) -> bool:
             "for the variable-length inputs fits every layer",
             "a variable length where the tower takes a fixed one",
             "which TensorFlow's depthwise convolution cannot run",
+            # Expressions: float only, same ranks, each axis once (README).
+            "an expression computes in floats",
+            "their ranks differ",
+            "is given twice",
         )
     )
 
@@ -115,6 +120,9 @@ def assert_agrees(spec: dict[str, Any]) -> None:
         return
     assert not isinstance(theirs, Exception), f"Keras rejects what we accept: {theirs!r}\n{spec}"
     for node in ours.layers:
+        if node.layer_type.name == COMPUTE:  # keras.ops nodes: no layer, no weights
+            assert tuple(TENSORS[node.name].shape) == node.shape, (node.name, spec)
+            continue
         layer = keras_layer(theirs, node)
         if layer is None:
             continue  # a shared call: its weights belong to the layer it shares
