@@ -25,6 +25,8 @@ from tests.keras.keras_builder import build
 from tests.keras.scripts import load_script
 from tests.test_expressions import SIAMESE
 
+pytestmark = pytest.mark.keras
+
 VAE: dict[str, Any] = {
     "name": "vae_sampling",
     "inputs": [{"name": "image", "shape": [16]}],
