@@ -211,3 +211,37 @@ def test_layer_names_keras_gives_normal_like_layers_are_refused() -> None:
     spec = _with("a + normal_like(b)")
     spec["layers"][1]["name"] = "normal_like"
     assert "how Keras names the layers that normal_like makes" in " ".join(_problems(spec))
+
+
+SIAMESE_YAML = """\
+name: siamese
+inputs:
+  - {name: left, shape: [32]}
+  - {name: right, shape: [16]}
+layers:
+  - {name: l1_distance, compute: "abs(a - b)", inputs: {a: left, b: right}}
+  - {name: similarity, type: Dense, units: 1, activation: sigmoid}
+"""
+
+
+def test_the_cli_points_at_the_expression(cli, spec_file) -> None:  # type: ignore[no-untyped-def]
+    result = cli("validate", spec_file(SIAMESE_YAML))
+    assert result.exit_code == 2
+    assert result.errors == [
+        'error: spec.yaml:6:25: layers[0].compute: l1_distance: in "a - b", a (None, 32)'
+        " and b (None, 16) do not broadcast (sizes 32 and 16 at axis 1)"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_and_diagram_show_a_node_per_expression(cli, spec_file) -> None:  # type: ignore[no-untyped-def]
+    name = spec_file(SIAMESE_YAML.replace("[16]", "[32]"))
+    table = cli("validate", name)
+    assert table.exit_code == 0
+    assert any(
+        line.split()[:2] == ["l1_distance", "compute"] and "(None, 32)" in line
+        for line in table.stdout.splitlines()
+    )
+    diagram = cli("diagram", name, "-o", "-", "--format", "mermaid")
+    assert 'n_l1_distance["l1_distance<br/>compute<br/>(None, 32)"]' in diagram.stdout
+    assert "n_left --> n_l1_distance" in diagram.stdout
