@@ -66,8 +66,11 @@ EVERY_OP: dict[str, Any] = {
             " - max(m, 1, keepdims=True) + min(m, axis=(1,), keepdims=True)",
             "inputs": {"m": "mixed"},
         },
-        {"name": "flat", "compute": "squeeze(r, 1) * sum(r, -1) - squeeze(expand_dims(squeeze(r, 1), -1), 2)",
-         "inputs": {"r": "reduced"}},  # fmt: skip
+        {
+            "name": "flat",
+            "compute": "squeeze(r, 1) * sum(r, -1) - squeeze(expand_dims(squeeze(r, 1), -1), 2)",
+            "inputs": {"r": "reduced"},
+        },  # fmt: skip
         {"name": "out", "type": "Dense", "units": 2},
     ],
 }
@@ -115,9 +118,10 @@ def test_the_vae_sampling_layer_saves_loads_and_samples(tmp_path: Path) -> None:
     assert model.count_params() == graph.total_params == build(VAE).count_params()
     assert [type(layer).__name__ for layer in model.layers].count("NormalLike") == 1
     loaded = keras.models.model_from_json(model.to_json())  # NormalLike is registered
-    assert json.loads(loaded.to_json())["config"]["layers"] == json.loads(model.to_json())[
-        "config"
-    ]["layers"]
+    assert (
+        json.loads(loaded.to_json())["config"]["layers"]
+        == json.loads(model.to_json())["config"]["layers"]
+    )
     saved = tmp_path / "vae.keras"
     model.save(saved)
     restored = keras.models.load_model(saved)
