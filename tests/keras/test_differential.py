@@ -173,8 +173,27 @@ REFUSED = (
     "AveragePooling needs",
     "int32 ids cannot",
     "a tower built",
+    "an expression refuses",
 )  # both we and Keras refuse these
 REGRESSIONS = {
+    "expressions broadcast as Keras does, sizes of 1 and unknown sizes included": {
+        "inputs": [{"name": "in0", "shape": [1, 5]}, {"name": "in1", "shape": [None, 1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "compute": "sum(a * b, axis=-1, keepdims=True) + squeeze(expand_dims(a, 1), 1)",
+                "inputs": {"a": "in0", "b": "in1"},
+            },
+            {"name": "l1", "type": "Dense", "inputs": "l0", "units": 2},
+        ],
+    },
+    "an expression refuses sizes that do not broadcast (Keras too)": {
+        "inputs": [{"name": "in0", "shape": [4]}, {"name": "in1", "shape": [3]}],
+        "layers": [
+            {"name": "l0", "compute": "a - b", "inputs": {"a": "in0", "b": "in1"}},
+            {"name": "l1", "type": "Dense", "inputs": "l0", "units": 2},
+        ],
+    },
     "Dot needs axes in class style (layers.Dot has no default)": {
         "inputs": [{"name": "in0", "shape": [1]}],
         "layers": [
@@ -280,7 +299,11 @@ def test_regression(case: str) -> None:
         ref
         for layer in spec["layers"]
         for ref in (
-            [layer["inputs"]] if isinstance(layer.get("inputs"), str) else layer.get("inputs", [])
+            [layer["inputs"]]
+            if isinstance(layer.get("inputs"), str)
+            else list(layer["inputs"].values())
+            if isinstance(layer.get("inputs"), dict)
+            else layer.get("inputs", [])
         )
     }
     spec["outputs"] = [layer["name"] for layer in spec["layers"] if layer["name"] not in used]
