@@ -245,3 +245,9 @@ def test_validate_and_diagram_show_a_node_per_expression(cli, spec_file) -> None
     diagram = cli("diagram", name, "-o", "-", "--format", "mermaid")
     assert 'n_l1_distance["l1_distance<br/>compute<br/>(None, 32)"]' in diagram.stdout
     assert "n_left --> n_l1_distance" in diagram.stdout
+
+
+def test_only_a_compute_layer_maps_local_names() -> None:
+    spec = _with("a + b")
+    spec["layers"][1]["inputs"] = {"x": "e"}
+    assert "only a compute layer maps local names" in " ".join(_problems(spec))

@@ -106,7 +106,7 @@ def expand(spec: Spec) -> Expanded:
                 )
             )
             continue
-        if layer.inputs is not None and isinstance(layer.inputs, dict) and layer.compute is None:
+        if isinstance(layer.inputs, dict) and layer.compute is None:
             expanded.problems.append(
                 Problem(
                     "only a compute layer maps local names to its inputs; list them instead",

@@ -158,10 +158,10 @@ def _arity_problems(layers: Sequence[FlatLayer]) -> Iterable[Problem]:
     for layer in layers:
         layer_type = CATALOG.get(layer.type)
         refs = layer.inputs
-        if layer.expression is not None:
-            layer_type = None  # any number of inputs, each once
+        if layer.expression is not None:  # any number of inputs, each once
             if len(set(refs)) != len(refs):
                 yield located(layer, "names the same input twice", "inputs")
+            continue
         if layer_type is None or not refs:
             continue  # an unknown type is reported by the argument checks
         if len(set(refs)) != len(refs):
