@@ -78,7 +78,8 @@ BENIGN: dict[str, Any] = {
         {"name": "act", "type": "Activation", "activation": "tanh"},
         {"name": "drop", "type": "Dropout", "rate": 0.1},
         {"name": "probs", "type": "Dense", "units": 3, "activation": "softmax"},
-        {"name": "score", "type": "Dense", "inputs": "drop", "units": 1, "activation": "sigmoid"},
+        {"name": "spread", "compute": "abs(d - 0.5) * 2.0", "inputs": {"d": "drop"}},
+        {"name": "score", "type": "Dense", "inputs": "spread", "units": 1, "activation": "sigmoid"},
     ],
     "outputs": ["probs", "score"],
     "training": {
@@ -433,6 +434,41 @@ def expression_forms(value: str) -> list[str]:
     """A hostile value as an expression, and inside, before and after one."""
     return [value, f"${value}", f"$units * {value}", f"$units{value}", f"{value} $units",
             f"$units * ({value})", f"$width + {value}", f"({value}) - $width"]  # fmt: skip
+
+
+COMPUTE_SLOT = ("layers", 11)  # BENIGN's compute layer: `spread = keras.ops.abs(drop - ...)`
+COMPUTE_NODES = (
+    ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load, ast.USub, ast.Add, ast.Sub,
+    ast.Mult, ast.Div, ast.Pow, ast.Call, ast.Attribute, ast.keyword,
+)  # fmt: skip
+COMPUTE_NAMES = frozenset({"keras", "drop", "NormalLike"})
+
+
+def compute_forms(value: str) -> list[str]:
+    """A hostile value as a whole expression, and inside, before and after one."""
+    return [value, f"d * ({value})", f"abs({value})", f"d{value}", f"{value} + d",
+            f"sum(d, axis={value})"]  # fmt: skip
+
+
+def blank_compute(source: str) -> tuple[Any, ...]:
+    """The skeleton with the `spread = ...` expression blanked, after checking it is plain.
+
+    Plain: arithmetic, keras.ops calls, `drop` and numbers; nothing else can appear.
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "spread":
+            for part in ast.walk(node.value):
+                assert isinstance(part, COMPUTE_NODES), ast.dump(node.value)
+                assert not isinstance(part, ast.Name) or part.id in COMPUTE_NAMES, part.id
+                assert not isinstance(part, ast.Attribute) or (
+                    ast.unparse(part).startswith("keras.ops.") or part.attr == "ops"
+                ), ast.unparse(part)
+                assert not isinstance(part, ast.Constant) or type(part.value) in (
+                    int, float, bool,
+                )  # fmt: skip
+            node.value = ast.Constant(0)
+    return _shape(tree, {})
 
 
 def _slot_call(node: ast.AST) -> bool:

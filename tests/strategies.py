@@ -8,6 +8,7 @@ test against Keras needs.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from hypothesis import strategies as st
@@ -207,6 +208,67 @@ def _block_call(draw: st.DrawFn, name: str, shapes: dict[str, Any], block: str) 
     return call
 
 
+UNARY = ["abs", "square", "sqrt", "exp", "log", "tanh", "sigmoid", "relu6", "l2_normalize",
+         "normal_like"]  # fmt: skip
+REDUCTIONS = ["sum", "mean", "max", "min"]
+NUMBER = st.sampled_from([0.5, 2, 3.0, -1, 1e-3])
+
+
+@st.composite
+def _expression(draw: st.DrawFn, names: list[str], depth: int = 0) -> str:
+    """A compute expression over `names`: every allowed operation, shapes left to chance."""
+    choice = draw(st.integers(0, 9 if depth < 3 else 0))
+    if choice == 0:
+        return draw(st.sampled_from(names))
+    inner = draw(_expression(names, depth + 1))
+    if choice == 1:
+        return f"{draw(st.sampled_from(UNARY))}({inner})"
+    if choice in (2, 3):
+        other = draw(_expression(names, depth + 1) | NUMBER.map(repr))
+        return f"({inner} {draw(st.sampled_from(['+', '-', '*', '/']))} {other})"
+    if choice == 4:
+        return f"({inner}) ** {draw(st.sampled_from([2, 0.5, 3]))}"
+    if choice == 5:
+        return f"clip({inner}, -1, {draw(NUMBER)!r})" if draw(st.booleans()) else f"-{inner}"
+    if choice == 6:
+        other = draw(_expression(names, depth + 1) | NUMBER.map(repr))
+        return f"{draw(st.sampled_from(['minimum', 'maximum']))}({inner}, {other})"
+    if choice == 7:
+        axis = draw(st.integers(-3, 3) | st.lists(st.integers(1, 3), min_size=1, max_size=2))
+        axis_text = f"({', '.join(map(str, axis))},)" if isinstance(axis, list) else str(axis)
+        keepdims = ", keepdims=True" if draw(st.booleans()) else ""
+        return f"{draw(st.sampled_from(REDUCTIONS))}({inner}, axis={axis_text}{keepdims})"
+    if choice == 8:
+        return f"expand_dims({inner}, {draw(st.integers(-3, 3))})"
+    return f"squeeze({inner}, {draw(st.integers(-3, 3))})"
+
+
+@st.composite
+def _compute(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, Any]:
+    sources = draw(
+        st.lists(
+            st.sampled_from(list(shapes)), min_size=1, max_size=min(2, len(shapes)), unique=True
+        )
+    )
+    names = ["a", "b"][: len(sources)]
+    text = draw(_expression(names))
+    for local in names:
+        if not re.search(rf"\b{local}\b", text):
+            text = f"{text} + {local}"
+    return {"name": name, "compute": text, "inputs": dict(zip(names, sources, strict=True))}
+
+
+def _probe_layers(layers: list[dict[str, Any]], name: str) -> tuple[list[dict[str, Any]], str]:
+    """An expression cannot be a model output: a linear Activation follows it."""
+    if "compute" not in layers[-1]:
+        return layers, name
+    out = f"{name}_out"
+    return [
+        *layers,
+        {"name": out, "type": "Activation", "activation": "linear", "inputs": name},
+    ], out
+
+
 @st.composite
 def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
     """A random spec: several inputs, branches, merges of 2 to 4 tensors."""
@@ -241,6 +303,8 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
                 "share": draw(st.sampled_from(shareable)),
                 "inputs": draw(st.sampled_from(list(shapes))),
             }
+        elif choice in (5, 6):
+            layer = draw(_compute(name, shapes))
         elif len(shapes) >= 2 and choice in (2, 3):
             type_name = draw(st.sampled_from(MERGES))
             count = (
@@ -273,12 +337,13 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
             layer = {"name": name, "type": type_name, "inputs": source}
             layer |= draw(_args(type_name, shapes[source]))
         layers.append(layer)
+        probe_layers, probe_output = _probe_layers(layers, name)
         trial = {
             "name": "probe",
             "inputs": inputs,
             "blocks": blocks,
-            "layers": layers,
-            "outputs": [name],
+            "layers": probe_layers,
+            "outputs": [probe_output],
         }
         try:
             graph = build_graph(parse_spec(trial))
@@ -288,9 +353,20 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
     used = {
         ref
         for layer in layers
-        for ref in ([layer["inputs"]] if isinstance(layer["inputs"], str) else layer["inputs"])
+        for ref in (
+            [layer["inputs"]]
+            if isinstance(layer["inputs"], str)
+            else list(layer["inputs"].values())
+            if isinstance(layer["inputs"], dict)
+            else layer["inputs"]
+        )
     }
-    outputs = [layer["name"] for layer in layers if layer["name"] not in used]
+    for layer in list(layers):
+        if "compute" in layer and layer["name"] not in used:
+            layers += _probe_layers([layer], layer["name"])[0][1:]
+    outputs = [
+        layer["name"] for layer in layers if layer["name"] not in used and "compute" not in layer
+    ]
     used_inputs = [item for item in inputs if item["name"] in used]
     return {
         "name": "random_model",

@@ -170,7 +170,7 @@ def test_block_functions_read_like_hand_written_keras() -> None:
         (
             [{"name": "first", "type": "Dense", "block": "unit", "units": 2}],
             {},
-            "spec.yaml: layers[0]: a layer needs exactly one of type, block or share (got type and block)",
+            "spec.yaml: layers[0]: a layer needs exactly one of type, block, share or compute (got type and block)",
         ),
     ],
 )

@@ -36,10 +36,13 @@ from tests.hostile import (
     ARITHMETIC_SLOTS,
     BENIGN,
     BENIGN_BLOCKS,
+    COMPUTE_SLOT,
     HOSTILE,
     blank_arithmetic,
+    blank_compute,
     block_slots,
     comments,
+    compute_forms,
     expression_forms,
     skeleton,
     string_slots,
@@ -220,6 +223,37 @@ def test_every_hostile_value_in_every_block_name_position_is_refused_or_inert(
         local = slot != "block name"
         valid = sum(identifier_problem(value, local=local) is None for value in HOSTILE)
     assert accepted == valid, accepted
+
+
+def test_every_hostile_value_in_a_compute_expression_is_refused_or_plain() -> None:
+    benign = blank_compute(_rendered(BENIGN_CHECKED))
+    accepted = 0
+    for number, value in enumerate(HOSTILE):
+        for form in compute_forms(value):
+            data = _copy(BENIGN)
+            data[COMPUTE_SLOT[0]][COMPUTE_SLOT[1]]["compute"] = form
+            checked = _check(data)
+            if checked is None:
+                continue
+            accepted += 1
+            assert blank_compute(_rendered(checked)) == benign, form
+            if number % CORPUS_STRIDE == 0:
+                source = generate(checked, script_name="p.py")
+                assert blank_compute(source) == benign, form
+                assert comments(source) == []
+    # Numbers the corpus holds as text ("0x10", "1_000", "-0") make valid expressions.
+    assert 0 < accepted < 60, accepted
+
+
+def test_hostile_local_names_in_a_compute_layer_are_refused() -> None:
+    for value in HOSTILE:
+        data = _copy(BENIGN)
+        layer = data[COMPUTE_SLOT[0]][COMPUTE_SLOT[1]]
+        layer["inputs"] = {value: "drop"}
+        layer["compute"] = f"abs({value} - 0.5)"
+        checked = _check(data)
+        if checked is not None:
+            assert blank_compute(_rendered(checked)) == blank_compute(_rendered(BENIGN_CHECKED))
 
 
 def test_hostile_spec_and_script_file_names_are_inert() -> None:

@@ -31,8 +31,8 @@ def argument_problems(spec: Spec, expanded: Expanded, calls: Mapping[str, int]) 
     """Unknown types, unknown or missing arguments and bad values, each reported once."""
     found = [*_block_argument_problems(spec, calls)]
     for layer in expanded.layers:
-        if layer.shares is not None:
-            continue  # its arguments were checked where the shared layer is defined
+        if layer.shares is not None or layer.expression is not None:
+            continue  # checked where the shared layer is defined; an expression takes none
         if layer.origin.block is None:
             found += _top_level_argument_problems(layer)
         else:
@@ -48,6 +48,10 @@ def arity_problems(
     for layer in expanded.layers:
         if layer.origin.chain:
             continue  # a block's layers are checked in its definition, below
+        if layer.expression is not None:  # any number of inputs, each once
+            if len(set(layer.inputs)) != len(layer.inputs):
+                found.append(located(layer, "names the same input twice", "inputs"))
+            continue
         for message in _input_count_problems(layer.type, layer.inputs):
             found.append(located(layer, message, "inputs"))
         if layer.shares is not None and layer.type in CATALOG and CATALOG[layer.type].is_merge:

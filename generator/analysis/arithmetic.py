@@ -171,10 +171,10 @@ def _constant(node: ast.Constant, text: str) -> Number:
     value = node.value
     if type(value) is not int and type(value) is not float:
         raise AssertionError(f"unchecked constant {value!r}")  # _check admits no other
-    return _bounded(value, f"{value!r} in {text}")
+    return bounded(value, f"{value!r} in {text}")
 
 
-def _bounded(value: Number, what: str) -> Number:
+def bounded(value: Number, what: str) -> Number:
     """Refuse ints beyond 32 bits and non-finite floats, as the spec's own numbers."""
     if type(value) is int and not MIN_INT <= value <= MAX_INT:
         raise ExpressionError(
@@ -194,9 +194,9 @@ def _evaluate(expression: Expression, node: ast.expr, values: Mapping[str, Any])
         value = values[name]
         if type(value) not in (int, float):
             raise ExpressionError(f"${name} is {show_value(value)}, not a number, in {text}")
-        return _bounded(value, f"${name} in {text}")
+        return bounded(value, f"${name} in {text}")
     if isinstance(node, ast.UnaryOp):
-        return _bounded(-_evaluate(expression, node.operand, values), f"a value in {text}")
+        return bounded(-_evaluate(expression, node.operand, values), f"a value in {text}")
     if isinstance(node, ast.BinOp):
         left = _evaluate(expression, node.left, values)
         right = _evaluate(expression, node.right, values)
@@ -207,7 +207,7 @@ def _evaluate(expression: Expression, node: ast.expr, values: Mapping[str, Any])
             result = op.apply(left, right)
         except OverflowError:
             result = math.inf
-        return _bounded(result, f"a value in {text} ({_given(expression, values)})")
+        return bounded(result, f"a value in {text} ({_given(expression, values)})")
     raise AssertionError(f"unchecked node {node!r}")  # parse() admits nothing else
 
 

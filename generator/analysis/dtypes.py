@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from generator.analysis.expressions import COMPUTE
 from generator.analysis.layers.base import ShapeError
 
 INT, FLOAT = "int", "float"
@@ -45,6 +46,11 @@ def output_kind(layer_type: str, args: Mapping[str, Any], kinds: Sequence[str]) 
     """The kind of a layer's output, or ShapeError when it cannot take integer inputs."""
     if INT not in kinds:
         return FLOAT
+    if layer_type == COMPUTE:
+        raise ShapeError(
+            "an expression computes in floats and cannot take int32 values"
+            " (feed token ids to an Embedding, or cast them with a Dense layer, first)"
+        )
     if layer_type in CASTS:
         return FLOAT
     if layer_type == "Average":

@@ -19,6 +19,13 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.analysis.expressions import (
+    COMPUTE,
+    TensorExpression,
+    bound_names,
+    local_name_problem,
+)
+from generator.analysis.expressions import parse as parse_compute
 from generator.analysis.inputs import LayerInputs
 from generator.display import quoted
 from generator.errors import Problem, did_you_mean
@@ -62,6 +69,7 @@ class FlatLayer:
     arguments: Mapping[str, Any]
     origin: Origin
     shares: str | None = None  # flat name of the layer whose weights this call reuses
+    expression: TensorExpression | None = None  # a compute layer's, over `inputs` in order
 
 
 @dataclass
@@ -94,14 +102,21 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
     for i, layer in enumerate(spec.layers):
         path: FieldPath = ("layers", i)
         refs = [expanded.resolve(ref) for ref in taken.model[i]]
-        kinds = [key for key in ("type", "block", "share") if getattr(layer, key) is not None]
+        kinds = [key for key in _KINDS if getattr(layer, key) is not None]
         if len(kinds) != 1:
             given = " and ".join(kinds) if kinds else "none"
             expanded.problems.append(
-                Problem(f"a layer needs exactly one of type, block or share (got {given})", path)
+                Problem(
+                    f"a layer needs exactly one of type, block, share or compute (got {given})",
+                    path,
+                )
             )
             continue
-        if layer.type is not None:
+        if isinstance(layer.inputs, dict) and layer.compute is None:
+            expanded.problems.append(Problem(_MAPPED_INPUTS, (*path, "inputs")))
+        elif layer.compute is not None:
+            _compute(expanded, layer, refs, (*taken.model[i], "")[0], path)
+        elif layer.type is not None:
             expanded.layers.append(
                 FlatLayer(layer.name, layer.type, tuple(refs), layer.arguments, Origin(path))
             )
@@ -114,6 +129,39 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
         else:
             _shared(spec, taken, expanded, layer, top_names, refs, path, blocks_sound)
     return expanded
+
+
+_KINDS = ("type", "block", "share", "compute")
+_MAPPED_INPUTS = "only a compute layer maps local names to its inputs; list them instead"
+
+
+def _compute(
+    expanded: Expanded, layer: LayerSpec, refs: list[str], previous: str, path: FieldPath
+) -> None:
+    """A compute layer: its local names checked, its expression parsed against them."""
+    if layer.arguments:
+        extra = next(iter(layer.arguments))
+        expanded.problems.append(
+            Problem(
+                f"unknown field {quoted(extra)} for a compute layer"
+                " (it takes name, compute, inputs)",
+                (*path, extra),
+            )
+        )
+        return
+    bound = bound_names(layer.inputs) or [(previous, previous)]
+    for local, _ in bound:
+        problem = local_name_problem(local)
+        if problem:
+            expanded.problems.append(Problem(problem, (*path, "inputs")))
+            return
+    try:
+        expression = parse_compute(layer.compute or "", [local for local, _ in bound])
+    except ExpressionError as error:
+        expanded.problems.append(Problem(str(error), (*path, "compute")))
+        return
+    flat = FlatLayer(layer.name, COMPUTE, tuple(refs), {}, Origin(path), expression=expression)
+    expanded.layers.append(flat)
 
 
 def block_calls(spec: Spec) -> dict[str, int]:
@@ -165,6 +213,15 @@ def _shared(
         expanded.problems.append(
             Problem(
                 f"share the original layer {quoted(target.share)}, not a copy of it",
+                (*path, "share"),
+            )
+        )
+        return
+    if target.compute is not None:
+        expanded.problems.append(
+            Problem(
+                f"{quoted(target.name)} is a compute layer: it has no weights to share"
+                " (write its expression again)",
                 (*path, "share"),
             )
         )
@@ -428,12 +485,19 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
     for j, inner in enumerate(block.layers):
         path: FieldPath = ("blocks", block_name, "layers", j)
         kinds = [key for key in ("type", "block") if getattr(inner, key) is not None]
-        if len(kinds) != 1 and inner.share is None:
+        if len(kinds) != 1 and inner.share is None and inner.compute is None:
             given = " and ".join(kinds) if kinds else "none"
             yield Problem(f"a block's layer needs exactly one of type or block (got {given})", path)
         if inner.share is not None:
             yield Problem(
                 "share works between top-level layers, not inside a block", (*path, "share")
+            )
+        if isinstance(inner.inputs, dict) and inner.compute is None:
+            yield Problem(_MAPPED_INPUTS, (*path, "inputs"))
+        if inner.compute is not None:
+            yield Problem(
+                "compute layers work at the top level, not inside a block (yet)",
+                (*path, "compute"),
             )
         if inner.block is not None and _reaches(spec, inner.block, block_name):
             yield Problem(

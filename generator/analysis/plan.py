@@ -10,6 +10,7 @@ from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
 from generator.analysis.dtypes import dtype_kind, output_kind
 from generator.analysis.expand import Expanded, FlatLayer, block_calls, expand
+from generator.analysis.expressions import NOISE_NAME, compute_type
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.inputs import LayerInputs, layer_inputs
 from generator.analysis.layers.base import Output, Shape, ShapeError, show_shape
@@ -41,6 +42,8 @@ def build_graph(spec: Spec) -> Graph:
     calls = block_calls(spec)
     problems += expanded.problems
     problems += _flat_name_problems(spec, expanded)
+    problems += _noise_name_problems(spec, expanded)
+    problems += _computed_output_problems(spec, outputs)
     problems += argument_problems(spec, expanded, calls)
     problems += arity_problems(spec, expanded, taken, calls)
     if problems:
@@ -76,10 +79,44 @@ def _flat_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
     seen = dict.fromkeys((item.name for item in spec.inputs), False)
     seen |= dict.fromkeys((original for original, _ in expanded.towers.values()), True)
     for layer in expanded.layers:
-        in_block = bool(layer.origin.chain)
-        if layer.name in seen and (in_block or seen[layer.name]):
+        from_block = bool(layer.origin.chain)
+        if layer.name in seen and (from_block or seen[layer.name]):
             yield located(layer, f"the Keras name {quoted(layer.name)} is already taken", "name")
-        seen.setdefault(layer.name, in_block)
+        seen.setdefault(layer.name, from_block)
+
+
+def layer_type_of(layer: FlatLayer) -> LayerType:
+    """The catalog's type of a flat layer, or its compute layer's expression as one."""
+    if layer.expression is not None:
+        return compute_type(layer.expression)
+    return CATALOG[layer.type]
+
+
+def _computed_output_problems(spec: Spec, outputs: tuple[str, ...]) -> Iterable[Problem]:
+    """Keras names an output after its last operation, so an expression cannot be one."""
+    for i, layer in enumerate(spec.layers):
+        if layer.compute is not None and layer.name in outputs:
+            where: FieldPath = ("outputs", outputs.index(layer.name))
+            yield Problem(
+                f"{quoted(layer.name)} is an expression, which cannot be a model output (Keras"
+                " would name the output after its last operation; follow it with a layer,"
+                " e.g. {type: Activation, activation: linear})",
+                where if spec.outputs is not None else ("layers", i, "compute"),
+            )
+
+
+def _noise_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
+    """Keras names the NormalLike layers of expressions itself: no other layer may take those."""
+    if not any(layer.expression and layer.expression.uses_normal_like for layer in expanded.layers):
+        return
+    for layer in expanded.layers:
+        if NOISE_NAME.match(layer.name):
+            yield located(
+                layer,
+                f"{quoted(layer.name)} is how Keras names the layers that normal_like makes"
+                " (rename this layer)",
+                None if layer.origin.chain else "name",
+            )
 
 
 def _show_path(path: FieldPath) -> str:
@@ -95,7 +132,7 @@ def _reference_problems(spec: Spec, taken: LayerInputs, problems: list[Problem])
             problems.append(
                 Problem("the first layer must name its inputs when the model has several", path)
             )
-        if isinstance(layer.inputs, list) and not refs:
+        if isinstance(layer.inputs, list | dict) and not refs:
             problems.append(Problem("must name at least one input", path))
         problems.extend(Problem(text, path) for text in _unknown_or_later(spec, names, i, refs))
 
@@ -203,7 +240,7 @@ def _infer(
 
 def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str | None:
     """Record one layer's output, or say why it cannot be built."""
-    layer_type = CATALOG[layer.type]
+    layer_type = layer_type_of(layer)
     args = layer_type.keras_args(layer.arguments)
     shapes = known.shapes
     named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
@@ -265,7 +302,8 @@ def _once_per_block(
         key = (block or "", layer.origin.block_layer or "", message)
         every_call = block is not None and calls[block] > 1 and by_block_layer[key] == calls[block]
         if not every_call:
-            problems.append(located(layer, message))
+            field = "compute" if layer.expression is not None else None
+            problems.append(located(layer, message, field))
         elif key not in reported:
             reported.add(key)
             index = block_layer_index(spec, key[0], key[1])
@@ -289,9 +327,9 @@ def _graph(
     nodes = tuple(
         LayerNode(
             layer.name,
-            CATALOG[layer.type],
+            layer_type_of(layer),
             layer.inputs,
-            _ordered_args(CATALOG[layer.type], layer.arguments),
+            _ordered_args(layer_type_of(layer), layer.arguments),
             known.shapes[layer.name],
             data_shapes[layer.name],
             layer.origin,
@@ -376,7 +414,7 @@ def _partial_node(expanded: Expanded, name: str, outs: Mapping[str, Output]) -> 
     """The layer that produced `name`, for merge diagnostics (None for an input)."""
     for layer in expanded.layers:
         if layer.name == name and name in outs:
-            layer_type = CATALOG[layer.type]
+            layer_type = layer_type_of(layer)
             out = outs[name]
             args = _ordered_args(layer_type, layer.arguments)
             return LayerNode(
@@ -398,7 +436,7 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
         }
         try:
             for layer in expanded.layers:
-                layer_type = CATALOG[layer.type]
+                layer_type = layer_type_of(layer)
                 args = layer_type.keras_args(layer.arguments)
                 shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in layer.inputs]).shape
         except ShapeError:

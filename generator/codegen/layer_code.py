@@ -15,6 +15,7 @@ from generator.analysis.arithmetic import (
     parse,
 )
 from generator.analysis.catalog import CATALOG
+from generator.analysis.expressions import ComputeType, bound_names
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
 from generator.codegen.code import (
@@ -77,6 +78,8 @@ def model_lines(
             lines += assignment(
                 target, objects[layer.share], [_tensors(inputs)], {}, comment, layout
             )
+        elif layer.compute is not None:
+            lines += _computed(graph, layer, variables, target, comment, layout)
         elif layer.block is not None and layer.name in shared:
             lines += _tower(spec, graph, layer, variables, objects)
             lines += assignment(
@@ -102,6 +105,30 @@ def model_lines(
                     target, layer_type, args, literal(layer.name), inputs, style, comment, layout
                 )
     return lines
+
+
+def _computed(
+    graph: Graph,
+    layer: LayerSpec,
+    variables: Variables,
+    target: Code,
+    comment: Code,
+    layout: Layout,
+) -> list[Code]:
+    """`target = keras.ops.abs(left - right)`: the expression rebuilt from its checked tree."""
+    layer_type = graph.layer(layer.name).layer_type
+    if not isinstance(layer_type, ComputeType) or layer_type.expression is None:
+        raise InternalError(f"compute layer {layer.name!r} has no checked expression")
+    refs = graph.spec_inputs[layer.name]
+    bound = bound_names(layer.inputs) or [(refs[0], refs[0])]
+    tensors = {local: variables[ref] for local, ref in bound}
+    code = layer_type.expression.python(tensors.__getitem__, literal)
+    line = Code(f"{target} = {code}")
+    if not layout.shape_comments:
+        return [line]
+    if layout.fits(f"{line}  {comment}"):
+        return [Code(f"{line}  {comment}")]
+    return [comment, line]
 
 
 def layer_statement(

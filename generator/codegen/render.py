@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from generator.analysis.expressions import ComputeType
 from generator.analysis.graph import Graph
 from generator.analysis.training import InputData, OutputData, TrainingPlan
 from generator.codegen.code import (
@@ -83,6 +84,7 @@ class ScriptContext:
     input_lines: tuple[Code, ...]
     block_functions: tuple[BlockFunction, ...]
     layer_lines: tuple[Code, ...]
+    normal_like: bool  # whether an expression samples noise: the NormalLike class is written
     model_inputs: Code
     model_outputs: Code
     x_value: Code
@@ -164,6 +166,12 @@ def script_context(
         ),
         block_functions=tuple(block_functions(spec, graph, options.style, options.layout)),
         layer_lines=tuple(model_lines(spec, graph, options.style, options.layout, variables)),
+        normal_like=any(
+            isinstance(node.layer_type, ComputeType)
+            and node.layer_type.expression is not None
+            and node.layer_type.expression.uses_normal_like
+            for node in graph.layers
+        ),
         model_inputs=_model_inputs(graph, variables),
         model_outputs=_model_outputs(graph, variables),
         x_value=_x_value(training.inputs),

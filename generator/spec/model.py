@@ -54,8 +54,17 @@ class LayerSpec(BaseModel):
     share: str | None = Field(
         None, description="An earlier layer or block instance whose weights this one reuses."
     )
-    inputs: str | list[str] | None = Field(
-        None, description="Earlier layers or inputs; left out: the layer just above."
+    compute: str | None = Field(
+        None,
+        description='An expression over keras.ops, e.g. "abs(a - b)" with inputs {a: left,'
+        " b: right}: + - * / **, abs, square, sqrt, exp, log, tanh, sigmoid, relu6, clip,"
+        " minimum, maximum, sum, mean, max, min, expand_dims, squeeze, l2_normalize,"
+        " normal_like.",
+    )
+    inputs: str | list[str] | dict[str, str] | None = Field(
+        None,
+        description="Earlier layers or inputs; left out: the layer just above. A compute"
+        " layer may map local names to them: {a: left, b: right}.",
     )
 
     @property
@@ -68,6 +77,8 @@ class LayerSpec(BaseModel):
         """The names listed in `inputs`."""
         if self.inputs is None:
             return []
+        if isinstance(self.inputs, dict):
+            return list(self.inputs.values())
         return [self.inputs] if isinstance(self.inputs, str) else list(self.inputs)
 
 

@@ -17,7 +17,7 @@ import unicodedata
 MODULE_NAMES = frozenset(
     {
         "argparse", "keras", "layers", "np", "tf", "tensorflow", "numpy",
-        "build_model", "make_synthetic_data", "load_data", "make_strategy", "main",
+        "build_model", "make_synthetic_data", "load_data", "make_strategy", "main", "NormalLike",
     }
 )  # fmt: skip
 # Names the generated script itself uses, kept clear of spec names for readability.

@@ -157,11 +157,46 @@ def _is_merge(keras: Any, layer: dict[str, Any]) -> bool:
     return layer["type"] in MERGING
 
 
+TENSORS: dict[str, Any] = {}  # the last build's tensors by layer name, compute layers included
+
+
+def _normal_like_class(keras: Any) -> Any:
+    class NormalLike(keras.layers.Layer):  # type: ignore[misc, name-defined]
+        def call(self, x: Any) -> Any:
+            return keras.random.normal(keras.ops.shape(x))
+
+    return NormalLike
+
+
+def compute(keras: Any, text: str, tensors: dict[str, Any]) -> Any:
+    """A compute expression evaluated by Python itself over keras.ops (test specs only)."""
+    ops = keras.ops
+    noise = _normal_like_class(keras)
+    functions = {
+        **{name: getattr(ops, name) for name in ("abs", "square", "sqrt", "exp", "log", "tanh")},
+        "sigmoid": ops.sigmoid,
+        "relu6": ops.relu6,
+        "clip": ops.clip,
+        "minimum": ops.minimum,
+        "maximum": ops.maximum,
+        "sum": ops.sum,
+        "mean": ops.mean,
+        "max": ops.max,
+        "min": ops.min,
+        "expand_dims": ops.expand_dims,
+        "squeeze": ops.squeeze,
+        "l2_normalize": lambda x, axis=-1: ops.normalize(x, axis=axis),
+        "normal_like": lambda x: noise()(x),
+    }
+    return eval(text, {"__builtins__": {}}, {**functions, **tensors})  # noqa: S307
+
+
 def build(spec: dict[str, Any]) -> Any:
     """The Keras model a spec describes; raises whatever Keras raises."""
     import keras
 
-    tensors: dict[str, Any] = {}
+    tensors: dict[str, Any] = TENSORS
+    tensors.clear()
     objects: dict[str, Any] = {}
     shared = {layer["share"] for layer in spec["layers"] if "share" in layer}
     for item in spec["inputs"]:
@@ -172,9 +207,21 @@ def build(spec: dict[str, Any]) -> Any:
     previous = spec["inputs"][0]["name"]
     for layer in spec["layers"]:
         refs = layer.get("inputs", previous)
-        arguments = [tensors[ref] for ref in refs] if isinstance(refs, list) else [tensors[refs]]
+        if isinstance(refs, dict):
+            arguments = [tensors[ref] for ref in refs.values()]
+        else:
+            arguments = (
+                [tensors[ref] for ref in refs] if isinstance(refs, list) else [tensors[refs]]
+            )
         name = layer["name"]
-        if "share" in layer:
+        if "compute" in layer:
+            if isinstance(refs, dict):
+                bound = refs
+            else:
+                bound = {ref: ref for ref in (refs if isinstance(refs, list) else [refs])}
+            local = {key: tensors[value] for key, value in bound.items()}
+            tensors[name] = compute(keras, layer["compute"], local)
+        elif "share" in layer:
             target = objects[layer["share"]]
             tensors[name] = target(arguments if len(arguments) > 1 else arguments[0])
         elif "block" in layer:

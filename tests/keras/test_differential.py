@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
+from generator.analysis.expressions import COMPUTE
 from generator.analysis.graph import Graph
 from generator.analysis.plan import SYNTHETIC_LENGTHS
 from generator.errors import SpecError
 from generator.pipeline import check_loaded
 from generator.spec.load import LoadedSpec
-from tests.keras.keras_builder import build, weight_counts
+from tests.keras.keras_builder import TENSORS, build, weight_counts
 from tests.keras.scripts import keras_layer
 from tests.strategies import specs
 
@@ -94,6 +95,10 @@ def deliberately_stricter(problem: str) -> bool:
             "for the variable-length inputs fits every layer",
             "a variable length where the tower takes a fixed one",
             "which TensorFlow's depthwise convolution cannot run",
+            # Expressions: float only, same ranks, each axis once (README).
+            "an expression computes in floats",
+            "their ranks differ",
+            "is given twice",
         )
     )
 
@@ -115,6 +120,9 @@ def assert_agrees(spec: dict[str, Any]) -> None:
         return
     assert not isinstance(theirs, Exception), f"Keras rejects what we accept: {theirs!r}\n{spec}"
     for node in ours.layers:
+        if node.layer_type.name == COMPUTE:  # keras.ops nodes: no layer, no weights
+            assert tuple(TENSORS[node.name].shape) == node.shape, (node.name, spec)
+            continue
         layer = keras_layer(theirs, node)
         if layer is None:
             continue  # a shared call: its weights belong to the layer it shares
@@ -165,8 +173,27 @@ REFUSED = (
     "AveragePooling needs",
     "int32 ids cannot",
     "a tower built",
+    "an expression refuses",
 )  # both we and Keras refuse these
 REGRESSIONS = {
+    "expressions broadcast as Keras does, sizes of 1 and unknown sizes included": {
+        "inputs": [{"name": "in0", "shape": [1, 5]}, {"name": "in1", "shape": [None, 1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "compute": "sum(a * b, axis=-1, keepdims=True) + squeeze(expand_dims(a, 1), 1)",
+                "inputs": {"a": "in0", "b": "in1"},
+            },
+            {"name": "l1", "type": "Dense", "inputs": "l0", "units": 2},
+        ],
+    },
+    "an expression refuses sizes that do not broadcast (Keras too)": {
+        "inputs": [{"name": "in0", "shape": [4]}, {"name": "in1", "shape": [3]}],
+        "layers": [
+            {"name": "l0", "compute": "a - b", "inputs": {"a": "in0", "b": "in1"}},
+            {"name": "l1", "type": "Dense", "inputs": "l0", "units": 2},
+        ],
+    },
     "Dot needs axes in class style (layers.Dot has no default)": {
         "inputs": [{"name": "in0", "shape": [1]}],
         "layers": [
@@ -272,7 +299,11 @@ def test_regression(case: str) -> None:
         ref
         for layer in spec["layers"]
         for ref in (
-            [layer["inputs"]] if isinstance(layer.get("inputs"), str) else layer.get("inputs", [])
+            [layer["inputs"]]
+            if isinstance(layer.get("inputs"), str)
+            else list(layer["inputs"].values())
+            if isinstance(layer.get("inputs"), dict)
+            else layer.get("inputs", [])
         )
     }
     spec["outputs"] = [layer["name"] for layer in spec["layers"] if layer["name"] not in used]
