@@ -1,4 +1,4 @@
-"""BatchNormalization and LayerNormalization."""
+"""BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization."""
 
 from __future__ import annotations
 
@@ -16,10 +16,12 @@ from generator.analysis.layers.base import (
     single,
 )
 from generator.spec.values import (
+    CONSTRAINTS,
     INITIALIZERS,
     REGULARIZERS,
     axes,
     boolean,
+    groups,
     integer,
     number_between,
     positive_number,
@@ -44,6 +46,20 @@ def _normalized_sizes(
     return sizes
 
 
+def distinct_axes(layer: str, shape: Shape, axis_arg: int | list[int]) -> list[int]:
+    """The axes as non-negative indices, each in range and named once."""
+    chosen = [axis_arg] if isinstance(axis_arg, int) else list(axis_arg)
+    found: list[int] = []
+    for axis in chosen:
+        if not -len(shape) <= axis < len(shape):
+            raise ShapeError(f"{layer} axis {axis} is out of range for input {show(shape)}")
+        index = axis % len(shape)
+        if index in found:
+            raise ShapeError(f"{layer} names axis {index} twice for input {show(shape)}")
+        found.append(index)
+    return found
+
+
 def _scale_and_center(args: Args) -> int:
     return int(args.get("scale", True)) + int(args.get("center", True))
 
@@ -61,6 +77,26 @@ def layer_normalization(args: Args, inputs: Sequence[Shape]) -> Output:
     axis = args.get("axis", -1)
     sizes = _normalized_sizes("LayerNormalization", shape, axis, weights=weighted > 0)
     return Output(shape, weighted * math.prod(sizes))
+
+
+def group_normalization(args: Args, inputs: Sequence[Shape]) -> Output:
+    shape = single(inputs)
+    axis = args.get("axis", -1)
+    (channels,) = _normalized_sizes("GroupNormalization", shape, axis)
+    count = args.get("groups", 32)
+    count = channels if count == -1 else count
+    if channels % count:
+        raise ShapeError(
+            f"GroupNormalization cannot split the {channels} channels on axis {axis} of"
+            f" {show(shape)} into {count} groups (choose a divisor of {channels})"
+        )
+    return Output(shape, _scale_and_center(args) * channels)
+
+
+def unit_normalization(args: Args, inputs: Sequence[Shape]) -> Output:
+    shape = single(inputs)
+    distinct_axes("UnitNormalization", shape, args.get("axis", -1))
+    return Output(shape)
 
 
 def _common() -> dict[str, Arg]:
@@ -88,4 +124,16 @@ LAYER_TYPES = [
         batch_normalization,
     ),
     LayerType("LayerNormalization", {"axis": Arg(axes()), **_common()}, layer_normalization),
+    LayerType(
+        "GroupNormalization",
+        {
+            "groups": Arg(groups()),
+            "axis": Arg(integer()),
+            **_common(),
+            "beta_constraint": Arg(CONSTRAINTS),
+            "gamma_constraint": Arg(CONSTRAINTS),
+        },
+        group_normalization,
+    ),
+    LayerType("UnitNormalization", {"axis": Arg(axes())}, unit_normalization),
 ]
