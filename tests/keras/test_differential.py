@@ -93,6 +93,9 @@ def deliberately_stricter(problem: str) -> bool:
             "reach the batch axis",
             "for the variable-length inputs fits every layer",
             "a variable length where the tower takes a fixed one",
+            "int32 values in training",  # noise layers: inference passes them, training fails
+            "cannot adapt() it",  # Normalization without mean and variance
+            "has an unknown size (give one value",  # Rescaling by channel, channels unknown
         )
     )
 
