@@ -32,9 +32,9 @@ BY_RANK: dict[int, list[str]] = {
 _ANY_RANK = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "UnitNormalization",
              "GroupNormalization", "GaussianNoise", "GaussianDropout", "AlphaDropout",
              "ActivityRegularization", "Masking", "Rescaling", "Normalization"]  # fmt: skip
-for _rank, _names in {2: _ANY_RANK, 3: [*_ANY_RANK, "SpatialDropout1D"],
-                      4: [*_ANY_RANK, "SpatialDropout2D", "Resizing", "CenterCrop"],
-                      5: [*_ANY_RANK, "SpatialDropout3D"]}.items():  # fmt: skip
+for _rank, _names in {2: _ANY_RANK, 3: ["SpatialDropout1D", *_ANY_RANK],
+                      4: ["SpatialDropout2D", "Resizing", "CenterCrop", *_ANY_RANK],
+                      5: ["SpatialDropout3D", *_ANY_RANK]}.items():  # fmt: skip
     BY_RANK.setdefault(_rank, []).extend(_names)
 MERGES = [name for name, layer in CATALOG.items() if layer.is_merge]
 SINGLE = [name for name, layer in CATALOG.items() if not layer.is_merge]
@@ -122,6 +122,8 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
             continue
         if arg.required or draw(st.integers(0, 2)) == 0:
             args[name] = draw(source)
+    if type_name == "GroupNormalization" and draw(st.integers(0, 4)):
+        args["groups"] = draw(special["groups"])  # the default, 32, rarely fits
     if type_name == "Normalization" and draw(st.integers(0, 4)):
         count = draw(st.none() | _per_channel(shape))
         for name in ("mean", "variance"):
@@ -131,8 +133,8 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
 
 
 # Arguments of the activation, normalization, noise and preprocessing layers.
-CATALOG_TYPES = {*_ANY_RANK, "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
-                 "Resizing", "CenterCrop"}  # fmt: skip
+CATALOG_TYPES = frozenset({*_ANY_RANK, "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                 "Resizing", "CenterCrop"})  # fmt: skip
 FACTOR = st.sampled_from([0.0, 0.5, 1.0, 6.0])
 
 
@@ -263,8 +265,13 @@ def _block_call(draw: st.DrawFn, name: str, shapes: dict[str, Any], block: str) 
 
 
 @st.composite
-def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
-    """A random spec: several inputs, branches, merges of 2 to 4 tensors."""
+def specs(
+    draw: st.DrawFn, max_layers: int = 7, focus: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A random spec: several inputs, branches, merges of 2 to 4 tensors.
+
+    With `focus`, single layers that fit are drawn from those types only.
+    """
     from generator.analysis.plan import build_graph
     from generator.spec.model import parse_spec
 
@@ -324,6 +331,7 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
             source = draw(st.sampled_from(list(shapes)))
             rank = len(shapes[source])
             fitting = BY_RANK.get(rank, SINGLE)
+            fitting = [name for name in fitting if name in focus] or fitting
             type_name = draw(st.sampled_from(fitting if draw(st.integers(0, 4)) else SINGLE))
             layer = {"name": name, "type": type_name, "inputs": source}
             layer |= draw(_args(type_name, shapes[source]))

@@ -30,7 +30,8 @@ def test_wheel_includes_templates_and_presets(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "generator/templates/script.py.jinja" in names
     assert {
-        f"generator/spec/presets/{p.name}" for p in (REPO / "generator" / "spec" / "presets").glob("*.yaml")
+        f"generator/spec/presets/{p.name}"
+        for p in (REPO / "generator" / "spec" / "presets").glob("*.yaml")
     } <= names
     assert not any(name.startswith(("tests/", "output/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

@@ -24,7 +24,7 @@ from generator.pipeline import check_loaded
 from generator.spec.load import LoadedSpec
 from tests.keras.keras_builder import build, weight_counts
 from tests.keras.scripts import keras_layer
-from tests.strategies import specs
+from tests.strategies import CATALOG_TYPES, specs
 
 pytestmark = pytest.mark.keras
 
@@ -149,6 +149,17 @@ def assert_agrees(spec: dict[str, Any]) -> None:
 )
 @given(specs())
 def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
+    assert_agrees(spec)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=os.environ.get("CI") == "true",
+)
+@given(specs(focus=CATALOG_TYPES))
+def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, Any]) -> None:
     assert_agrees(spec)
 
 
