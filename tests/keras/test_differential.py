@@ -168,8 +168,55 @@ REFUSED = (
     "AveragePooling needs",
     "int32 ids cannot",
     "a tower built",
-)  # both we and Keras refuse these
+    "a Normalization needs",
+    "Resizing a 3-D",
+    "Rescaling by channel needs",
+)  # both we and Keras refuse these, or we on purpose (deliberately_stricter)
 REGRESSIONS = {
+    "int32 ids cannot take Dropout noise in training (Keras passes them at inference)": {
+        "inputs": [{"name": "in0", "shape": [5], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "Dropout", "inputs": "in0", "rate": 0.3}],
+    },
+    "int32 ids pass through ReLU, Resizing, Masking and ActivityRegularization": {
+        "inputs": [{"name": "in0", "shape": [6], "dtype": "int32"}],
+        "layers": [
+            {"name": "l0", "type": "ReLU", "inputs": "in0", "max_value": 6.0},
+            {"name": "l1", "type": "Reshape", "target_shape": [3, 2, 1]},
+            {"name": "l2", "type": "Resizing", "height": 4, "width": 4},
+            {"name": "l3", "type": "Masking"},
+            {"name": "l4", "type": "ActivityRegularization", "l2": 0.01},
+            {"name": "l5", "type": "GaussianNoise", "stddev": 0.0},
+            {"name": "l6", "type": "MaxPooling2D"},
+        ],
+    },
+    "a Normalization needs mean and variance (Keras would wait for adapt())": {
+        "inputs": [{"name": "in0", "shape": [3]}],
+        "layers": [{"name": "l0", "type": "Normalization", "inputs": "in0"}],
+    },
+    "Resizing a 3-D input would resize the batch axis": {
+        "inputs": [{"name": "in0", "shape": [None, 3]}],
+        "layers": [{"name": "l0", "type": "Resizing", "inputs": "in0", "height": 2, "width": 2}],
+    },
+    "Rescaling by channel needs known channels": {
+        "inputs": [{"name": "in0", "shape": [None], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "Rescaling", "inputs": "in0", "scale": [1.0, 2.0]}],
+    },
+    "GroupNormalization on a middle axis, PReLU sharing the variable one": {
+        "inputs": [{"name": "in0", "shape": [None, 6, 4]}],
+        "layers": [
+            {"name": "l0", "type": "GroupNormalization", "inputs": "in0", "groups": 3, "axis": 2},
+            {"name": "l1", "type": "PReLU", "shared_axes": [1]},
+            {
+                "name": "l2",
+                "type": "Normalization",
+                "axis": [2, 3],
+                "mean": [0.0, 1.0, 2.0, 3.0],
+                "variance": [2.0, 1.0, 1.0, 1.0],
+            },
+            {"name": "l3", "type": "UnitNormalization", "axis": [1, -1]},
+            {"name": "l4", "type": "Softmax", "axis": [2, 3]},
+        ],
+    },
     "Dot needs axes in class style (layers.Dot has no default)": {
         "inputs": [{"name": "in0", "shape": [1]}],
         "layers": [
