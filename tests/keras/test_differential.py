@@ -96,6 +96,7 @@ def deliberately_stricter(problem: str) -> bool:
             "int32 values in training",  # noise layers: inference passes them, training fails
             "cannot adapt() it",  # Normalization without mean and variance
             "has an unknown size (give one value",  # Rescaling by channel, channels unknown
+            "AlphaDropout noise_shape",  # Keras reads it only when training draws noise
         )
     )
 
@@ -171,6 +172,7 @@ REFUSED = (
     "a Normalization needs",
     "Resizing a 3-D",
     "Rescaling by channel needs",
+    "AlphaDropout noise_shape",
 )  # both we and Keras refuse these, or we on purpose (deliberately_stricter)
 REGRESSIONS = {
     "int32 ids cannot take Dropout noise in training (Keras passes them at inference)": {
@@ -200,6 +202,18 @@ REGRESSIONS = {
     "Rescaling by channel needs known channels": {
         "inputs": [{"name": "in0", "shape": [None], "dtype": "int32"}],
         "layers": [{"name": "l0", "type": "Rescaling", "inputs": "in0", "scale": [1.0, 2.0]}],
+    },
+    "AlphaDropout noise_shape needs an entry per axis (Keras reads it only in training)": {
+        "inputs": [{"name": "in0", "shape": [None, 1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "type": "AlphaDropout",
+                "inputs": "in0",
+                "rate": 0.0,
+                "noise_shape": [None, None],
+            }
+        ],
     },
     "GroupNormalization on a middle axis, PReLU sharing the variable one": {
         "inputs": [{"name": "in0", "shape": [None, 6, 4]}],
