@@ -95,7 +95,9 @@ def deliberately_stricter(problem: str) -> bool:
             "a variable length where the tower takes a fixed one",
             "int32 values in training",  # noise layers: inference passes them, training fails
             "cannot adapt() it",  # Normalization without mean and variance
-            "has an unknown size (give one value",  # Rescaling by channel, channels unknown
+            # Rescaling by channel where the channels are unknown, or 1 (Keras would broadcast
+            # the output wider than the shape it reports)
+            "(give one value, or one per entry of that axis)",
             "AlphaDropout noise_shape",  # Keras reads it only when training draws noise
         )
     )
@@ -202,6 +204,12 @@ REGRESSIONS = {
     "Rescaling by channel needs known channels": {
         "inputs": [{"name": "in0", "shape": [None], "dtype": "int32"}],
         "layers": [{"name": "l0", "type": "Rescaling", "inputs": "in0", "scale": [1.0, 2.0]}],
+    },
+    "Rescaling by channel needs as many channels (Keras broadcasts 1 to 2, reports 1)": {
+        "inputs": [{"name": "in0", "shape": [1, 1, 1, 1]}],
+        "layers": [
+            {"name": "l0", "type": "Rescaling", "inputs": "in0", "scale": 0.0, "offset": [0.0, 0.0]}
+        ],
     },
     "AlphaDropout noise_shape needs an entry per axis (Keras reads it only in training)": {
         "inputs": [{"name": "in0", "shape": [None, 1]}],
