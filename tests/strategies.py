@@ -29,6 +29,14 @@ BY_RANK: dict[int, list[str]] = {
         "ZeroPadding2D", "Cropping2D", "Permute", "Reshape", "Flatten", "Dense",
         "BatchNormalization", "LayerNormalization"],
 }  # fmt: skip
+# Activations, normalization, noise and in-model preprocessing: every rank they take.
+_ANY_RANK = ["ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "UnitNormalization",
+             "GroupNormalization", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+             "ActivityRegularization", "Masking", "Rescaling", "Normalization"]  # fmt: skip
+for _rank, _names in {2: _ANY_RANK, 3: ["SpatialDropout1D", *_ANY_RANK],
+                      4: ["SpatialDropout2D", "Resizing", "CenterCrop", *_ANY_RANK],
+                      5: ["SpatialDropout3D", *_ANY_RANK]}.items():  # fmt: skip
+    BY_RANK.setdefault(_rank, []).extend(_names)
 MERGES = [name for name, layer in CATALOG.items() if layer.is_merge]
 SINGLE = [name for name, layer in CATALOG.items() if not layer.is_merge]
 
@@ -105,6 +113,7 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         )
     if type_name == "Conv1D":
         special["padding"] = st.sampled_from(["valid", "same", "causal"])
+    special |= _catalog_args(type_name, shape)
     args: dict[str, Any] = {}
     for name, arg in CATALOG[type_name].args.items():
         source = (
@@ -114,7 +123,60 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
             continue
         if arg.required or draw(st.integers(0, 2)) == 0:
             args[name] = draw(source)
+    if type_name == "GroupNormalization" and draw(st.integers(0, 4)):
+        args["groups"] = draw(special["groups"])  # the default, 32, rarely fits
+    if type_name == "Normalization" and draw(st.integers(0, 4)):
+        count = draw(st.none() | _per_channel(shape))
+        for name in ("mean", "variance"):
+            value = st.lists(FACTOR, min_size=count, max_size=count) if count else FACTOR
+            args[name] = draw(value)
     return args
+
+
+# Arguments of the activation, normalization, noise and preprocessing layers.
+CATALOG_TYPES = frozenset({*_ANY_RANK, "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                 "Resizing", "CenterCrop"})  # fmt: skip
+FACTOR = st.sampled_from([0.0, 0.5, 1.0, 6.0])
+
+
+def _per_channel(shape: tuple[int | None, ...]) -> st.SearchStrategy[int]:
+    return st.sampled_from([1, 2, 3] + ([shape[-1]] if shape[-1] else []))
+
+
+def _catalog_args(type_name: str, shape: tuple[int | None, ...]) -> dict[str, Any]:
+    if type_name not in CATALOG_TYPES:
+        return {}
+    rank = len(shape)
+    axis = st.integers(-rank, rank - 1)
+    some = FACTOR | _per_channel(shape).flatmap(lambda n: st.lists(FACTOR, min_size=n, max_size=n))
+    mask_entry = st.sampled_from([None, 1, *(dim for dim in shape[1:] if dim)])
+    return {
+        "max_value": FACTOR,
+        "negative_slope": FACTOR,
+        "threshold": FACTOR,
+        "alpha": st.sampled_from([-1.0, 0.5, 1.0]),
+        "shared_axes": st.integers(1, rank)
+        | st.lists(st.integers(1, rank), min_size=1, max_size=2, unique=True),
+        "axis": axis | st.lists(axis, min_size=1, max_size=2, unique=True)
+        if type_name in ("Softmax", "UnitNormalization", "Normalization")
+        else axis,
+        "groups": st.sampled_from([-1, 1, 2, 3, 4]),
+        "stddev": st.sampled_from([0.0, 0.3]),
+        "noise_shape": st.lists(mask_entry, min_size=rank - 1, max_size=rank + 1),
+        "l1": st.sampled_from([0.0, 0.01]),
+        "l2": st.sampled_from([0.0, 0.01]),
+        "mask_value": st.sampled_from([0.0, 1.0]),
+        **({"scale": some, "offset": some} if type_name == "Rescaling" else {}),
+        "height": st.integers(1, 6),
+        "width": st.integers(1, 6),
+        "interpolation": st.sampled_from(["nearest", "bilinear", "bicubic"]),
+        "crop_to_aspect_ratio": st.booleans(),
+        "pad_to_aspect_ratio": st.booleans(),
+        "data_format": st.sampled_from(["channels_last", "channels_first"]),
+        "mean": some,
+        "variance": some,
+        "invert": st.booleans(),
+    }
 
 
 @st.composite
@@ -129,7 +191,7 @@ def _merge_args(draw: st.DrawFn, type_name: str, rank: int) -> dict[str, Any]:
 
 @st.composite
 def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens"]))
+    kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens", "volume"]))
     name = f"in{index}"
     if kind == "vector":
         return {"name": name, "shape": [draw(st.integers(1, 12))]}
@@ -139,6 +201,11 @@ def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
         side = st.integers(3, 10)
         height = draw(side | st.none()) if draw(st.integers(0, 5)) == 0 else draw(side)
         return {"name": name, "shape": [height, draw(side), draw(st.integers(1, 3))]}
+    if kind == "volume":  # rank 5 with the batch: 3-D layers
+        return {
+            "name": name,
+            "shape": [*draw(st.lists(st.integers(1, 4), min_size=3, max_size=3)), draw(SMALL)],
+        }
     return {"name": name, "shape": [draw(st.sampled_from([None, 5]))], "dtype": "int32"}
 
 
@@ -270,8 +337,13 @@ def _probe_layers(layers: list[dict[str, Any]], name: str) -> tuple[list[dict[st
 
 
 @st.composite
-def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
-    """A random spec: several inputs, branches, merges of 2 to 4 tensors."""
+def specs(
+    draw: st.DrawFn, max_layers: int = 7, focus: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """A random spec: several inputs, branches, merges of 2 to 4 tensors.
+
+    With `focus`, single layers that fit are drawn from those types only.
+    """
     from generator.analysis.plan import build_graph
     from generator.spec.model import parse_spec
 
@@ -333,6 +405,7 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
             source = draw(st.sampled_from(list(shapes)))
             rank = len(shapes[source])
             fitting = BY_RANK.get(rank, SINGLE)
+            fitting = [name for name in fitting if name in focus] or fitting
             type_name = draw(st.sampled_from(fitting if draw(st.integers(0, 4)) else SINGLE))
             layer = {"name": name, "type": type_name, "inputs": source}
             layer |= draw(_args(type_name, shapes[source]))

@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from generator.analysis.layers import (
+    activation,
     conv,
     core,
     merging,
     normalization,
     pooling,
+    preprocessing,
     recurrent,
+    regularization,
     reshaping,
 )
 from generator.analysis.layers.base import Arg, LayerType
@@ -22,6 +25,17 @@ __all__ = ["CATALOG", "Arg", "LayerType"]
 
 CATALOG: Mapping[str, LayerType] = {
     layer.name: layer
-    for family in (core, conv, pooling, reshaping, normalization, recurrent, merging)
+    for family in (
+        core,
+        conv,
+        pooling,
+        reshaping,
+        normalization,
+        recurrent,
+        merging,
+        activation,
+        regularization,
+        preprocessing,
+    )
     for layer in family.LAYER_TYPES
 }

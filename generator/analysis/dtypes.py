@@ -22,19 +22,41 @@ CASTS = frozenset(
         "Dense", "Embedding", "BatchNormalization", "LayerNormalization",
         "GlobalAveragePooling1D", "GlobalAveragePooling2D",
         "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+        "LeakyReLU", "GroupNormalization", "Rescaling", "CenterCrop", "Normalization",
     }
 )  # fmt: skip
 # Layers that move values around without arithmetic: integers stay integers.
 KEEPS = frozenset(
     {
-        "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
+        "Flatten", "Reshape", "Permute", "RepeatVector",
         "MaxPooling1D", "MaxPooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
         "UpSampling1D", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
         "Concatenate", "Add", "Subtract", "Multiply", "Maximum", "Minimum", "Dot",
+        "ActivityRegularization", "Masking",
+        "Resizing",  # rounds back to integers
     }
 )  # fmt: skip
+# Random layers, by the argument that sets their strength: in training they add or multiply
+# float noise, which int32 values cannot take; at strength 0 they pass values through.
+NOISE = {
+    "Dropout": "rate", "SpatialDropout1D": "rate", "SpatialDropout2D": "rate",
+    "SpatialDropout3D": "rate", "GaussianDropout": "rate", "AlphaDropout": "rate",
+    "GaussianNoise": "stddev",
+}  # fmt: skip
 ACTIVATIONS_KEEPING_INTS = frozenset({"linear", "relu", "relu6"})
 ACTIVATIONS_CASTING_INTS = frozenset({"leaky_relu", "tanh", "exponential"})
+
+
+def _relu_kind(args: Mapping[str, Any]) -> str:
+    """ReLU keeps integers; a negative slope makes it leaky (float), or fails with a clip."""
+    if args.get("negative_slope", 0) == 0:
+        return INT
+    if args.get("max_value") is None and args.get("threshold", 0) == 0:
+        return FLOAT
+    raise ShapeError(
+        "ReLU with a negative_slope and a max_value or threshold cannot take int32 values"
+        " (feed token ids to an Embedding, or cast them with a Dense layer, first)"
+    )
 
 
 def dtype_kind(dtype: str) -> str:
@@ -57,6 +79,15 @@ def output_kind(layer_type: str, args: Mapping[str, Any], kinds: Sequence[str]) 
         return FLOAT
     if layer_type in KEEPS:
         return INT if all(kind == INT for kind in kinds) else FLOAT
+    if layer_type in NOISE:
+        if args[NOISE[layer_type]] == 0:
+            return INT
+        raise ShapeError(
+            f"{layer_type} cannot take int32 values in training (its noise is float;"
+            f" feed token ids to an Embedding first, or set {NOISE[layer_type]}: 0)"
+        )
+    if layer_type == "ReLU":
+        return _relu_kind(args)
     if layer_type == "Activation":
         activation = args.get("activation")
         if activation in ACTIVATIONS_KEEPING_INTS:

@@ -137,6 +137,61 @@ def class_names(*options: str) -> dict[str, str]:
     return {"".join(part.capitalize() for part in name.split("_")): name for name in options}
 
 
+def number() -> ValueKind:
+    return ValueKind("a number", is_number)
+
+
+def non_negative_number() -> ValueKind:
+    return ValueKind("a non-negative number", lambda v: is_number(v) and v >= 0)
+
+
+def numbers(*, non_negative: bool = False) -> ValueKind:
+    """A number or a non-empty list of numbers (Rescaling's scale, Normalization's mean)."""
+    low = 0 if non_negative else -math.inf
+
+    def one(value: Any) -> bool:
+        return is_number(value) and value >= low
+
+    def check(value: Any) -> bool:
+        return one(value) or (type(value) is list and bool(value) and all(map(one, value)))
+
+    if non_negative:
+        return ValueKind("a non-negative number or a list of them", check)
+    return ValueKind("a number or a list of numbers", check)
+
+
+def groups() -> ValueKind:
+    """GroupNormalization's groups: a positive int, or -1 for one group per channel."""
+    return ValueKind("a positive integer or -1", lambda v: is_bounded_int(v) and (v > 0 or v == -1))
+
+
+def positive_axes() -> ValueKind:
+    """PReLU's shared_axes: a non-batch axis or a list of them, counted from 1."""
+
+    def check(value: Any) -> bool:
+        if is_int(value):
+            return bool(is_bounded_int(value) and value > 0)
+        return (
+            type(value) is list and bool(value) and all(is_bounded_int(i) and i > 0 for i in value)
+        )
+
+    return ValueKind(
+        "a positive integer or a list of them (axis 1 is the first after the batch)", check
+    )
+
+
+def noise_shape() -> ValueKind:
+    """A dropout mask's shape, batch included: null keeps the input's size, 1 shares the mask."""
+    return ValueKind(
+        "a list of positive integers or nulls, one per axis with the batch",
+        lambda v: (
+            type(v) is list
+            and bool(v)
+            and all(i is None or (is_bounded_int(i) and i > 0) for i in v)
+        ),
+    )
+
+
 def size(dims: int) -> ValueKind:
     """A positive int, or a list of `dims` positive ints (kernel sizes, strides)."""
 
@@ -240,3 +295,6 @@ def padding_2d() -> ValueKind:
 INTERPOLATIONS = choice(
     "nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area", any_case=True
 )
+# The image.resize interpolations of every backend ("area" is TensorFlow's alone).
+RESIZE_INTERPOLATIONS = choice("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
+DATA_FORMATS = choice("channels_last", "channels_first")

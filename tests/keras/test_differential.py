@@ -25,7 +25,7 @@ from generator.pipeline import check_loaded
 from generator.spec.load import LoadedSpec
 from tests.keras.keras_builder import TENSORS, build, weight_counts
 from tests.keras.scripts import keras_layer
-from tests.strategies import specs
+from tests.strategies import CATALOG_TYPES, specs
 
 pytestmark = pytest.mark.keras
 
@@ -99,6 +99,12 @@ def deliberately_stricter(problem: str) -> bool:
             "an expression computes in floats",
             "their ranks differ",
             "is given twice",
+            "int32 values in training",  # noise layers: inference passes them, training fails
+            "cannot adapt() it",  # Normalization without mean and variance
+            # Rescaling by channel where the channels are unknown, or 1 (Keras would broadcast
+            # the output wider than the shape it reports)
+            "(give one value, or one per entry of that axis)",
+            "AlphaDropout noise_shape",  # Keras reads it only when training draws noise
         )
     )
 
@@ -168,13 +174,28 @@ def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
     assert_agrees(spec)
 
 
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=os.environ.get("CI") == "true",
+)
+@given(specs(focus=CATALOG_TYPES))
+def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, Any]) -> None:
+    assert_agrees(spec)
+
+
 REFUSED = (
     "Dot needs",
     "AveragePooling needs",
     "int32 ids cannot",
     "a tower built",
     "an expression refuses",
-)  # both we and Keras refuse these
+    "a Normalization needs",
+    "Resizing a 3-D",
+    "Rescaling by channel needs",
+    "AlphaDropout noise_shape",
+)  # both we and Keras refuse these, or we on purpose (deliberately_stricter)
 REGRESSIONS = {
     "expressions broadcast as Keras does, sizes of 1 and unknown sizes included": {
         "inputs": [{"name": "in0", "shape": [1, 5]}, {"name": "in1", "shape": [None, 1]}],
@@ -192,6 +213,68 @@ REGRESSIONS = {
         "layers": [
             {"name": "l0", "compute": "a - b", "inputs": {"a": "in0", "b": "in1"}},
             {"name": "l1", "type": "Dense", "inputs": "l0", "units": 2},
+        ],
+    },
+    "int32 ids cannot take Dropout noise in training (Keras passes them at inference)": {
+        "inputs": [{"name": "in0", "shape": [5], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "Dropout", "inputs": "in0", "rate": 0.3}],
+    },
+    "int32 ids pass through ReLU, Resizing, Masking and ActivityRegularization": {
+        "inputs": [{"name": "in0", "shape": [6], "dtype": "int32"}],
+        "layers": [
+            {"name": "l0", "type": "ReLU", "inputs": "in0", "max_value": 6.0},
+            {"name": "l1", "type": "Reshape", "target_shape": [3, 2, 1]},
+            {"name": "l2", "type": "Resizing", "height": 4, "width": 4},
+            {"name": "l3", "type": "Masking"},
+            {"name": "l4", "type": "ActivityRegularization", "l2": 0.01},
+            {"name": "l5", "type": "GaussianNoise", "stddev": 0.0},
+            {"name": "l6", "type": "MaxPooling2D"},
+        ],
+    },
+    "a Normalization needs mean and variance (Keras would wait for adapt())": {
+        "inputs": [{"name": "in0", "shape": [3]}],
+        "layers": [{"name": "l0", "type": "Normalization", "inputs": "in0"}],
+    },
+    "Resizing a 3-D input would resize the batch axis": {
+        "inputs": [{"name": "in0", "shape": [None, 3]}],
+        "layers": [{"name": "l0", "type": "Resizing", "inputs": "in0", "height": 2, "width": 2}],
+    },
+    "Rescaling by channel needs known channels": {
+        "inputs": [{"name": "in0", "shape": [None], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "Rescaling", "inputs": "in0", "scale": [1.0, 2.0]}],
+    },
+    "Rescaling by channel needs as many channels (Keras broadcasts 1 to 2, reports 1)": {
+        "inputs": [{"name": "in0", "shape": [1, 1, 1, 1]}],
+        "layers": [
+            {"name": "l0", "type": "Rescaling", "inputs": "in0", "scale": 0.0, "offset": [0.0, 0.0]}
+        ],
+    },
+    "AlphaDropout noise_shape needs an entry per axis (Keras reads it only in training)": {
+        "inputs": [{"name": "in0", "shape": [None, 1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "type": "AlphaDropout",
+                "inputs": "in0",
+                "rate": 0.0,
+                "noise_shape": [None, None],
+            }
+        ],
+    },
+    "GroupNormalization on a middle axis, PReLU sharing the variable one": {
+        "inputs": [{"name": "in0", "shape": [None, 6, 4]}],
+        "layers": [
+            {"name": "l0", "type": "GroupNormalization", "inputs": "in0", "groups": 3, "axis": 2},
+            {"name": "l1", "type": "PReLU", "shared_axes": [1]},
+            {
+                "name": "l2",
+                "type": "Normalization",
+                "axis": [2, 3],
+                "mean": [0.0, 1.0, 2.0, 3.0],
+                "variance": [2.0, 1.0, 1.0, 1.0],
+            },
+            {"name": "l3", "type": "UnitNormalization", "axis": [1, -1]},
+            {"name": "l4", "type": "Softmax", "axis": [2, 3]},
         ],
     },
     "Dot needs axes in class style (layers.Dot has no default)": {

@@ -1,4 +1,4 @@
-"""Dense, Activation, Dropout, Embedding."""
+"""Dense, Activation, Dropout, Embedding, Masking."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from generator.spec.values import (
     ACTIVATIONS,
     boolean,
     non_negative_int,
+    number,
     number_between,
     positive_int,
 )
@@ -94,4 +95,5 @@ LAYER_TYPES = [
         },
         embedding,
     ),
+    LayerType("Masking", {"mask_value": Arg(number())}, same_shape),
 ]

@@ -1,4 +1,4 @@
-"""BatchNormalization and LayerNormalization."""
+"""BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from generator.analysis.layers.base import (
     show_shape,
     single,
 )
-from generator.spec.objects import INITIALIZERS, REGULARIZERS
+from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
     axes,
     boolean,
+    groups,
     integer,
     number_between,
     positive_number,
@@ -43,6 +44,20 @@ def _normalized_sizes(
     return sizes
 
 
+def distinct_axes(layer: str, shape: Shape, axis_arg: int | list[int]) -> list[int]:
+    """The axes as non-negative indices, each in range and named once."""
+    chosen = [axis_arg] if isinstance(axis_arg, int) else list(axis_arg)
+    found: list[int] = []
+    for axis in chosen:
+        if not -len(shape) <= axis < len(shape):
+            raise ShapeError(f"{layer} axis {axis} is out of range for input {show_shape(shape)}")
+        index = axis % len(shape)
+        if index in found:
+            raise ShapeError(f"{layer} names axis {index} twice for input {show_shape(shape)}")
+        found.append(index)
+    return found
+
+
 def _scale_and_center(args: Args) -> int:
     return int(args.get("scale", True)) + int(args.get("center", True))
 
@@ -60,6 +75,26 @@ def layer_normalization(args: Args, inputs: Sequence[Shape]) -> Output:
     axis = args.get("axis", -1)
     sizes = _normalized_sizes("LayerNormalization", shape, axis, weights=weighted > 0)
     return Output(shape, weighted * math.prod(sizes))
+
+
+def group_normalization(args: Args, inputs: Sequence[Shape]) -> Output:
+    shape = single(inputs)
+    axis = args.get("axis", -1)
+    (channels,) = _normalized_sizes("GroupNormalization", shape, axis)
+    count = args.get("groups", 32)
+    count = channels if count == -1 else count
+    if channels % count:
+        raise ShapeError(
+            f"GroupNormalization cannot split the {channels} channels on axis {axis} of"
+            f" {show_shape(shape)} into {count} groups (choose a divisor of {channels})"
+        )
+    return Output(shape, _scale_and_center(args) * channels)
+
+
+def unit_normalization(args: Args, inputs: Sequence[Shape]) -> Output:
+    shape = single(inputs)
+    distinct_axes("UnitNormalization", shape, args.get("axis", -1))
+    return Output(shape)
 
 
 def _common() -> dict[str, Arg]:
@@ -91,4 +126,16 @@ LAYER_TYPES = [
         {"axis": Arg(axes(), default=-1), **_common()},
         layer_normalization,
     ),
+    LayerType(
+        "GroupNormalization",
+        {
+            "groups": Arg(groups()),
+            "axis": Arg(integer()),
+            **_common(),
+            "beta_constraint": Arg(CONSTRAINTS),
+            "gamma_constraint": Arg(CONSTRAINTS),
+        },
+        group_normalization,
+    ),
+    LayerType("UnitNormalization", {"axis": Arg(axes())}, unit_normalization),
 ]
