@@ -19,7 +19,7 @@ INT, FLOAT = "int", "float"
 CASTS = frozenset(
     {
         "Dense", "Embedding", "BatchNormalization", "LayerNormalization",
-        "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+        "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
         "SimpleRNN", "LSTM", "GRU", "Bidirectional",
     }
 )  # fmt: skip
@@ -29,6 +29,9 @@ KEEPS = frozenset(
         "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
         "MaxPooling1D", "MaxPooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
         "UpSampling1D", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
+        # MaxPooling3D is not here: TensorFlow has no int32 kernel for it.
+        "GlobalMaxPooling3D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding3D",
+        "Cropping1D", "Cropping3D",
         "Concatenate", "Add", "Subtract", "Multiply", "Maximum", "Minimum", "Dot",
     }
 )  # fmt: skip
