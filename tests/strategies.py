@@ -28,17 +28,40 @@ BY_RANK: dict[int, list[str]] = {
         "ZeroPadding2D", "Cropping2D", "Permute", "Reshape", "Flatten", "Dense",
         "BatchNormalization", "LayerNormalization"],
 }  # fmt: skip
+# The 1-D and 3-D convolution family, ConvLSTM (rank 4 and 5), and rank 5 volumes.
+BY_RANK[3] += ["Conv1DTranspose", "SeparableConv1D", "DepthwiseConv1D", "ZeroPadding1D",
+               "Cropping1D"]  # fmt: skip
+BY_RANK[4] += ["ConvLSTM1D"]
+BY_RANK[5] = ["Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D",
+              "GlobalAveragePooling3D", "GlobalMaxPooling3D", "UpSampling3D", "ZeroPadding3D",
+              "Cropping3D", "ConvLSTM2D", "Flatten", "Reshape", "Dense", "Permute"]  # fmt: skip
 MERGES = [name for name, layer in CATALOG.items() if layer.is_merge]
 SINGLE = [name for name, layer in CATALOG.items() if not layer.is_merge]
 
 
-def _pair_or_int(low: int, high: int) -> st.SearchStrategy[Any]:
-    return st.integers(low, high) | st.lists(st.integers(low, high), min_size=2, max_size=2)
-
-
-def _padding_2d(high: int) -> st.SearchStrategy[Any]:
+def _sides(high: int, spatial: int = 2) -> st.SearchStrategy[Any]:
+    """ZeroPadding*D / Cropping*D amounts: n, one per axis, or (before, after) per axis."""
     pair = st.lists(st.integers(0, high), min_size=2, max_size=2)
-    return st.integers(0, high) | pair | st.lists(pair, min_size=2, max_size=2)
+    if spatial == 1:
+        return st.integers(0, high) | pair
+    each = st.lists(st.integers(0, high), min_size=spatial, max_size=spatial)
+    return st.integers(0, high) | each | st.lists(pair, min_size=spatial, max_size=spatial)
+
+
+def _spatial(type_name: str) -> int:
+    """1, 2 or 3 from the type name (ConvLSTM1D, Conv3DTranspose, ...); 2 otherwise."""
+    for spatial in (1, 3):
+        if f"{spatial}D" in type_name:
+            return spatial
+    return 2
+
+
+def _pair_or_n(low: int, high: int, spatial: int) -> st.SearchStrategy[Any]:
+    if spatial == 1:
+        return st.integers(low, high)
+    return st.integers(low, high) | st.lists(
+        st.integers(low, high), min_size=spatial, max_size=spatial
+    )
 
 
 @st.composite
@@ -57,12 +80,12 @@ def _reshape_target(draw: st.DrawFn, shape: tuple[int | None, ...]) -> list[int]
 @st.composite
 def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dict[str, Any]:
     rank = len(shape)
-    spatial = 1 if type_name.endswith("1D") else 2
-    size = SMALL if spatial == 1 else _pair_or_int(1, 4)
+    spatial = _spatial(type_name)
+    size = _pair_or_n(1, 4 if spatial < 3 else 3, spatial)
     optional = {
         "activation": ACTIVATION,
         "use_bias": st.booleans(),
-        "strides": st.integers(1, 3) if spatial == 1 else _pair_or_int(1, 3),
+        "strides": _pair_or_n(1, 3, spatial),
         "padding": st.sampled_from(["valid", "same"]),
         "dilation_rate": st.integers(1, 2),
         "depth_multiplier": st.integers(1, 3),
@@ -75,7 +98,8 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         "reset_after": st.booleans(),
         "merge_mode": st.sampled_from(["concat", "sum", "mul", "ave"]),
         "size": size,
-        "output_padding": st.integers(0, 1),
+        "output_padding": _pair_or_n(0, 1, spatial),
+        "data_format": st.sampled_from(["channels_last", "channels_first"]),
     }
     required = {
         "units": st.integers(1, 6),
@@ -95,8 +119,10 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
     }
     special = {
         "axis": st.integers(-rank, rank - 1),
-        "padding": _padding_2d(2) if type_name == "ZeroPadding2D" else optional["padding"],
-        "cropping": _padding_2d(3),
+        "padding": (
+            _sides(2, spatial) if type_name.startswith("ZeroPadding") else optional["padding"]
+        ),
+        "cropping": _sides(3, spatial),
     }
     if type_name == "LayerNormalization":
         special["axis"] = st.integers(-rank, rank - 1) | st.lists(
@@ -104,6 +130,8 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         )
     if type_name == "Conv1D":
         special["padding"] = st.sampled_from(["valid", "same", "causal"])
+    if type_name == "UpSampling1D":
+        special["size"] = SMALL
     args: dict[str, Any] = {}
     for name, arg in CATALOG[type_name].args.items():
         source = (
@@ -128,7 +156,7 @@ def _merge_args(draw: st.DrawFn, type_name: str, rank: int) -> dict[str, Any]:
 
 @st.composite
 def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens"]))
+    kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens", "volume"]))
     name = f"in{index}"
     if kind == "vector":
         return {"name": name, "shape": [draw(st.integers(1, 12))]}
@@ -138,6 +166,10 @@ def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
         side = st.integers(3, 10)
         height = draw(side | st.none()) if draw(st.integers(0, 5)) == 0 else draw(side)
         return {"name": name, "shape": [height, draw(side), draw(st.integers(1, 3))]}
+    if kind == "volume":  # Conv3D and friends; ConvLSTM2D reads it as (time, height, width)
+        side = st.integers(2, 6)
+        depth = draw(side | st.none()) if draw(st.integers(0, 5)) == 0 else draw(side)
+        return {"name": name, "shape": [depth, draw(side), draw(side), draw(st.integers(1, 3))]}
     return {"name": name, "shape": [draw(st.sampled_from([None, 5]))], "dtype": "int32"}
 
 

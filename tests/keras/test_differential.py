@@ -4,6 +4,10 @@ For random specs over the whole catalog, our verdict (accept or reject) must
 equal whether Keras builds the model, and for accepted specs every layer's
 output shape and weight counts, and the totals, must be equal.
 
+A forward pass runs on TensorFlow; where TensorFlow's CPU kernels cannot run a layer
+(channels_first convolutions, dilated transposed convolutions), it runs on JAX instead
+(jax_forward.py).
+
 CI runs 300 examples. The long run (documented in the README):
     MERGEGEN_PARITY_EXAMPLES=5000 python -m pytest tests/keras/test_differential.py -q
 """
@@ -11,6 +15,7 @@ CI runs 300 examples. The long run (documented in the README):
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +27,8 @@ from generator.analysis.plan import SYNTHETIC_LENGTHS
 from generator.errors import SpecError
 from generator.pipeline import check_loaded
 from generator.spec.load import LoadedSpec
-from tests.keras.keras_builder import build, weight_counts
+from tests.keras.jax_forward import forward_on_jax
+from tests.keras.keras_builder import build, forward_batch, weight_counts
 from tests.keras.scripts import keras_layer
 from tests.strategies import specs
 
@@ -57,22 +63,22 @@ def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
             model(forward_batch(spec, length), training=False)  # eager: no tf.data, no tracing
         except Exception as error:  # noqa: BLE001
             failure = error
+            if TF_CPU_LACKS.search(str(error)):
+                # TensorFlow's CPU kernels lack this layout or dilation: ask JAX.
+                on_jax = forward_on_jax(spec, length)
+                if on_jax is None:
+                    return model
+                failure = RuntimeError(on_jax)
             continue
         return model
     return failure
 
 
-def forward_batch(spec: dict[str, Any], length: int) -> list[Any]:
-    """Two zero examples per input, variable lengths set to `length`."""
-    import numpy as np
-
-    return [
-        np.zeros(
-            (2, *(length if dim is None else dim for dim in item["shape"])),
-            dtype=item.get("dtype", "float32"),
-        )
-        for item in spec["inputs"]
-    ]
+# Layers TensorFlow builds but its CPU kernels cannot run: channels_first convolutions,
+# and transposed convolutions with dilation_rate > 1.
+TF_CPU_LACKS = re.compile(
+    r"only supports (the )?ND?HWC|do not yet support dilation rates larger than 1"
+)
 
 
 def _synthetic_length(graph: Graph) -> int:
@@ -252,6 +258,40 @@ REGRESSIONS = {
         ],
     },
 }
+# The 1-D/3-D convolution family and data_format (each found by this test, or its reason).
+REGRESSIONS |= {
+    "a dilated transposed convolution runs on JAX where TensorFlow's CPU cannot": {
+        "inputs": [{"name": "in0", "shape": [3, 3, 1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "type": "Conv2DTranspose",
+                "inputs": "in0",
+                "filters": 1,
+                "kernel_size": 1,
+                "padding": "valid",
+                "dilation_rate": 2,
+                "output_padding": 0,
+                "activation": "relu",
+            }
+        ],
+    },
+    "channels_first convolutions run on JAX where TensorFlow's CPU cannot": {
+        "inputs": [
+            {"name": "in0", "shape": [2, 5, 6]},
+            {"name": "in1", "shape": [3, 2, 4, 4]},
+            {"name": "in2", "shape": [2, 5]},
+        ],
+        "layers": [
+            {"name": "l0", "type": "Conv2D", "inputs": "in0", "filters": 2, "kernel_size": 2,
+             "data_format": "channels_first"},
+            {"name": "l1", "type": "Conv1DTranspose", "inputs": "in2", "filters": 2,
+             "kernel_size": 2, "data_format": "channels_first"},
+            {"name": "l2", "type": "ConvLSTM2D", "inputs": "in1", "filters": 2, "kernel_size": 2,
+             "data_format": "channels_first"},
+        ],
+    },
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", sorted(REGRESSIONS))
