@@ -105,6 +105,7 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         "units": st.integers(1, 6),
         "filters": st.integers(1, 5),
         "kernel_size": size,
+        "pool_size": size,
         "rate": st.sampled_from([0.0, 0.3]),
         "activation": ACTIVATION,
         "input_dim": st.integers(2, 20),
@@ -122,7 +123,7 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         "padding": (
             _sides(2, spatial) if type_name.startswith("ZeroPadding") else optional["padding"]
         ),
-        "cropping": _sides(3, spatial),
+        "cropping": _sides(3 if spatial < 3 else 1, spatial),
     }
     if type_name == "LayerNormalization":
         special["axis"] = st.integers(-rank, rank - 1) | st.lists(
@@ -321,3 +322,73 @@ def specs(draw: st.DrawFn, max_layers: int = 7) -> dict[str, Any]:
         "outputs": outputs,
         "training": {"loss": "mse"},
     }
+
+
+# Spatial models: one input of rank 3 to 5 in one data format, then a chain and branches of
+# the convolution, pooling, padding, cropping, upsampling and ConvLSTM layers that fit.
+SPATIAL_BY_RANK: dict[int, list[str]] = {
+    rank: [
+        name
+        for name, layer in CATALOG.items()
+        if name != "Flatten"
+        and ("data_format" in layer.args or name in ("UpSampling1D", "Cropping1D"))
+        and _spatial(name) + (3 if name.startswith("ConvLSTM") else 2) == rank
+    ]
+    for rank in (3, 4, 5)
+}
+
+
+@st.composite
+def spatial_specs(draw: st.DrawFn, max_layers: int = 4) -> dict[str, Any]:
+    """A random model over the spatial layers, mostly in one data format."""
+    from generator.analysis.plan import build_graph
+    from generator.spec.model import parse_spec
+
+    rank = draw(st.sampled_from(sorted(SPATIAL_BY_RANK)))
+    first = draw(st.booleans())
+    dims: list[int | None] = [draw(st.integers(2, 8)) for _ in range(rank - 2)]
+    if draw(st.integers(0, 5)) == 0:
+        dims[0] = None
+    channels = draw(st.integers(1, 3))
+    inputs = [{"name": "in0", "shape": [channels, *dims] if first else [*dims, channels]}]
+    shapes: dict[str, tuple[int | None, ...]] = {"in0": (None, *inputs[0]["shape"])}
+    layers: list[dict[str, Any]] = []
+    for index in range(draw(st.integers(1, max_layers))):
+        name = f"l{index}"
+        if len(shapes) >= 3 and draw(st.integers(0, 3)) == 0:
+            chosen = draw(st.lists(st.sampled_from(sorted(shapes)), min_size=2, max_size=2))
+            merge = draw(st.sampled_from(["Concatenate", "Add"]))
+            layer: dict[str, Any] = {"name": name, "type": merge, "inputs": chosen}
+            if merge == "Concatenate" and first:
+                layer["axis"] = 1
+        else:
+            source = draw(st.sampled_from(sorted(shapes)))
+            fitting = SPATIAL_BY_RANK.get(len(shapes[source]))
+            if not fitting:
+                break
+            type_name = draw(st.sampled_from(fitting))
+            layer = {"name": name, "type": type_name, "inputs": source}
+            layer |= draw(_args(type_name, shapes[source]))
+            if "data_format" in CATALOG[type_name].args and draw(st.integers(0, 5)):
+                layer.pop("data_format", None)
+                if first:
+                    layer["data_format"] = "channels_first"
+        layers.append(layer)
+        trial = {"name": "probe", "inputs": inputs, "layers": layers, "outputs": [name]}
+        try:
+            shapes[name] = build_graph(parse_spec(trial)).layer(name).shape
+        except Exception:  # noqa: BLE001 - an invalid layer: keep it, stop growing here
+            break
+    used = {ref for layer in layers for ref in _refs(layer)}
+    return {
+        "name": "spatial_model",
+        "inputs": inputs,
+        "layers": layers,
+        "outputs": [layer["name"] for layer in layers if layer["name"] not in used],
+        "training": {"loss": "mse"},
+    }
+
+
+def _refs(layer: dict[str, Any]) -> list[str]:
+    refs = layer["inputs"]
+    return [refs] if isinstance(refs, str) else list(refs)

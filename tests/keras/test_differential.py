@@ -30,7 +30,7 @@ from generator.spec.load import LoadedSpec
 from tests.keras.jax_forward import forward_on_jax
 from tests.keras.keras_builder import build, forward_batch, weight_counts
 from tests.keras.scripts import keras_layer
-from tests.strategies import specs
+from tests.strategies import spatial_specs, specs
 
 pytestmark = pytest.mark.keras
 
@@ -152,6 +152,18 @@ def assert_agrees(spec: dict[str, Any]) -> None:
 )
 @given(specs())
 def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
+    assert_agrees(spec)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=os.environ.get("CI") == "true",
+)
+@given(spatial_specs())
+def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
+    """The convolution family in 1-D, 2-D and 3-D, in both data formats, drawn often."""
     assert_agrees(spec)
 
 
