@@ -356,7 +356,9 @@ def spatial_specs(draw: st.DrawFn, max_layers: int = 4) -> dict[str, Any]:
     for index in range(draw(st.integers(1, max_layers))):
         name = f"l{index}"
         if len(shapes) >= 3 and draw(st.integers(0, 3)) == 0:
-            chosen = draw(st.lists(st.sampled_from(sorted(shapes)), min_size=2, max_size=2))
+            chosen = draw(
+                st.lists(st.sampled_from(sorted(shapes)), min_size=2, max_size=2, unique=True)
+            )
             merge = draw(st.sampled_from(["Concatenate", "Add"]))
             layer: dict[str, Any] = {"name": name, "type": merge, "inputs": chosen}
             if merge == "Concatenate" and first:
