@@ -74,10 +74,12 @@ def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
     return failure
 
 
-# Layers TensorFlow builds but its CPU kernels cannot run: channels_first convolutions,
-# and transposed convolutions with dilation_rate > 1.
+# Layers TensorFlow builds but its kernels cannot run: on a CPU, channels_first convolutions
+# and transposed convolutions with dilation_rate > 1; anywhere, depthwise (and separable)
+# convolutions with unequal strides.
 TF_CPU_LACKS = re.compile(
     r"only supports (the )?ND?HWC|not yet support dilation rates larger than 1"
+    r"|only supports equal length strides"
 )
 
 
@@ -293,6 +295,13 @@ REGRESSIONS |= {
         "layers": [
             {"name": "l0", "type": "Conv3DTranspose", "inputs": "in0", "filters": 1,
              "kernel_size": 1, "dilation_rate": 2, "output_padding": 0},
+        ],
+    },
+    "unequal depthwise strides run on JAX where TensorFlow cannot": {
+        "inputs": [{"name": "in0", "shape": [3, 3, 1]}],
+        "layers": [
+            {"name": "l1", "type": "DepthwiseConv2D", "inputs": "in0", "kernel_size": 1,
+             "strides": [1, 2], "activation": "relu"},
         ],
     },
     "channels_first convolutions run on JAX where TensorFlow's CPU cannot": {
