@@ -37,17 +37,40 @@ for _rank, _names in {2: _ANY_RANK, 3: ["SpatialDropout1D", *_ANY_RANK],
                       4: ["SpatialDropout2D", "Resizing", "CenterCrop", *_ANY_RANK],
                       5: ["SpatialDropout3D", *_ANY_RANK]}.items():  # fmt: skip
     BY_RANK.setdefault(_rank, []).extend(_names)
+# The 1-D and 3-D convolution family, ConvLSTM (rank 4 and 5), and rank 5 volumes.
+BY_RANK[3] += ["Conv1DTranspose", "SeparableConv1D", "DepthwiseConv1D", "ZeroPadding1D",
+               "Cropping1D"]  # fmt: skip
+BY_RANK[4] += ["ConvLSTM1D"]
+BY_RANK[5] = [*BY_RANK.get(5, []), "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D",
+              "GlobalAveragePooling3D", "GlobalMaxPooling3D", "UpSampling3D", "ZeroPadding3D",
+              "Cropping3D", "ConvLSTM2D", "Flatten", "Reshape", "Dense", "Permute"]  # fmt: skip
 MERGES = [name for name, layer in CATALOG.items() if layer.is_merge]
 SINGLE = [name for name, layer in CATALOG.items() if not layer.is_merge]
 
 
-def _pair_or_int(low: int, high: int) -> st.SearchStrategy[Any]:
-    return st.integers(low, high) | st.lists(st.integers(low, high), min_size=2, max_size=2)
-
-
-def _padding_2d(high: int) -> st.SearchStrategy[Any]:
+def _sides(high: int, spatial: int = 2) -> st.SearchStrategy[Any]:
+    """ZeroPadding*D / Cropping*D amounts: n, one per axis, or (before, after) per axis."""
     pair = st.lists(st.integers(0, high), min_size=2, max_size=2)
-    return st.integers(0, high) | pair | st.lists(pair, min_size=2, max_size=2)
+    if spatial == 1:
+        return st.integers(0, high) | pair
+    each = st.lists(st.integers(0, high), min_size=spatial, max_size=spatial)
+    return st.integers(0, high) | each | st.lists(pair, min_size=spatial, max_size=spatial)
+
+
+def _spatial(type_name: str) -> int:
+    """1, 2 or 3 from the type name (ConvLSTM1D, Conv3DTranspose, ...); 2 otherwise."""
+    for spatial in (1, 3):
+        if f"{spatial}D" in type_name:
+            return spatial
+    return 2
+
+
+def _pair_or_n(low: int, high: int, spatial: int) -> st.SearchStrategy[Any]:
+    if spatial == 1:
+        return st.integers(low, high)
+    return st.integers(low, high) | st.lists(
+        st.integers(low, high), min_size=spatial, max_size=spatial
+    )
 
 
 @st.composite
@@ -66,12 +89,12 @@ def _reshape_target(draw: st.DrawFn, shape: tuple[int | None, ...]) -> list[int]
 @st.composite
 def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dict[str, Any]:
     rank = len(shape)
-    spatial = 1 if type_name.endswith("1D") else 2
-    size = SMALL if spatial == 1 else _pair_or_int(1, 4)
+    spatial = _spatial(type_name)
+    size = _pair_or_n(1, 4 if spatial < 3 else 3, spatial)
     optional = {
         "activation": ACTIVATION,
         "use_bias": st.booleans(),
-        "strides": st.integers(1, 3) if spatial == 1 else _pair_or_int(1, 3),
+        "strides": _pair_or_n(1, 3, spatial),
         "padding": st.sampled_from(["valid", "same"]),
         "dilation_rate": st.integers(1, 2),
         "depth_multiplier": st.integers(1, 3),
@@ -84,12 +107,14 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         "reset_after": st.booleans(),
         "merge_mode": st.sampled_from(["concat", "sum", "mul", "ave"]),
         "size": size,
-        "output_padding": st.integers(0, 1),
+        "output_padding": _pair_or_n(0, 1, spatial),
+        "data_format": st.sampled_from(["channels_last", "channels_first"]),
     }
     required = {
         "units": st.integers(1, 6),
         "filters": st.integers(1, 5),
         "kernel_size": size,
+        "pool_size": size,
         "rate": st.sampled_from([0.0, 0.3]),
         "activation": ACTIVATION,
         "input_dim": st.integers(2, 20),
@@ -104,8 +129,10 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
     }
     special = {
         "axis": st.integers(-rank, rank - 1),
-        "padding": _padding_2d(2) if type_name == "ZeroPadding2D" else optional["padding"],
-        "cropping": _padding_2d(3),
+        "padding": (
+            _sides(2, spatial) if type_name.startswith("ZeroPadding") else optional["padding"]
+        ),
+        "cropping": _sides(3 if spatial < 3 else 1, spatial),
     }
     if type_name == "LayerNormalization":
         special["axis"] = st.integers(-rank, rank - 1) | st.lists(
@@ -114,6 +141,8 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
     if type_name == "Conv1D":
         special["padding"] = st.sampled_from(["valid", "same", "causal"])
     special |= _catalog_args(type_name, shape)
+    if type_name == "UpSampling1D":
+        special["size"] = SMALL
     args: dict[str, Any] = {}
     for name, arg in CATALOG[type_name].args.items():
         source = (
@@ -201,11 +230,10 @@ def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
         side = st.integers(3, 10)
         height = draw(side | st.none()) if draw(st.integers(0, 5)) == 0 else draw(side)
         return {"name": name, "shape": [height, draw(side), draw(st.integers(1, 3))]}
-    if kind == "volume":  # rank 5 with the batch: 3-D layers
-        return {
-            "name": name,
-            "shape": [*draw(st.lists(st.integers(1, 4), min_size=3, max_size=3)), draw(SMALL)],
-        }
+    if kind == "volume":  # Conv3D and friends; ConvLSTM2D reads it as (time, height, width)
+        side = st.integers(2, 6)
+        depth = draw(side | st.none()) if draw(st.integers(0, 5)) == 0 else draw(side)
+        return {"name": name, "shape": [depth, draw(side), draw(side), draw(st.integers(1, 3))]}
     return {"name": name, "shape": [draw(st.sampled_from([None, 5]))], "dtype": "int32"}
 
 
@@ -449,3 +477,75 @@ def specs(
         "outputs": outputs,
         "training": {"loss": "mse"},
     }
+
+
+# Spatial models: one input of rank 3 to 5 in one data format, then a chain and branches of
+# the convolution, pooling, padding, cropping, upsampling and ConvLSTM layers that fit.
+SPATIAL_BY_RANK: dict[int, list[str]] = {
+    rank: [
+        name
+        for name, layer in CATALOG.items()
+        if name != "Flatten"
+        and ("data_format" in layer.args or name in ("UpSampling1D", "Cropping1D"))
+        and _spatial(name) + (3 if name.startswith("ConvLSTM") else 2) == rank
+    ]
+    for rank in (3, 4, 5)
+}
+
+
+@st.composite
+def spatial_specs(draw: st.DrawFn, max_layers: int = 4) -> dict[str, Any]:
+    """A random model over the spatial layers, mostly in one data format."""
+    from generator.analysis.plan import build_graph
+    from generator.spec.model import parse_spec
+
+    rank = draw(st.sampled_from(sorted(SPATIAL_BY_RANK)))
+    first = draw(st.booleans())
+    dims: list[int | None] = [draw(st.integers(2, 8)) for _ in range(rank - 2)]
+    if draw(st.integers(0, 5)) == 0:
+        dims[0] = None
+    channels = draw(st.integers(1, 3))
+    inputs = [{"name": "in0", "shape": [channels, *dims] if first else [*dims, channels]}]
+    shapes: dict[str, tuple[int | None, ...]] = {"in0": (None, *inputs[0]["shape"])}
+    layers: list[dict[str, Any]] = []
+    for index in range(draw(st.integers(1, max_layers))):
+        name = f"l{index}"
+        if len(shapes) >= 3 and draw(st.integers(0, 3)) == 0:
+            chosen = draw(
+                st.lists(st.sampled_from(sorted(shapes)), min_size=2, max_size=2, unique=True)
+            )
+            merge = draw(st.sampled_from(["Concatenate", "Add"]))
+            layer: dict[str, Any] = {"name": name, "type": merge, "inputs": chosen}
+            if merge == "Concatenate" and first:
+                layer["axis"] = 1
+        else:
+            source = draw(st.sampled_from(sorted(shapes)))
+            fitting = SPATIAL_BY_RANK.get(len(shapes[source]))
+            if not fitting:
+                break
+            type_name = draw(st.sampled_from(fitting))
+            layer = {"name": name, "type": type_name, "inputs": source}
+            layer |= draw(_args(type_name, shapes[source]))
+            if "data_format" in CATALOG[type_name].args and draw(st.integers(0, 5)):
+                layer.pop("data_format", None)
+                if first:
+                    layer["data_format"] = "channels_first"
+        layers.append(layer)
+        trial = {"name": "probe", "inputs": inputs, "layers": layers, "outputs": [name]}
+        try:
+            shapes[name] = build_graph(parse_spec(trial)).layer(name).shape
+        except Exception:  # noqa: BLE001 - an invalid layer: keep it, stop growing here
+            break
+    used = {ref for layer in layers for ref in _refs(layer)}
+    return {
+        "name": "spatial_model",
+        "inputs": inputs,
+        "layers": layers,
+        "outputs": [layer["name"] for layer in layers if layer["name"] not in used],
+        "training": {"loss": "mse"},
+    }
+
+
+def _refs(layer: dict[str, Any]) -> list[str]:
+    refs = layer["inputs"]
+    return [refs] if isinstance(refs, str) else list(refs)

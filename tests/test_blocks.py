@@ -250,7 +250,7 @@ def test_a_mistake_in_a_block_is_reported_once_at_the_block(cli, tmp_path: Path)
     assert result.errors == [
         "error: net.yaml:10:57: blocks.bottleneck.layers[1].kernal_size: unknown argument"
         " 'kernal_size' for Conv2D (did you mean 'kernel_size'?) (allowed: name, type, inputs,"
-        " filters, kernel_size, strides, padding, dilation_rate, activation, use_bias,"
+        " filters, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,"
         " kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,"
         " activity_regularizer, kernel_constraint, bias_constraint)"
         " (16 calls use block 'bottleneck')"

@@ -61,7 +61,7 @@ def test_render_escapes_anything_unprintable() -> None:
         (
             {"name": "m1", "layers": [{"name": "a", "type": "Flatten", "\u2028": 1}]},
             "f.json: layers[0]['\\u2028']: unknown argument '\\u2028' for Flatten"
-            " (allowed: name, type, inputs)",
+            " (allowed: name, type, inputs, data_format)",
         ),
     ],
 )

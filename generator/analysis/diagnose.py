@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -11,12 +12,12 @@ from generator.analysis.layers.base import Shape, ShapeError, show_shape
 from generator.analysis.layers.merging import MergeError
 
 Branch = tuple[str, Shape, LayerNode | None]  # input name, its shape, the layer that made it
+# Windowed layers whose output would change with padding="same".
 PADDED_TYPES = frozenset(
-    {
-        "Conv1D", "Conv2D", "SeparableConv2D", "DepthwiseConv2D",
-        "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
-    }
-)  # fmt: skip
+    name
+    for name, layer_type in CATALOG.items()
+    if "padding" in layer_type.args and layer_type.args["padding"].kind.check("same")
+)
 
 
 def merge_problem(
@@ -70,7 +71,7 @@ def _rank_hint(branches: Sequence[Branch]) -> str:
     higher = [name for name, shape, _ in branches if len(shape) > lowest]
     if lowest == 2:
         pools = {len(shape) - 2 for _, shape, _ in branches if len(shape) > 2}
-        pooling = " or ".join(f"GlobalAveragePooling{n}D" for n in sorted(pools) if n in (1, 2))
+        pooling = " or ".join(f"GlobalAveragePooling{n}D" for n in sorted(pools) if n in (1, 2, 3))
         via = f"Flatten or {pooling}" if pooling else "Flatten"
         return f"bring {_names(higher)} down to 2-D first with {via}"
     return f"Reshape {_names(higher)} to rank {lowest} first"
@@ -117,23 +118,37 @@ def _padding_hint(
 
 
 def _crop_hint(branches: Sequence[Branch], axis: int | None) -> str:
-    """Skip connections off by a few pixels: the exact Cropping2D or ZeroPadding2D."""
-    if axis not in (1, 2) or any(len(shape) != 4 for _, shape, _ in branches):
+    """Skip connections off by a few steps or pixels: the exact Cropping*D or ZeroPadding*D."""
+    rank = len(branches[0][1])
+    if not 3 <= rank <= 5 or any(len(shape) != rank for _, shape, _ in branches):
         return ""
-    sizes = {shape[1:3] for _, shape, _ in branches}
+    layouts = {
+        source.args.get("data_format", "channels_last")
+        for _, _, source in branches
+        if source is not None and "data_format" in source.layer_type.args
+    }
+    if len(layouts) > 1 or (rank == 3 and not layouts):
+        return ""  # mixed layouts; or sequences no 1-D convolution or pooling has made
+    first = layouts == {"channels_first"}
+    spatial = slice(2, rank) if first else slice(1, rank - 1)
+    if axis is None or axis not in range(rank)[spatial]:
+        return ""
+    sizes = {shape[spatial] for _, shape, _ in branches}
     if len(sizes) != 2 or any(None in size for size in sizes):
         return ""
-    small, big = sorted(sizes, key=lambda size: (size[0] or 0) * (size[1] or 0))
-    if not (big[0] >= small[0] and big[1] >= small[1]):  # type: ignore[operator]
+    small, big = sorted(sizes, key=lambda size: math.prod(size))  # type: ignore[arg-type]
+    if any(b < s for b, s in zip(big, small, strict=True)):  # type: ignore[operator]
         return ""
-    rows = big[0] - small[0]  # type: ignore[operator]
-    cols = big[1] - small[1]  # type: ignore[operator]
-    amounts = f"(({rows // 2}, {rows - rows // 2}), ({cols // 2}, {cols - cols // 2}))"
-    larger = [name for name, shape, _ in branches if shape[1:3] == big]
-    smaller = [name for name, shape, _ in branches if shape[1:3] == small]
+    pairs = [(d // 2, d - d // 2) for d in (b - s for b, s in zip(big, small, strict=True))]  # type: ignore[operator]
+    amounts = repr(pairs[0]) if len(pairs) == 1 else repr(tuple(pairs))
+    if first:
+        amounts += ', data_format="channels_first"'
+    larger = [name for name, shape, _ in branches if shape[spatial] == big]
+    smaller = [name for name, shape, _ in branches if shape[spatial] == small]
+    dims = rank - 2
     return (
-        f"crop {_names(larger)} with layers.Cropping2D({amounts})"
-        f" or pad {_names(smaller)} with layers.ZeroPadding2D({amounts})"
+        f"crop {_names(larger)} with layers.Cropping{dims}D({amounts})"
+        f" or pad {_names(smaller)} with layers.ZeroPadding{dims}D({amounts})"
     )
 
 

@@ -20,7 +20,7 @@ INT, FLOAT = "int", "float"
 CASTS = frozenset(
     {
         "Dense", "Embedding", "BatchNormalization", "LayerNormalization",
-        "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+        "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
         "SimpleRNN", "LSTM", "GRU", "Bidirectional",
         "LeakyReLU", "GroupNormalization", "Rescaling", "CenterCrop", "Normalization",
     }
@@ -31,6 +31,9 @@ KEEPS = frozenset(
         "Flatten", "Reshape", "Permute", "RepeatVector",
         "MaxPooling1D", "MaxPooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
         "UpSampling1D", "UpSampling2D", "ZeroPadding2D", "Cropping2D",
+        # MaxPooling3D is not here: TensorFlow has no int32 kernel for it.
+        "GlobalMaxPooling3D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding3D",
+        "Cropping1D", "Cropping3D",
         "Concatenate", "Add", "Subtract", "Multiply", "Maximum", "Minimum", "Dot",
         "ActivityRegularization", "Masking",
         "Resizing",  # rounds back to integers

@@ -209,6 +209,23 @@ def size(dims: int) -> ValueKind:
     return ValueKind(f"a positive integer or a list of {dims} positive integers", check)
 
 
+def non_negative_size(dims: int) -> ValueKind:
+    """A non-negative int, or a list of `dims` of them (output_padding)."""
+
+    def check(value: Any) -> bool:
+        if is_int(value):
+            return bool(is_bounded_int(value) and value >= 0)
+        return (
+            type(value) is list
+            and len(value) == dims
+            and all(is_bounded_int(item) and item >= 0 for item in value)
+        )
+
+    if dims == 1:
+        return ValueKind("a non-negative integer", check)
+    return ValueKind(f"a non-negative integer or a list of {dims} non-negative integers", check)
+
+
 # Activation names are case-sensitive in Keras (keras.activations.get): "ReLU" is refused.
 ACTIVATIONS = choice(
     "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
@@ -273,22 +290,35 @@ def dot_axes() -> ValueKind:
     return ValueKind("a non-zero integer or a list of two (axis 0 is the batch)", check)
 
 
-def padding_2d() -> ValueKind:
-    """ZeroPadding2D/Cropping2D: n, [rows, cols], or [[top, bottom], [left, right]]."""
+SIDES = {
+    1: "a non-negative integer or [left, right]",
+    2: "a non-negative integer, [rows, cols], or [[top, bottom], [left, right]]",
+    3: "a non-negative integer, [depth, rows, cols],"
+    " or [[front, back], [top, bottom], [left, right]]",
+}
+
+
+def padding_sides(dims: int) -> ValueKind:
+    """ZeroPadding*D/Cropping*D: n, one n per axis, or a (before, after) pair per axis."""
+
+    def amount(value: Any) -> bool:
+        return is_bounded_int(value) and value >= 0
 
     def pair(value: Any) -> bool:
-        return type(value) is list and len(value) == 2 and all(is_int(i) and i >= 0 for i in value)
+        return type(value) is list and len(value) == 2 and all(amount(i) for i in value)
 
     def check(value: Any) -> bool:
-        if is_int(value):
-            return bool(value >= 0)
-        return pair(value) or (
-            type(value) is list and len(value) == 2 and all(pair(i) for i in value)
+        if amount(value):
+            return True
+        if dims == 1:
+            return pair(value)
+        return (
+            type(value) is list
+            and len(value) == dims
+            and (all(amount(i) for i in value) or all(pair(i) for i in value))
         )
 
-    return ValueKind(
-        "a non-negative integer, [rows, cols], or [[top, bottom], [left, right]]", check
-    )
+    return ValueKind(SIDES[dims], check)
 
 
 # UpSampling2D lowercases its interpolation.

@@ -253,3 +253,14 @@ def weight_counts(layer: Any) -> tuple[int, int]:
     trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
     frozen = sum(int(np.prod(w.shape)) for w in layer.non_trainable_weights)
     return trainable, frozen
+
+
+def forward_batch(spec: dict[str, Any], length: int) -> list[Any]:
+    """Two zero examples per input, variable lengths set to `length`."""
+    return [
+        np.zeros(
+            (2, *(length if dim is None else dim for dim in item["shape"])),
+            dtype=item.get("dtype", "float32"),
+        )
+        for item in spec["inputs"]
+    ]

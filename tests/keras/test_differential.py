@@ -4,6 +4,10 @@ For random specs over the whole catalog, our verdict (accept or reject) must
 equal whether Keras builds the model, and for accepted specs every layer's
 output shape and weight counts, and the totals, must be equal.
 
+A forward pass runs on TensorFlow; where TensorFlow's CPU kernels cannot run a layer
+(channels_first convolutions, dilated transposed convolutions), it runs on JAX instead
+(jax_forward.py).
+
 CI runs 300 examples. The long run (documented in the README):
     MERGEGEN_PARITY_EXAMPLES=5000 python -m pytest tests/keras/test_differential.py -q
 """
@@ -11,6 +15,7 @@ CI runs 300 examples. The long run (documented in the README):
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +28,10 @@ from generator.analysis.plan import SYNTHETIC_LENGTHS
 from generator.errors import SpecError
 from generator.pipeline import check_loaded
 from generator.spec.load import LoadedSpec
-from tests.keras.keras_builder import TENSORS, build, weight_counts
+from tests.keras.jax_forward import forward_on_jax
+from tests.keras.keras_builder import TENSORS, build, forward_batch, weight_counts
 from tests.keras.scripts import keras_layer
-from tests.strategies import CATALOG_TYPES, specs
+from tests.strategies import CATALOG_TYPES, spatial_specs, specs
 
 pytestmark = pytest.mark.keras
 
@@ -58,22 +64,24 @@ def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
             model(forward_batch(spec, length), training=False)  # eager: no tf.data, no tracing
         except Exception as error:  # noqa: BLE001
             failure = error
+            if TF_CPU_LACKS.search(str(error)):
+                # TensorFlow's CPU kernels lack this layout or dilation: ask JAX.
+                on_jax = forward_on_jax(spec, length)
+                if on_jax is None:
+                    return model
+                failure = RuntimeError(on_jax)
             continue
         return model
     return failure
 
 
-def forward_batch(spec: dict[str, Any], length: int) -> list[Any]:
-    """Two zero examples per input, variable lengths set to `length`."""
-    import numpy as np
-
-    return [
-        np.zeros(
-            (2, *(length if dim is None else dim for dim in item["shape"])),
-            dtype=item.get("dtype", "float32"),
-        )
-        for item in spec["inputs"]
-    ]
+# Layers TensorFlow builds but its kernels cannot run: on a CPU, channels_first convolutions
+# and transposed convolutions with dilation_rate > 1; anywhere, depthwise (and separable)
+# convolutions with unequal strides.
+TF_CPU_LACKS = re.compile(
+    r"only supports (the )?ND?HWC|not yet support dilation rates larger than 1"
+    r"|only supports equal length strides"
+)
 
 
 def _synthetic_length(graph: Graph) -> int:
@@ -182,6 +190,18 @@ def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
 )
 @given(specs(focus=CATALOG_TYPES))
 def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, Any]) -> None:
+    assert_agrees(spec)
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=os.environ.get("CI") == "true",
+)
+@given(spatial_specs())
+def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
+    """The convolution family in 1-D, 2-D and 3-D, in both data formats, drawn often."""
     assert_agrees(spec)
 
 
@@ -373,6 +393,54 @@ REGRESSIONS = {
         ],
     },
 }
+# The 1-D/3-D convolution family and data_format (each found by this test, or its reason).
+REGRESSIONS |= {
+    "a dilated transposed convolution runs on JAX where TensorFlow's CPU cannot": {
+        "inputs": [{"name": "in0", "shape": [3, 3, 1]}],
+        "layers": [
+            {
+                "name": "l0",
+                "type": "Conv2DTranspose",
+                "inputs": "in0",
+                "filters": 1,
+                "kernel_size": 1,
+                "padding": "valid",
+                "dilation_rate": 2,
+                "output_padding": 0,
+                "activation": "relu",
+            }
+        ],
+    },
+    "a dilated 3-D transposed convolution runs on JAX ('does not yet support')": {
+        "inputs": [{"name": "in0", "shape": [2, 2, 2, 1]}],
+        "layers": [
+            {"name": "l0", "type": "Conv3DTranspose", "inputs": "in0", "filters": 1,
+             "kernel_size": 1, "dilation_rate": 2, "output_padding": 0},
+        ],
+    },
+    "unequal depthwise strides run on JAX where TensorFlow cannot": {
+        "inputs": [{"name": "in0", "shape": [3, 3, 1]}],
+        "layers": [
+            {"name": "l1", "type": "DepthwiseConv2D", "inputs": "in0", "kernel_size": 1,
+             "strides": [1, 2], "activation": "relu"},
+        ],
+    },
+    "channels_first convolutions run on JAX where TensorFlow's CPU cannot": {
+        "inputs": [
+            {"name": "in0", "shape": [2, 5, 6]},
+            {"name": "in1", "shape": [3, 2, 4, 4]},
+            {"name": "in2", "shape": [2, 5]},
+        ],
+        "layers": [
+            {"name": "l0", "type": "Conv2D", "inputs": "in0", "filters": 2, "kernel_size": 2,
+             "data_format": "channels_first"},
+            {"name": "l1", "type": "Conv1DTranspose", "inputs": "in2", "filters": 2,
+             "kernel_size": 2, "data_format": "channels_first"},
+            {"name": "l2", "type": "ConvLSTM2D", "inputs": "in1", "filters": 2, "kernel_size": 2,
+             "data_format": "channels_first"},
+        ],
+    },
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("case", sorted(REGRESSIONS))

@@ -270,6 +270,49 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "training": {"loss": "categorical_crossentropy"},
     },
 }
+# The 1-D and 3-D convolution family and ConvLSTM; channels_first only where TensorFlow's CPU
+# kernels run it forwards and backwards (see the README's data_format note).
+SCENARIOS["volumes_and_sequences"] = {
+    "name": "volumes_and_sequences",
+    "inputs": [
+        {"name": "volume", "shape": [6, 6, 6, 2]},
+        {"name": "signal", "shape": [12, 3]},
+        {"name": "clip", "shape": [4, 6, 6, 1]},
+        {"name": "strip", "shape": [4, 8, 2]},
+    ],
+    "layers": [
+        {"name": "v1", "type": "Conv3D", "inputs": "volume", "filters": 4, "kernel_size": 3,
+         "padding": "same"},
+        {"name": "v2", "type": "MaxPooling3D", "pool_size": 2},
+        {"name": "v3", "type": "UpSampling3D", "size": 2},
+        {"name": "vt", "type": "Conv3DTranspose", "inputs": "v2", "filters": 4,
+         "kernel_size": 2, "strides": 2},
+        {"name": "vpad", "type": "ZeroPadding3D", "padding": 1},
+        {"name": "vcrop", "type": "Cropping3D", "cropping": [[1, 1], [1, 1], [1, 1]]},
+        {"name": "vavg", "type": "AveragePooling3D", "inputs": "v3", "pool_size": 1},
+        {"name": "vsum", "type": "Add", "inputs": ["vavg", "vcrop"]},
+        {"name": "vg", "type": "GlobalAveragePooling3D"},
+        {"name": "vm", "type": "GlobalMaxPooling3D", "inputs": "v1",
+         "data_format": "channels_first"},
+        {"name": "s1", "type": "Conv1DTranspose", "inputs": "signal", "filters": 4,
+         "kernel_size": 3},
+        {"name": "s2", "type": "Cropping1D"},
+        {"name": "s3", "type": "SeparableConv1D", "inputs": "signal", "filters": 4,
+         "kernel_size": 3, "padding": "same"},
+        {"name": "s4", "type": "DepthwiseConv1D", "inputs": "signal", "kernel_size": 3,
+         "padding": "same"},
+        {"name": "s5", "type": "Concatenate", "inputs": ["s2", "s3", "s4"]},
+        {"name": "s6", "type": "ZeroPadding1D", "padding": [0, 2]},
+        {"name": "s7", "type": "GlobalMaxPooling1D"},
+        {"name": "c1", "type": "ConvLSTM2D", "inputs": "clip", "filters": 2, "kernel_size": 3},
+        {"name": "c2", "type": "Flatten"},
+        {"name": "t1", "type": "ConvLSTM1D", "inputs": "strip", "filters": 2, "kernel_size": 3,
+         "return_sequences": True},
+        {"name": "t2", "type": "Flatten"},
+        {"name": "joined", "type": "Concatenate", "inputs": ["vg", "vm", "s7", "c2", "t2"]},
+        {"name": "out", "type": "Dense", "units": 1},
+    ],
+}  # fmt: skip
 
 
 def test_scenarios_cover_the_catalog() -> None:

@@ -1,4 +1,4 @@
-"""Convolutions: Conv1D, Conv2D, Conv2DTranspose, SeparableConv2D, DepthwiseConv2D."""
+"""Convolutions in 1-D, 2-D and 3-D: plain, transposed, separable and depthwise."""
 
 from __future__ import annotations
 
@@ -15,80 +15,41 @@ from generator.analysis.layers.base import (
     Shape,
     ShapeError,
     as_tuple,
-    known_last,
-    require_rank,
-    show_shape,
-    single,
 )
 from generator.analysis.layers.core import bias, weight_args
+from generator.analysis.layers.spatial import (
+    DATA_FORMAT,
+    geometry,
+    join,
+    known_channels,
+    spatial_input,
+    windowed,
+)
 from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
     ACTIVATIONS,
     choice,
-    non_negative_int,
+    non_negative_size,
     positive_int,
     size,
 )
 
 
-def window_length(length: Dim, window: int, stride: int, padding: str, dilation: int = 1) -> Dim:
-    """Output length of a sliding window, as keras.src.ops.operation_utils computes it."""
-    if length is None:
-        return None
-    if padding in ("same", "causal"):
-        return (length - 1) // stride + 1
-    return (length - dilation * (window - 1) - 1) // stride + 1
-
-
-def windowed(
-    shape: Shape,
-    layer: str,
-    window: tuple[int, ...],
-    strides: tuple[int, ...],
-    padding: str,
-    dilation: tuple[int, ...],
-    channels: Dim,
-) -> Shape:
-    """(batch, *spatial, channels) after a window slides over each spatial axis."""
-    lengths = []
-    for axis, length in enumerate(shape[1:-1]):
-        out = window_length(length, window[axis], strides[axis], padding, dilation[axis])
-        if out is not None and out <= 0:
-            effective = dilation[axis] * (window[axis] - 1) + 1
-            raise ShapeError(
-                f"{layer} window of {effective} does not fit its input {show_shape(shape)}"
-                f" on axis {axis + 1} with padding='valid'"
-                " (use padding='same', a smaller window, or a larger input)"
-            )
-        lengths.append(out)
-    return (shape[0], *lengths, channels)
-
-
-def _geometry(
-    args: Args, spatial: int, layer: str, *, strided_dilation: bool = False
-) -> tuple[tuple[int, ...], ...]:
-    """Kernel, strides and dilation; Conv and Conv2DTranspose refuse strided dilation."""
-    strides = as_tuple(args.get("strides", 1), spatial)
-    dilation = as_tuple(args.get("dilation_rate", 1), spatial)
-    if not strided_dilation and max(strides) > 1 and max(dilation) > 1:
-        raise ShapeError(f"{layer} cannot combine strides > 1 with dilation_rate > 1")
-    return as_tuple(args["kernel_size"], spatial), strides, dilation
-
-
 def conv(spatial: int) -> Rule:
-    """Conv1D / Conv2D: kernel (*k, in, filters) and a bias."""
+    """Conv1D / Conv2D / Conv3D: kernel (*k, in, filters) and a bias."""
     layer = f"Conv{spatial}D"
 
     def rule(args: Args, inputs: Sequence[Shape]) -> Output:
-        shape = single(inputs)
-        require_rank(shape, spatial + 2, layer, "(batch, ..., channels)")
-        channels = known_last(shape, layer, "channel dimension")
-        kernel, strides, dilation = _geometry(args, spatial, layer)
+        shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
+        channels = known_channels(shape, channels, layer)
+        kernel, strides, dilation = geometry(args, spatial, layer)
         filters = args["filters"]
-        out = windowed(
-            shape, layer, kernel, strides, args.get("padding", "valid"), dilation, filters
+        padding = args.get("padding", "valid")
+        dims = windowed(shape, first, layer, kernel, strides, padding, dilation)
+        return Output(
+            join(shape[0], dims, filters, first),
+            math.prod(kernel) * channels * filters + bias(args, filters),
         )
-        return Output(out, math.prod(kernel) * channels * filters + bias(args, filters))
 
     return rule
 
@@ -110,76 +71,105 @@ def _transpose_length(
     return (length - 1) * stride + dilated % 2 + extra
 
 
-def conv_transpose(args: Args, inputs: Sequence[Shape]) -> Output:
-    layer = "Conv2DTranspose"
-    shape = single(inputs)
-    require_rank(shape, 4, layer, "(batch, height, width, channels)")
-    channels = known_last(shape, layer, "channel dimension")
-    kernel, strides, dilation = _geometry(args, 2, layer)
-    padding = args.get("padding", "valid")
-    extra = args.get("output_padding")
-    extras = (None, None) if extra is None else as_tuple(extra, 2)
-    for axis in range(2):
-        if extras[axis] is not None and extras[axis] >= strides[axis]:  # type: ignore[operator]
+def conv_transpose(spatial: int) -> Rule:
+    """Conv*DTranspose: kernel (*k, filters, in) and a bias; lengths grow by the strides."""
+    layer = f"Conv{spatial}DTranspose"
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        shape, dims, channels, first = spatial_input(args, inputs, layer, spatial)
+        channels = known_channels(shape, channels, layer)
+        kernel, strides, dilation = geometry(args, spatial, layer)
+        padding = args.get("padding", "valid")
+        extra = args.get("output_padding")
+        extras = (None,) * spatial if extra is None else as_tuple(extra, spatial)
+        if any(e is not None and e >= s for e, s in zip(extras, strides, strict=True)):
             raise ShapeError(f"{layer} output_padding must be smaller than strides on every axis")
-    lengths = tuple(
-        _transpose_length(shape[1 + i], kernel[i], strides[i], padding, extras[i], dilation[i])
-        for i in range(2)
-    )
-    filters = args["filters"]
-    return Output(
-        (shape[0], *lengths, filters),
-        math.prod(kernel) * filters * channels + bias(args, filters),
-    )
+        lengths = tuple(
+            _transpose_length(dims[i], kernel[i], strides[i], padding, extras[i], dilation[i])
+            for i in range(spatial)
+        )
+        filters = args["filters"]
+        return Output(
+            join(shape[0], lengths, filters, first),
+            math.prod(kernel) * filters * channels + bias(args, filters),
+        )
+
+    return rule
 
 
-def _depthwise_geometry(args: Args, layer: str) -> tuple[tuple[int, ...], ...]:
+def _equal_strides(layer: str, strides: tuple[int, ...]) -> None:
     """TensorFlow's depthwise kernel runs only equal strides; Keras builds others, then fails."""
-    kernel, strides, dilation = _geometry(args, 2, layer, strided_dilation=True)
     if len(set(strides)) > 1:
         raise ShapeError(
-            f"{layer} strides {strides} differ between height and width, which TensorFlow's"
+            f"{layer} strides {strides} differ between the spatial axes, which TensorFlow's"
             " depthwise convolution cannot run (use equal strides)"
         )
-    return kernel, strides, dilation
 
 
-def separable_conv(args: Args, inputs: Sequence[Shape]) -> Output:
-    layer = "SeparableConv2D"
-    shape = single(inputs)
-    require_rank(shape, 4, layer, "(batch, height, width, channels)")
-    channels = known_last(shape, layer, "channel dimension")
-    kernel, strides, dilation = _depthwise_geometry(args, layer)
-    multiplier, filters = args.get("depth_multiplier", 1), args["filters"]
-    out = windowed(shape, layer, kernel, strides, args.get("padding", "valid"), dilation, filters)
-    depthwise = math.prod(kernel) * channels * multiplier
-    pointwise = channels * multiplier * filters
-    return Output(out, depthwise + pointwise + bias(args, filters))
+def separable_conv(spatial: int) -> Rule:
+    """SeparableConv*D: a depthwise kernel, then a 1x1 pointwise kernel, and a bias."""
+    layer = f"SeparableConv{spatial}D"
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
+        channels = known_channels(shape, channels, layer)
+        kernel, strides, dilation = geometry(args, spatial, layer, strided_dilation=True)
+        _equal_strides(layer, strides)
+        multiplier, filters = args.get("depth_multiplier", 1), args["filters"]
+        padding = args.get("padding", "valid")
+        dims = windowed(shape, first, layer, kernel, strides, padding, dilation)
+        depthwise = math.prod(kernel) * channels * multiplier
+        pointwise = channels * multiplier * filters
+        return Output(
+            join(shape[0], dims, filters, first), depthwise + pointwise + bias(args, filters)
+        )
+
+    return rule
 
 
-def depthwise_conv(args: Args, inputs: Sequence[Shape]) -> Output:
-    layer = "DepthwiseConv2D"
-    shape = single(inputs)
-    require_rank(shape, 4, layer, "(batch, height, width, channels)")
-    channels = known_last(shape, layer, "channel dimension")
-    kernel, strides, dilation = _depthwise_geometry(args, layer)
-    out_channels = channels * args.get("depth_multiplier", 1)
-    out = windowed(
-        shape, layer, kernel, strides, args.get("padding", "valid"), dilation, out_channels
-    )
-    return Output(out, math.prod(kernel) * out_channels + bias(args, out_channels))
+def depthwise_conv(spatial: int) -> Rule:
+    """DepthwiseConv*D: depth_multiplier filters per input channel, and a bias."""
+    layer = f"DepthwiseConv{spatial}D"
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
+        channels = known_channels(shape, channels, layer)
+        kernel, strides, dilation = geometry(args, spatial, layer, strided_dilation=True)
+        _equal_strides(layer, strides)
+        out_channels = channels * args.get("depth_multiplier", 1)
+        padding = args.get("padding", "valid")
+        dims = windowed(shape, first, layer, kernel, strides, padding, dilation)
+        return Output(
+            join(shape[0], dims, out_channels, first),
+            math.prod(kernel) * out_channels + bias(args, out_channels),
+        )
+
+    return rule
+
+
+def _window_args(spatial: int, *, causal: bool = False) -> dict[str, Arg]:
+    paddings = ("valid", "same", "causal") if causal else ("valid", "same")
+    return {
+        "strides": Arg(size(spatial)),
+        "padding": Arg(choice(*paddings, any_case=True), default="valid"),
+        "data_format": DATA_FORMAT,
+        "dilation_rate": Arg(size(spatial)),
+    }
+
+
+def _filters(spatial: int) -> dict[str, Arg]:
+    return {
+        "filters": Arg(positive_int(), required=True, positional=True),
+        "kernel_size": Arg(size(spatial), required=True, positional=True),
+    }
 
 
 def _conv_type(spatial: int) -> LayerType:
-    paddings = ("valid", "same", "causal") if spatial == 1 else ("valid", "same")
     return LayerType(
         f"Conv{spatial}D",
         {
-            "filters": Arg(positive_int(), required=True, positional=True),
-            "kernel_size": Arg(size(spatial), required=True, positional=True),
-            "strides": Arg(size(spatial)),
-            "padding": Arg(choice(*paddings, any_case=True), default="valid"),
-            "dilation_rate": Arg(size(spatial)),
+            **_filters(spatial),
+            **_window_args(spatial, causal=spatial == 1),
             "activation": Arg(ACTIVATIONS),
             **weight_args(),
         },
@@ -187,10 +177,23 @@ def _conv_type(spatial: int) -> LayerType:
     )
 
 
+def _transpose_type(spatial: int) -> LayerType:
+    return LayerType(
+        f"Conv{spatial}DTranspose",
+        {
+            **_filters(spatial),
+            **_window_args(spatial),
+            "output_padding": Arg(non_negative_size(spatial)),
+            "activation": Arg(ACTIVATIONS),
+            **weight_args(),
+        },
+        conv_transpose(spatial),
+    )
+
+
 def _depthwise_args() -> dict[str, Arg]:
     return {
         "depth_multiplier": Arg(positive_int()),
-        "dilation_rate": Arg(size(2)),
         "activation": Arg(ACTIVATIONS),
         "use_bias": weight_args()["use_bias"],
         "depthwise_initializer": Arg(INITIALIZERS),
@@ -203,45 +206,36 @@ def _depthwise_args() -> dict[str, Arg]:
     }
 
 
-LAYER_TYPES = [
-    _conv_type(1),
-    _conv_type(2),
-    LayerType(
-        "Conv2DTranspose",
+def _separable_type(spatial: int) -> LayerType:
+    return LayerType(
+        f"SeparableConv{spatial}D",
         {
-            "filters": Arg(positive_int(), required=True, positional=True),
-            "kernel_size": Arg(size(2), required=True, positional=True),
-            "strides": Arg(size(2)),
-            "padding": Arg(choice("valid", "same", any_case=True), default="valid"),
-            "output_padding": Arg(non_negative_int()),
-            "dilation_rate": Arg(size(2)),
-            "activation": Arg(ACTIVATIONS),
-            **weight_args(),
-        },
-        conv_transpose,
-    ),
-    LayerType(
-        "SeparableConv2D",
-        {
-            "filters": Arg(positive_int(), required=True, positional=True),
-            "kernel_size": Arg(size(2), required=True, positional=True),
-            "strides": Arg(size(2)),
-            "padding": Arg(choice("valid", "same", any_case=True), default="valid"),
+            **_filters(spatial),
+            **_window_args(spatial),
             **_depthwise_args(),
             "pointwise_initializer": Arg(INITIALIZERS),
             "pointwise_regularizer": Arg(REGULARIZERS),
             "pointwise_constraint": Arg(CONSTRAINTS),
         },
-        separable_conv,
-    ),
-    LayerType(
-        "DepthwiseConv2D",
+        separable_conv(spatial),
+    )
+
+
+def _depthwise_type(spatial: int) -> LayerType:
+    return LayerType(
+        f"DepthwiseConv{spatial}D",
         {
-            "kernel_size": Arg(size(2), required=True, positional=True),
-            "strides": Arg(size(2)),
-            "padding": Arg(choice("valid", "same", any_case=True), default="valid"),
+            "kernel_size": Arg(size(spatial), required=True, positional=True),
+            **_window_args(spatial),
             **_depthwise_args(),
         },
-        depthwise_conv,
-    ),
+        depthwise_conv(spatial),
+    )
+
+
+LAYER_TYPES = [
+    *(_conv_type(spatial) for spatial in (1, 2, 3)),
+    *(_transpose_type(spatial) for spatial in (1, 2, 3)),
+    *(_separable_type(spatial) for spatial in (1, 2)),
+    *(_depthwise_type(spatial) for spatial in (1, 2)),
 ]

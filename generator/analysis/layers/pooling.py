@@ -1,4 +1,4 @@
-"""Pooling: Max/Average in 1-D and 2-D, and the global poolings."""
+"""Pooling: Max/Average in 1-D, 2-D and 3-D, and the global poolings."""
 
 from __future__ import annotations
 
@@ -12,24 +12,24 @@ from generator.analysis.layers.base import (
     Rule,
     Shape,
     as_tuple,
-    require_rank,
-    single,
 )
-from generator.analysis.layers.conv import windowed
+from generator.analysis.layers.spatial import DATA_FORMAT, join, spatial_input, windowed
 from generator.spec.values import boolean, choice, size
+
+SPATIAL = (1, 2, 3)
 
 
 def pooling(layer: str, spatial: int) -> Rule:
     """MaxPooling / AveragePooling: strides default to the pool size."""
 
     def rule(args: Args, inputs: Sequence[Shape]) -> Output:
-        shape = single(inputs)
-        require_rank(shape, spatial + 2, layer, "(batch, ..., channels)")
+        shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
         pool = as_tuple(args.get("pool_size", 2), spatial)
         strides_arg = args.get("strides")
         strides = pool if strides_arg is None else as_tuple(strides_arg, spatial)
         padding = args.get("padding", "valid")
-        return Output(windowed(shape, layer, pool, strides, padding, (1,) * spatial, shape[-1]))
+        dims = windowed(shape, first, layer, pool, strides, padding, (1,) * spatial)
+        return Output(join(shape[0], dims, channels, first))
 
     return rule
 
@@ -38,11 +38,10 @@ def global_pooling(layer: str, spatial: int) -> Rule:
     """Global pooling: one value per channel."""
 
     def rule(args: Args, inputs: Sequence[Shape]) -> Output:
-        shape = single(inputs)
-        require_rank(shape, spatial + 2, layer, "(batch, ..., channels)")
+        shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
         if args.get("keepdims", False):
-            return Output((shape[0], *(1,) * spatial, shape[-1]))
-        return Output((shape[0], shape[-1]))
+            return Output(join(shape[0], (1,) * spatial, channels, first))
+        return Output((shape[0], channels))
 
     return rule
 
@@ -57,6 +56,7 @@ def _pooling_type(kind: str, spatial: int) -> LayerType:
             "strides": Arg(size(spatial)),
             # Lowercase only: Keras's pooling ops refuse "SAME", unlike its convolutions.
             "padding": Arg(choice("valid", "same"), default="valid"),
+            "data_format": DATA_FORMAT,
         },
         pooling(name, spatial),
     )
@@ -64,9 +64,13 @@ def _pooling_type(kind: str, spatial: int) -> LayerType:
 
 def _global_type(kind: str, spatial: int) -> LayerType:
     name = f"Global{kind}Pooling{spatial}D"
-    return LayerType(name, {"keepdims": Arg(boolean())}, global_pooling(name, spatial))
+    return LayerType(
+        name,
+        {"data_format": DATA_FORMAT, "keepdims": Arg(boolean())},
+        global_pooling(name, spatial),
+    )
 
 
 LAYER_TYPES = [
-    _pooling_type(kind, spatial) for kind in ("Max", "Average") for spatial in (1, 2)
-] + [_global_type(kind, spatial) for kind in ("Average", "Max") for spatial in (1, 2)]
+    _pooling_type(kind, spatial) for kind in ("Max", "Average") for spatial in SPATIAL
+] + [_global_type(kind, spatial) for kind in ("Average", "Max") for spatial in SPATIAL]

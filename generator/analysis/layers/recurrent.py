@@ -1,7 +1,8 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU, and Bidirectional around one of them."""
+"""Recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D, and Bidirectional around one."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,9 +13,21 @@ from generator.analysis.layers.base import (
     Output,
     Rule,
     Shape,
+    ShapeError,
     known_last,
     require_rank,
+    show_shape,
     single,
+)
+from generator.analysis.layers.spatial import (
+    DATA_FORMAT,
+    channels_first,
+    geometry,
+    join,
+    known_channels,
+    layout,
+    split,
+    windowed,
 )
 from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
@@ -25,6 +38,7 @@ from generator.spec.values import (
     non_negative_int,
     number_between,
     positive_int,
+    size,
 )
 
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
@@ -54,14 +68,34 @@ def recurrent(layer: str) -> Rule:
     return rule
 
 
-def _recurrent_type(layer: str) -> LayerType:
-    args: dict[str, Arg] = {
-        "units": Arg(positive_int(), required=True, positional=True),
-        "activation": Arg(ACTIVATIONS),
-    }
-    if layer != "SimpleRNN":
-        args["recurrent_activation"] = Arg(ACTIVATIONS)
-    args |= {
+def conv_lstm(spatial: int) -> Rule:
+    """ConvLSTM*D: an LSTM whose gates are convolutions over (time, *spatial, channels)."""
+    layer = f"ConvLSTM{spatial}D"
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        shape = single(inputs)
+        first = channels_first(args)
+        require_rank(shape, spatial + 3, layer, layout(spatial, first, time=True))
+        step = (shape[0], *shape[2:])
+        dims, channels = split(step, first)
+        if None in dims:
+            raise ShapeError(f"{layer} needs known spatial dimensions, got {show_shape(shape)}")
+        channels = known_channels(shape, channels, layer)
+        kernel, strides, dilation = geometry(args, spatial, layer)
+        filters = args["filters"]
+        out = windowed(step, first, layer, kernel, strides, args.get("padding", "valid"), dilation)
+        state = join(shape[0], out, filters, first)[1:]
+        cells = math.prod(kernel) * 4 * filters
+        weights = cells * (channels + filters) + (4 * filters if args.get("use_bias", True) else 0)
+        sequences = args.get("return_sequences", False)
+        return Output((shape[0], shape[1], *state) if sequences else (shape[0], *state), weights)
+
+    return rule
+
+
+def _state_args(layer: str) -> dict[str, Arg]:
+    """The arguments every recurrent layer shares after its activations."""
+    args = {
         "use_bias": Arg(boolean(), default=True),
         "kernel_initializer": Arg(INITIALIZERS),
         "recurrent_initializer": Arg(INITIALIZERS),
@@ -79,11 +113,39 @@ def _recurrent_type(layer: str) -> LayerType:
         "return_sequences": Arg(boolean()),
         "go_backwards": Arg(boolean()),
     }
-    if layer == "LSTM":
+    if "LSTM" in layer:
         args["unit_forget_bias"] = Arg(boolean())
+    return args
+
+
+def _recurrent_type(layer: str) -> LayerType:
+    args: dict[str, Arg] = {
+        "units": Arg(positive_int(), required=True, positional=True),
+        "activation": Arg(ACTIVATIONS),
+    }
+    if layer != "SimpleRNN":
+        args["recurrent_activation"] = Arg(ACTIVATIONS)
+    args |= _state_args(layer)
     if layer == "GRU":
         args["reset_after"] = Arg(boolean())
     return LayerType(layer, args, recurrent(layer))
+
+
+def _conv_lstm_type(spatial: int) -> LayerType:
+    # return_state is left out: layers with several outputs are another part of the catalog.
+    layer = f"ConvLSTM{spatial}D"
+    args = {
+        "filters": Arg(positive_int(), required=True, positional=True),
+        "kernel_size": Arg(size(spatial), required=True, positional=True),
+        "strides": Arg(size(spatial)),
+        "padding": Arg(choice("valid", "same")),
+        "data_format": DATA_FORMAT,
+        "dilation_rate": Arg(size(spatial)),
+        "activation": Arg(ACTIVATIONS),
+        "recurrent_activation": Arg(ACTIVATIONS),
+        **_state_args(layer),
+    }
+    return LayerType(layer, args, conv_lstm(spatial))
 
 
 RECURRENT = {name: _recurrent_type(name) for name in GATES}
@@ -121,6 +183,8 @@ def _nested_layer() -> ValueKind:
 
 LAYER_TYPES = [
     *RECURRENT.values(),
+    _conv_lstm_type(1),
+    _conv_lstm_type(2),
     LayerType(
         "Bidirectional",
         {

@@ -1,16 +1,16 @@
-"""Reshaping: Flatten, Reshape, Permute, RepeatVector, UpSampling, ZeroPadding2D, Cropping2D."""
+"""Reshaping: Flatten, Reshape, Permute, RepeatVector, UpSampling, ZeroPadding, Cropping."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 from generator.analysis.layers.base import (
     Arg,
     Args,
     LayerType,
     Output,
+    Rule,
     Shape,
     ShapeError,
     as_tuple,
@@ -19,9 +19,11 @@ from generator.analysis.layers.base import (
     show_shape,
     single,
 )
+from generator.analysis.layers.spatial import DATA_FORMAT, join, sides, spatial_input
 from generator.spec.values import (
     INTERPOLATIONS,
-    padding_2d,
+    ValueKind,
+    padding_sides,
     permutation,
     positive_int,
     size,
@@ -69,58 +71,72 @@ def repeat_vector(args: Args, inputs: Sequence[Shape]) -> Output:
     return Output((shape[0], args["n"], shape[1]))
 
 
-def up_sampling_1d(args: Args, inputs: Sequence[Shape]) -> Output:
-    shape = single(inputs)
-    require_rank(shape, 3, "UpSampling1D", "(batch, steps, features)")
-    factor = args.get("size", 2)
-    return Output((shape[0], None if shape[1] is None else shape[1] * factor, shape[2]))
+def up_sampling(spatial: int) -> Rule:
+    """UpSampling*D: each spatial axis repeated `size` times."""
+    layer = f"UpSampling{spatial}D"
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        shape, dims, channels, first = spatial_input(args, inputs, layer, spatial)
+        factors = as_tuple(args.get("size", 2), spatial)
+        grown = (None if dim is None else dim * f for dim, f in zip(dims, factors, strict=True))
+        return Output(join(shape[0], tuple(grown), channels, first))
+
+    return rule
 
 
-def up_sampling_2d(args: Args, inputs: Sequence[Shape]) -> Output:
-    shape = single(inputs)
-    require_rank(shape, 4, "UpSampling2D", "(batch, height, width, channels)")
-    factors = as_tuple(args.get("size", 2), 2)
-    grown = (None if dim is None else dim * f for dim, f in zip(shape[1:3], factors, strict=True))
-    return Output((shape[0], *grown, shape[3]))
+def zero_padding(spatial: int) -> Rule:
+    """ZeroPadding*D: each spatial axis grows by its (before, after) padding."""
+    layer = f"ZeroPadding{spatial}D"
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        shape, dims, channels, first = spatial_input(args, inputs, layer, spatial)
+        pads = sides(args.get("padding", 1), spatial)
+        grown = (
+            None if dim is None else dim + sum(pad) for dim, pad in zip(dims, pads, strict=True)
+        )
+        return Output(join(shape[0], tuple(grown), channels, first))
+
+    return rule
 
 
-def sides(value: Any) -> tuple[tuple[int, int], tuple[int, int]]:
-    """((top, bottom), (left, right)) from any of the padding_2d forms."""
-    if isinstance(value, int):
-        return (value, value), (value, value)
-    if isinstance(value[0], int):
-        return (value[0], value[0]), (value[1], value[1])
-    return (value[0][0], value[0][1]), (value[1][0], value[1][1])
+# Keras crops one step off each side by default in 1-D and 3-D, nothing in 2-D.
+CROPPING_DEFAULT = {1: 1, 2: 0, 3: 1}
 
 
-def zero_padding_2d(args: Args, inputs: Sequence[Shape]) -> Output:
-    shape = single(inputs)
-    require_rank(shape, 4, "ZeroPadding2D", "(batch, height, width, channels)")
-    rows, cols = sides(args.get("padding", 1))
-    grown = (
-        None if dim is None else dim + sum(pad)
-        for dim, pad in zip(shape[1:3], (rows, cols), strict=True)
-    )
-    return Output((shape[0], *grown, shape[3]))
+def cropping(spatial: int) -> Rule:
+    """Cropping*D: each spatial axis shrinks by its (before, after) cropping."""
+    layer = f"Cropping{spatial}D"
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        shape, dims, channels, first = spatial_input(args, inputs, layer, spatial)
+        crops = sides(args.get("cropping", CROPPING_DEFAULT[spatial]), spatial)
+        offset = 2 if first else 1
+        cropped = []
+        for axis, (dim, crop) in enumerate(zip(dims, crops, strict=True), start=offset):
+            if dim is not None and sum(crop) >= dim:
+                raise ShapeError(
+                    f"{layer} removes {sum(crop)} of {dim} on axis {axis} of {show_shape(shape)}"
+                    " (crop less than the input size)"
+                )
+            cropped.append(None if dim is None else dim - sum(crop))
+        return Output(join(shape[0], cropped, channels, first))
+
+    return rule
 
 
-def cropping_2d(args: Args, inputs: Sequence[Shape]) -> Output:
-    shape = single(inputs)
-    require_rank(shape, 4, "Cropping2D", "(batch, height, width, channels)")
-    rows, cols = sides(args.get("cropping", 0))
-    cropped = []
-    for axis, (dim, crop) in enumerate(zip(shape[1:3], (rows, cols), strict=True), start=1):
-        if dim is not None and sum(crop) >= dim:
-            raise ShapeError(
-                f"Cropping2D removes {sum(crop)} of {dim} on axis {axis} of {show_shape(shape)}"
-                " (crop less than the input size)"
-            )
-        cropped.append(None if dim is None else dim - sum(crop))
-    return Output((shape[0], *cropped, shape[3]))
+NO_DATA_FORMAT = {("size", 1), ("cropping", 1)}  # UpSampling1D, Cropping1D
+
+
+def _spatial_args(spatial: int, name: str, kind: ValueKind) -> dict[str, Arg]:
+    """The one positional argument, then data_format where Keras takes it."""
+    args = {name: Arg(kind, positional=True)}
+    if (name, spatial) not in NO_DATA_FORMAT:
+        args["data_format"] = DATA_FORMAT
+    return args
 
 
 LAYER_TYPES = [
-    LayerType("Flatten", {}, flatten),
+    LayerType("Flatten", {"data_format": DATA_FORMAT}, flatten),
     LayerType(
         "Reshape", {"target_shape": Arg(target_shape(), required=True, positional=True)}, reshape
     ),
@@ -128,12 +144,27 @@ LAYER_TYPES = [
     LayerType(
         "RepeatVector", {"n": Arg(positive_int(), required=True, positional=True)}, repeat_vector
     ),
-    LayerType("UpSampling1D", {"size": Arg(positive_int(), positional=True)}, up_sampling_1d),
+    LayerType("UpSampling1D", _spatial_args(1, "size", positive_int()), up_sampling(1)),
     LayerType(
         "UpSampling2D",
-        {"size": Arg(size(2), positional=True), "interpolation": Arg(INTERPOLATIONS)},
-        up_sampling_2d,
+        {**_spatial_args(2, "size", size(2)), "interpolation": Arg(INTERPOLATIONS)},
+        up_sampling(2),
     ),
-    LayerType("ZeroPadding2D", {"padding": Arg(padding_2d(), positional=True)}, zero_padding_2d),
-    LayerType("Cropping2D", {"cropping": Arg(padding_2d(), positional=True)}, cropping_2d),
+    LayerType("UpSampling3D", _spatial_args(3, "size", size(3)), up_sampling(3)),
+    *(
+        LayerType(
+            f"ZeroPadding{spatial}D",
+            _spatial_args(spatial, "padding", padding_sides(spatial)),
+            zero_padding(spatial),
+        )
+        for spatial in (1, 2, 3)
+    ),
+    *(
+        LayerType(
+            f"Cropping{spatial}D",
+            _spatial_args(spatial, "cropping", padding_sides(spatial)),
+            cropping(spatial),
+        )
+        for spatial in (1, 2, 3)
+    ),
 ]
