@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.analysis.backends import script_backend
 from generator.analysis.graph import Graph
 from generator.analysis.plan import build_graph
 from generator.analysis.training import TrainingPlan, plan_training
-from generator.errors import SpecError
+from generator.errors import Problem, SpecError
 from generator.spec.load import LoadedSpec, load_spec
-from generator.spec.model import Imports, Spec, Style, parse_spec
+from generator.spec.model import Backend, Imports, Spec, Style, parse_spec
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class CheckedSpec:
     spec: Spec
     graph: Graph
     training: TrainingPlan
+    loaded: LoadedSpec | None = None  # for locating problems found while generating
 
 
 def check(path: Path) -> CheckedSpec:
@@ -37,7 +39,7 @@ def check_loaded(loaded: LoadedSpec, path: Path) -> CheckedSpec:
         training = plan_training(spec, graph)
     except SpecError as error:
         raise SpecError(loaded.locate(problem) for problem in error.problems) from None
-    return CheckedSpec(path, spec, graph, training)
+    return CheckedSpec(path, spec, graph, training, loaded)
 
 
 def generate(
@@ -46,18 +48,31 @@ def generate(
     imports: Imports = "keras",
     script_name: str | None = None,
     snippet: bool = False,
+    backend: Backend | None = None,
 ) -> str:
-    """The formatted script for a checked spec."""
+    """The formatted script for a checked spec; SpecError if it cannot run on `backend`."""
     # Rendering and black load only when a script is written, not for `validate`.
     from generator.codegen.format import format_source
     from generator.codegen.render import RenderOptions, render_script
 
     spec = checked.spec
+    try:
+        pinned = script_backend(checked.training.distribute, imports, backend)
+    except SpecError as error:
+        raise SpecError(_locate(checked, problem) for problem in error.problems) from None
     options = RenderOptions(
         style=style or spec.merge_style,
         imports=imports,
         source_name=checked.path.name,
         script_name=script_name or f"{spec.name}.py",
         snippet=snippet,
+        backend=pinned,
     )
     return format_source(render_script(spec, checked.graph, checked.training, options))
+
+
+def _locate(checked: CheckedSpec, problem: Problem) -> Problem:
+    """A problem with a spec field, placed in the spec file; one with an option, as it is."""
+    if checked.loaded is None or not problem.path:
+        return problem
+    return checked.loaded.locate(problem)

@@ -18,7 +18,7 @@ from generator.cli.write import (
 )
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
-from generator.spec.model import Imports, Style
+from generator.spec.model import Backend, Imports, Style
 from generator.spec.presets import preset_names, preset_path
 from generator.views.diagram import EXTENSIONS, FORMATS, SUFFIXES, Format, draw
 
@@ -106,6 +106,7 @@ def run_generate(
     note: Echo,
     error: Echo,
     snippet: bool = False,
+    backend: Backend | None = None,
 ) -> None:
     """Generate every spec in memory, then write all of them or none."""
     checked = check_all(specs, "; nothing was written")
@@ -115,7 +116,7 @@ def run_generate(
     for item in checked:
         path = resolve_output(item.spec.name, output, len(checked) > 1)
         name = path.name if path else f"{item.spec.name}.py"
-        source = generate(item, style, imports, name, snippet=snippet)
+        source = generate(item, style, imports, name, snippet=snippet, backend=backend)
         targets.append(Target(item, path, source))
     _refuse_collisions(targets)
     if check:

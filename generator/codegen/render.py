@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from generator.analysis.backends import STRATEGY_BACKENDS
 from generator.analysis.graph import Graph
 from generator.analysis.training import InputData, OutputData, TrainingPlan
 from generator.codegen.code import (
@@ -26,7 +27,7 @@ from generator.codegen.code import (
     prose,
 )
 from generator.codegen.layer_code import block_functions, model_lines
-from generator.spec.model import Imports, Spec, Style
+from generator.spec.model import Backend, Imports, Spec, Style
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
     "keras": ("import keras", "import numpy as np", "from keras import layers"),
@@ -65,6 +66,7 @@ class RenderOptions:
     source_name: str  # the spec file's name, for the docstring
     script_name: str  # the script's file name, for the docstring
     snippet: bool = False  # only the imports, block functions and build_model()
+    backend: Backend | None = None  # pinned with os.environ.setdefault; None: any backend
 
 
 def _only_code(value: Any) -> Code:
@@ -99,7 +101,8 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
     imports = [
         line for line in _IMPORTS[options.imports] if not (options.snippet and line == _NUMPY)
     ]
-    if training.distribute and not options.snippet:
+    uses_tf = STRATEGY_BACKENDS.get(training.distribute or "") == "tensorflow"  # tf.distribute
+    if uses_tf and not options.snippet:
         imports = sorted([*imports, _TENSORFLOW], key=_import_order)
     summary = (
         one_line(spec.description)
@@ -132,6 +135,7 @@ def render_script(spec: Spec, graph: Graph, training: TrainingPlan, options: Ren
         data_x=_named_arrays([item.name for item in training.inputs]),
         data_y=_named_arrays([out.name for out in training.outputs]),
         strategy=_strategy(training),
+        backend=literal(options.backend) if options.backend else None,
         epochs=literal(training.epochs),
         batch_size=literal(training.batch_size),
         samples=literal(training.samples),
@@ -250,7 +254,7 @@ def _named_arrays(names: list[str]) -> Code:
 def _strategy(training: TrainingPlan) -> Code | None:
     if training.distribute is None:
         return None
-    return Code(training.distribute)  # "mirrored" or "multi_worker", checked by the spec
+    return Code(training.distribute)  # one of the spec's Literal values
 
 
 def _loss_weights(outputs: tuple[OutputData, ...]) -> Code | None:
