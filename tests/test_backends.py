@@ -48,7 +48,9 @@ def test_each_strategy_pins_the_backend_it_runs_on(cli, spec_file) -> None:
 
 
 def test_data_parallel_uses_keras_distribution(cli, spec_file) -> None:
-    result = cli("generate", spec_file(with_strategy("data_parallel")), "--backend", "jax", "-o", "-")
+    result = cli(
+        "generate", spec_file(with_strategy("data_parallel")), "--backend", "jax", "-o", "-"
+    )
     text = result.stdout
     assert "keras.distribution.DataParallel(devices=devices)" in text
     assert "replicas = use_every_device()" in text
@@ -67,12 +69,16 @@ def test_imports_tensorflow_with_another_backend_is_refused(cli, spec_file, tmp_
 
 
 def test_imports_tensorflow_with_its_own_backend_is_fine(cli, spec_file) -> None:
-    result = cli("generate", spec_file(), "--imports", "tensorflow", "--backend", "tensorflow", "-o", "-")
+    result = cli(
+        "generate", spec_file(), "--imports", "tensorflow", "--backend", "tensorflow", "-o", "-"
+    )
     assert result.exit_code == 0
     assert PIN.format("tensorflow") in result.stdout
 
 
-def test_a_strategy_on_another_backend_is_refused_at_its_line(cli, spec_file, tmp_path: Path) -> None:
+def test_a_strategy_on_another_backend_is_refused_at_its_line(
+    cli, spec_file, tmp_path: Path
+) -> None:
     name = spec_file(with_strategy("mirrored"))
     result = cli("generate", name, "--backend", "jax")
     assert result.exit_code == 2
