@@ -38,7 +38,7 @@ PositiveInt = Annotated[int, Field(gt=0, le=MAX_INT)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
 class InputSpec(_Strict):
@@ -65,7 +65,7 @@ class InputSpec(_Strict):
 class LayerSpec(BaseModel):
     """One layer, block instance or shared application; other keys are its arguments."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
     name: str = Field(description="Python identifier; the layer's variable and Keras name.")
     type: str | None = Field(None, description="Keras layer class, e.g. Dense or Concatenate.")
