@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.analysis.backends import script_backend
 from generator.analysis.graph import Graph
 from generator.analysis.plan import build_graph
 from generator.analysis.training import TrainingPlan, object_problems_of, plan_training
 from generator.codegen.code import LINE_LENGTH
 from generator.errors import Problem, SpecError
 from generator.spec.load import LoadedSpec, load_spec
-from generator.spec.model import Imports, Spec, Style, parse_spec_repaired
+from generator.spec.model import Backend, Imports, Spec, Style, parse_spec_repaired
 from generator.spec.names import file_stem
 
 
@@ -23,6 +24,7 @@ class CheckedSpec:
     spec: Spec
     graph: Graph
     training: TrainingPlan
+    loaded: LoadedSpec | None = None  # for locating problems found while generating
 
 
 def check(path: Path) -> CheckedSpec:
@@ -48,7 +50,7 @@ def check_loaded(loaded: LoadedSpec, path: Path) -> CheckedSpec:
     if problems or spec is None:
         located = [loaded.locate(problem) for problem in problems]
         raise SpecError(sorted(located, key=_reading_order))
-    return CheckedSpec(path, spec, graph, training)
+    return CheckedSpec(path, spec, graph, training, loaded)
 
 
 def generate(
@@ -59,14 +61,22 @@ def generate(
     snippet: bool = False,
     line_length: int = LINE_LENGTH,
     shape_comments: bool = True,
+    backend: Backend | None = None,
 ) -> str:
-    """The formatted script for a checked spec, black-formatted to `line_length` columns."""
+    """The formatted script for a checked spec, black-formatted to `line_length` columns.
+
+    SpecError if it cannot run on `backend`.
+    """
     # Rendering and black load only when a script is written, not for `validate`.
     from generator.codegen.format import format_source
     from generator.codegen.layout import Layout
     from generator.codegen.render import RenderOptions, render_script
 
     spec = checked.spec
+    try:
+        pinned = script_backend(checked.training.distribute, imports, backend)
+    except SpecError as error:
+        raise SpecError(_locate(checked, problem) for problem in error.problems) from None
     options = RenderOptions(
         style=style or spec.merge_style,
         imports=imports,
@@ -74,6 +84,7 @@ def generate(
         script_name=script_name or f"{file_stem(spec.name)}.py",
         snippet=snippet,
         layout=Layout(line_length, shape_comments),
+        backend=pinned,
     )
     source = render_script(spec, checked.graph, checked.training, options)
     return format_source(source, line_length)
@@ -82,3 +93,10 @@ def generate(
 def _reading_order(problem: Problem) -> tuple[bool, int, int]:
     """Problems in the order of the file; those without a place keep theirs, last."""
     return (problem.line is None, problem.line or 0, problem.column or 0)
+
+
+def _locate(checked: CheckedSpec, problem: Problem) -> Problem:
+    """A problem with a spec field, placed in the spec file; one with an option, as it is."""
+    if checked.loaded is None or not problem.path:
+        return problem
+    return checked.loaded.locate(problem)

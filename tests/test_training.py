@@ -65,7 +65,8 @@ def test_data_and_distribute_are_checked() -> None:
     found = messages(spec(data="train.csv", distribute="tpu"))
     assert any("training.data: string should match pattern" in line for line in found), found
     assert any(
-        "training.distribute: expected one of mirrored or multi_worker; got 'tpu'" in line
+        "training.distribute: expected one of mirrored, multi_worker or data_parallel; got 'tpu'"
+        in line
         for line in found
     ), found
 

@@ -35,6 +35,14 @@ class StyleChoice(StrEnum):
     function = "function"
 
 
+class BackendChoice(StrEnum):
+    """The Keras backend a script pins."""
+
+    tensorflow = "tensorflow"
+    jax = "jax"
+    torch = "torch"
+
+
 class ImportsChoice(StrEnum):
     """Which import lines the script uses."""
 
@@ -118,7 +126,7 @@ SpecArgs = Annotated[
 
 
 @app.command(
-    epilog="Example: mergegen generate my.yaml --style function -o output/",
+    epilog="Example: mergegen generate my.yaml --style function --backend jax -o output/",
 )
 def generate(
     specs: SpecArgs,
@@ -132,6 +140,14 @@ def generate(
             "--imports", help="keras: `import keras`; tensorflow: `from tensorflow import keras`."
         ),
     ] = ImportsChoice.keras,
+    backend: Annotated[
+        Optional[BackendChoice],  # noqa: UP045
+        typer.Option(
+            "--backend",
+            help="Pin the script's Keras backend (a KERAS_BACKEND already set still wins);"
+            " default: any backend, or the one training.distribute needs.",
+        ),
+    ] = None,
     output: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -180,6 +196,7 @@ def generate(
             specs,
             style=style.value if style else None,
             imports=imports.value,
+            backend=backend.value if backend else None,
             output=output,
             force=force,
             check=check,

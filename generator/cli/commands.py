@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.cli.batch import expand_paths, progress
 from generator.cli.write import (
@@ -19,10 +20,12 @@ from generator.cli.write import (
 from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
-from generator.spec.model import Imports, Style
+from generator.spec.model import Backend, Imports, Style
 from generator.spec.names import file_stem
 from generator.spec.presets import preset_names, preset_path
-from generator.views.diagram import DIAGRAM_FORMATS, EXTENSIONS, SUFFIXES, Format, draw
+
+if TYPE_CHECKING:
+    from generator.views.diagram import Format
 
 Echo = Callable[[str], None]
 STDOUT = "-"
@@ -110,6 +113,7 @@ def run_generate(
     snippet: bool = False,
     line_length: int = LINE_LENGTH,
     shape_comments: bool = True,
+    backend: Backend | None = None,
 ) -> None:
     """Generate every spec in memory, then write all of them or none."""
     if line_length not in LINE_LENGTHS:
@@ -131,6 +135,7 @@ def run_generate(
             snippet=snippet,
             line_length=line_length,
             shape_comments=shape_comments,
+            backend=backend,
         )
         targets.append(Target(item, path, source))
     _refuse_collisions(targets)
@@ -245,6 +250,9 @@ def run_validate(specs: Sequence[Path], *, output_format: str, echo: Echo) -> No
 
 def diagram_format(requested: str | None, output: str | None) -> Format:
     """--format if given, else the format -o's extension stands for, else mermaid."""
+    # The diagram module loads only for `diagram`, to keep `generate` quick to start.
+    from generator.views.diagram import DIAGRAM_FORMATS, EXTENSIONS
+
     to_file = output not in (None, STDOUT) and not _is_folder(str(output))
     suffix = Path(str(output)).suffix.lower() if to_file else ""
     implied = EXTENSIONS.get(suffix)
@@ -290,6 +298,8 @@ def run_diagram(
     error: Echo,
 ) -> None:
     """Draw one spec's graph as Mermaid, DOT, SVG or PNG, to a file or stdout."""
+    from generator.views.diagram import SUFFIXES, draw
+
     chosen = diagram_format(output_format, output)
     to_stdout = output in (None, STDOUT)
     if chosen == "png" and to_stdout and terminal:

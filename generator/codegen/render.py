@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from generator.analysis.backends import STRATEGY_BACKENDS
 from generator.analysis.expressions import ComputeType
 from generator.analysis.graph import Graph
 from generator.analysis.training import InputData, OutputData, TrainingPlan
@@ -34,7 +35,7 @@ from generator.codegen.layer_code import (
 from generator.codegen.layout import BODY_INDENT, Layout, width
 from generator.codegen.object_code import named_code
 from generator.codegen.variables import Variables
-from generator.spec.model import Imports, Spec, Style
+from generator.spec.model import Backend, Imports, Spec, Style
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
     "keras": ("import keras", "import numpy as np", "from keras import layers"),
@@ -69,6 +70,7 @@ class RenderOptions:
     script_name: str  # the script's file name, for the docstring
     snippet: bool = False  # only the imports, block functions and build_model()
     layout: Layout = Layout()
+    backend: Backend | None = None  # pinned with os.environ.setdefault; None: any backend
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,8 @@ class ScriptContext:
     expected_shapes: Code
     data_x: Code
     data_y: Code
-    strategy: Code | None  # "mirrored" or "multi_worker"
+    strategy: Code | None  # "mirrored", "multi_worker" or "data_parallel"
+    backend: Code | None  # the KERAS_BACKEND the script sets by default, if any
     epochs: Code
     batch_size: Code
     samples: Code
@@ -143,7 +146,8 @@ def script_context(
     imports = [
         line for line in _IMPORTS[options.imports] if not (options.snippet and line == _NUMPY)
     ]
-    if training.distribute and not options.snippet:
+    uses_tf = STRATEGY_BACKENDS.get(training.distribute or "") == "tensorflow"  # tf.distribute
+    if uses_tf and not options.snippet:
         imports = sorted([*imports, _TENSORFLOW], key=_import_order)
     summary = (
         one_line(spec.description)
@@ -186,6 +190,7 @@ def script_context(
         data_x=_named_arrays([item.name for item in training.inputs]),
         data_y=_named_arrays([out.name for out in training.outputs]),
         strategy=_strategy(training),
+        backend=literal(options.backend) if options.backend else None,
         epochs=literal(training.epochs),
         batch_size=literal(training.batch_size),
         samples=literal(training.samples),
@@ -305,7 +310,7 @@ def _named_arrays(names: list[str]) -> Code:
 def _strategy(training: TrainingPlan) -> Code | None:
     if training.distribute is None:
         return None
-    return Code(training.distribute)  # "mirrored" or "multi_worker", checked by the spec
+    return Code(training.distribute)  # one of the spec's Literal values
 
 
 def _loss_weights(outputs: tuple[OutputData, ...]) -> Code | None:

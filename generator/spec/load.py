@@ -8,7 +8,6 @@ import math
 import os
 import re
 import stat
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -467,6 +466,8 @@ _TOML_LONG_NUMBER = re.compile(r"[=\[,]\s*[+-]?[0-9_]{4000,}")
 
 
 def _parse_toml(text: str, file: str) -> LoadedSpec:
+    import tomllib  # only for TOML specs: every command pays for what loads at start
+
     try:
         data = tomllib.loads(text, parse_float=_finite_float)
     except tomllib.TOMLDecodeError as error:

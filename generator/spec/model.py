@@ -14,6 +14,7 @@ from generator.spec.values import MAX_INT
 
 Style = Literal["class", "function"]  # layers.Concatenate()([a, b]) or layers.concatenate([a, b])
 Imports = Literal["keras", "tensorflow"]  # import keras, or from tensorflow import keras
+Backend = Literal["tensorflow", "jax", "torch"]  # the Keras backends a script may pin
 # At most MAX_INT: Keras and TensorFlow take shapes, epochs and batch sizes as 32-bit ints.
 PositiveInt = Annotated[int, Field(gt=0, le=MAX_INT)]
 
@@ -136,10 +137,11 @@ class TrainingSpec(_Strict):
         description="An .npz file whose arrays are named after the inputs and outputs;"
         " the script trains on it instead of synthetic data (default for --data).",
     )
-    distribute: Literal["mirrored", "multi_worker"] | None = Field(
+    distribute: Literal["mirrored", "multi_worker", "data_parallel"] | None = Field(
         None,
-        description="Build and train inside a tf.distribute strategy: mirrored (every GPU,"
-        " else every logical CPU) or multi_worker (several machines, from TF_CONFIG).",
+        description="Train on several devices. TensorFlow backend: mirrored (every GPU, else"
+        " every logical CPU) or multi_worker (several machines, from TF_CONFIG). JAX backend:"
+        " data_parallel (keras.distribution.DataParallel over every device JAX sees).",
     )
     epochs: PositiveInt = Field(1, description="Default for --epochs.")
     batch_size: PositiveInt = Field(32, description="Default for --batch-size.")

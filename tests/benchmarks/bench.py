@@ -1,10 +1,15 @@
 """Benchmarks: mergegen against Keras itself, measured in the same run.
 
-Run from the repository root:  python tests/benchmarks/bench.py [--runs 5]
+Run from the repository root:  python tests/benchmarks/bench.py [--runs 5] [--before DIR]
 
-Cold figures are medians of wall time over new processes; in-process figures
-are medians over repeated calls. Ratios are against the Keras baseline of the
-same run. Figures go into the README's performance section.
+Cold figures are medians over new processes, run in turn so that a load on the
+machine falls on all of them alike: wall time, and CPU time (user + system),
+which a busy machine disturbs less. Each command runs once first, unmeasured, so
+Python's bytecode cache is written as an installed package's is. In-process
+figures are medians over repeated calls. Ratios are against the Keras baseline
+of the same run. --before DIR also times the mergegen of another checkout (say,
+`git worktree add DIR main`), for before-and-after figures from one run.
+Figures go into the README's performance section.
 """
 
 from __future__ import annotations
@@ -25,17 +30,40 @@ import yaml
 from generator.pipeline import check, generate
 from generator.spec.presets import preset_names, preset_path
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"} | {
+    "TF_CPP_MIN_LOG_LEVEL": "3"
+}
 
 
-def cold(command: list[str], runs: int) -> float:
-    """Median wall time of `command` in a new process."""
-    times = []
+def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of `command` in a new process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        assert process.stderr is not None
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def cold(
+    commands: dict[str, tuple[list[str], dict[str, str]]], runs: int
+) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU seconds of each command, the commands taking turns."""
+    times: dict[str, list[tuple[float, float]]] = {label: [] for label in commands}
+    for command, env in commands.values():
+        run_once(command, env)  # writes bytecode, warms the disk cache
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, env=ENV)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for label, (command, env) in commands.items():
+            times[label].append(run_once(command, env))
+    return {
+        label: (
+            statistics.median(wall for wall, _ in pairs),
+            statistics.median(cpu for _, cpu in pairs),
+        )
+        for label, pairs in times.items()
+    }
 
 
 def warm(function: Callable[[], object], runs: int) -> float:
@@ -62,6 +90,7 @@ def largest_preset() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--before", type=Path, help="another checkout to time in the same run")
     args = parser.parse_args()
     mergegen = shutil.which("mergegen")
     cli = [mergegen] if mergegen else [sys.executable, "-m", "generator"]
@@ -70,11 +99,22 @@ def main() -> None:
     inception = preset_path("inception_cnn")
     assert largest_path is not None and inception is not None
 
-    with tempfile.TemporaryDirectory() as folder:
-        target = str(Path(folder) / "out.py")
-        generate_cold = cold([*cli, "generate", str(inception), "-o", target, "--force"], args.runs)
-    validate_cold = cold([*cli, "validate", str(largest_path)], args.runs)
-    keras_cold = cold([sys.executable, "-c", "import keras"], args.runs)
+    folder = tempfile.mkdtemp()
+    target = str(Path(folder) / "out.py")
+    commands = {"keras": ([sys.executable, "-c", "import keras"], ENV)}
+    versions = {"": (cli, ENV)}
+    if args.before:
+        # Both the same way, so that only the checkout differs.
+        versions = {"": ([sys.executable, "-m", "generator"], ENV)}
+        before_env = ENV | {"PYTHONPATH": str(args.before.resolve())}
+        versions["before: "] = ([sys.executable, "-m", "generator"], before_env)
+    for prefix, (program, env) in versions.items():
+        generate_command = [*program, "generate", str(inception), "-o", target, "--force"]
+        commands[f"{prefix}generate"] = (generate_command, env)
+        commands[f"{prefix}validate"] = ([*program, "validate", str(largest_path)], env)
+    timed = cold(commands, args.runs)
+    shutil.rmtree(folder)
+    keras_wall, keras_cpu = timed["keras"]
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     import keras
@@ -94,15 +134,18 @@ def main() -> None:
     keras_warm = warm(keras_build, repeats)
 
     print(f"runs: {args.runs} cold, {repeats} in-process; largest preset: {largest}")
-    print(f'python -c "import keras" (cold):            {keras_cold * 1000:8.0f} ms')
     print(
-        f"mergegen generate inception_cnn (cold):      {generate_cold * 1000:8.0f} ms"
-        f"  ({generate_cold / keras_cold:.2f} x import keras)"
+        f'python -c "import keras" (cold):  {keras_wall * 1000:6.0f} ms wall {keras_cpu * 1000:6.0f} ms CPU'
     )
-    print(
-        f"mergegen validate {largest} (cold): {validate_cold * 1000:8.0f} ms"
-        f"  ({validate_cold / keras_cold:.2f} x import keras)"
-    )
+    for label, (wall, cpu) in timed.items():
+        if label == "keras":
+            continue
+        spec = "inception_cnn" if label.endswith("generate") else largest
+        print(
+            f"mergegen {label} {spec} (cold): {wall * 1000:6.0f} ms wall"
+            f" ({wall / keras_wall:.3f} x import keras), {cpu * 1000:6.0f} ms CPU"
+            f" ({cpu / keras_cpu:.3f} x)"
+        )
     print(f"check + generate inception_cnn (in-process): {generate_warm * 1000:8.1f} ms")
     print(
         f"static inference {largest} (in-process):  {static * 1000:8.2f} ms"

@@ -8,6 +8,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from generator.spec.presets import preset_names
+from tests.conftest import OUTPUT
+from tests.regen_golden import STYLES
+
+
+def golden_scripts() -> list[Path]:
+    """Every golden script, listed by preset and style (never by globbing output/)."""
+    return [OUTPUT / f"{name}_{style}.py" for name in preset_names() for style in STYLES]
+
 
 def load_script(path: Path) -> ModuleType:
     """Import a generated script without running its main()."""

@@ -1,0 +1,62 @@
+"""A quick start: each command loads only the modules it uses (tests/benchmarks/bench.py times it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, VALID_SPEC
+
+# Runs the CLI in a new process, then prints every module it loaded.
+RUN_AND_LIST = """
+import sys
+from generator.cli.app import app
+try:
+    app(sys.argv[1:], prog_name="mergegen")
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print("MODULES", " ".join(sorted(sys.modules)))
+"""
+NEVER = ("tensorflow", "keras", "jax", "torch", "rich")
+GENERATE_ONLY = ("black", "jinja2", "generator.codegen.render", "generator.codegen.format")
+DIAGRAM_ONLY = ("generator.views.diagram",)
+TOML_ONLY = ("tomllib",)
+
+
+def loaded(tmp_path: Path, *args: str) -> set[str]:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(VALID_SPEC, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST, *args, str(spec)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = next(line for line in result.stdout.splitlines() if line.startswith("MODULES "))
+    return set(line.split()[1:])
+
+
+def _roots(modules: set[str]) -> set[str]:
+    return modules | {name.split(".")[0] for name in modules}
+
+
+@pytest.mark.parametrize(
+    ("command", "absent"),
+    [
+        (["validate"], NEVER + GENERATE_ONLY + DIAGRAM_ONLY + TOML_ONLY),
+        (["generate", "-o", "out.py"], NEVER + DIAGRAM_ONLY),  # black loads tomllib itself
+    ],
+    ids=["validate", "generate"],
+)
+def test_a_command_loads_only_what_it_uses(tmp_path: Path, command: list[str], absent) -> None:
+    modules = _roots(loaded(tmp_path, *command))
+    assert not modules & set(absent), sorted(modules & set(absent))
+    if command[0] == "generate":
+        assert {"black", "jinja2"} <= modules  # the check can see what it looks for
