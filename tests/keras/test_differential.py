@@ -36,6 +36,13 @@ from tests.strategies import CATALOG_TYPES, spatial_specs, specs
 pytestmark = pytest.mark.keras
 
 EXAMPLES = int(os.environ.get("MERGEGEN_PARITY_EXAMPLES", "300"))
+# Every property against Keras: derandomized on CI, so CI is repeatable.
+PARITY = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=os.environ.get("CI") == "true",
+)
 
 
 def _static(spec: dict[str, Any]) -> Graph | SpecError:
@@ -171,34 +178,19 @@ def assert_agrees(spec: dict[str, Any]) -> None:
         "training": {"loss": "mse"},
     }
 )
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=os.environ.get("CI") == "true",
-)
+@PARITY
 @given(specs())
 def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
     assert_agrees(spec)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=os.environ.get("CI") == "true",
-)
+@PARITY
 @given(specs(focus=CATALOG_TYPES))
 def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, Any]) -> None:
     assert_agrees(spec)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=os.environ.get("CI") == "true",
-)
+@PARITY
 @given(spatial_specs())
 def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
     """The convolution family in 1-D, 2-D and 3-D, in both data formats, drawn often."""
