@@ -97,13 +97,24 @@ def conv_transpose(spatial: int) -> Rule:
     return rule
 
 
-def _equal_strides(layer: str, strides: tuple[int, ...]) -> None:
-    """TensorFlow's depthwise kernel runs only equal strides; Keras builds others, then fails."""
+def _depthwise_window(
+    args: Args, inputs: Sequence[Shape], layer: str, spatial: int
+) -> tuple[Shape, int, bool, tuple[int, ...], tuple[Dim, ...]]:
+    """Input, known channels, layout, kernel and output sizes of a depthwise kernel.
+
+    TensorFlow's depthwise kernel runs only equal strides; Keras builds others, then fails.
+    """
+    shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
+    channels = known_channels(shape, channels, layer)
+    kernel, strides, dilation = geometry(args, spatial, layer, strided_dilation=True)
     if len(set(strides)) > 1:
         raise ShapeError(
             f"{layer} strides {strides} differ between the spatial axes, which TensorFlow's"
             " depthwise convolution cannot run (use equal strides)"
         )
+    padding = args.get("padding", "valid")
+    dims = windowed(shape, first, layer, kernel, strides, padding, dilation)
+    return shape, channels, first, kernel, tuple(dims)
 
 
 def separable_conv(spatial: int) -> Rule:
@@ -111,13 +122,8 @@ def separable_conv(spatial: int) -> Rule:
     layer = f"SeparableConv{spatial}D"
 
     def rule(args: Args, inputs: Sequence[Shape]) -> Output:
-        shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
-        channels = known_channels(shape, channels, layer)
-        kernel, strides, dilation = geometry(args, spatial, layer, strided_dilation=True)
-        _equal_strides(layer, strides)
+        shape, channels, first, kernel, dims = _depthwise_window(args, inputs, layer, spatial)
         multiplier, filters = args.get("depth_multiplier", 1), args["filters"]
-        padding = args.get("padding", "valid")
-        dims = windowed(shape, first, layer, kernel, strides, padding, dilation)
         depthwise = math.prod(kernel) * channels * multiplier
         pointwise = channels * multiplier * filters
         return Output(
@@ -132,13 +138,8 @@ def depthwise_conv(spatial: int) -> Rule:
     layer = f"DepthwiseConv{spatial}D"
 
     def rule(args: Args, inputs: Sequence[Shape]) -> Output:
-        shape, _, channels, first = spatial_input(args, inputs, layer, spatial)
-        channels = known_channels(shape, channels, layer)
-        kernel, strides, dilation = geometry(args, spatial, layer, strided_dilation=True)
-        _equal_strides(layer, strides)
+        shape, channels, first, kernel, dims = _depthwise_window(args, inputs, layer, spatial)
         out_channels = channels * args.get("depth_multiplier", 1)
-        padding = args.get("padding", "valid")
-        dims = windowed(shape, first, layer, kernel, strides, padding, dilation)
         return Output(
             join(shape[0], dims, out_channels, first),
             math.prod(kernel) * out_channels + bias(args, out_channels),
