@@ -1,0 +1,1 @@
+"""Import: a saved Keras model back to a readable spec."""

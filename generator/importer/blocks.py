@@ -1,0 +1,589 @@
+"""Find blocks: the repeated subgraphs of a flat spec become block definitions and calls.
+
+Candidates come from Keras naming: the layers named `<prefix>_<suffix>` for one prefix
+(`conv2_block1_`) form one candidate call when they stand together in the layer list,
+only one of them is used outside, and none is shared or computed. Candidates with the
+same structure (suffixes, types, internal edges, external inputs, the arguments that
+cannot be parameters) form a class. Where its calls differ in an argument, it becomes a
+parameter, or arithmetic on an earlier one ("$filters * 4"). Classes are taken greedily,
+the one that saves the most entries first. The result is expanded again and compared
+with the input expanded; on any difference the input comes back unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.analysis.catalog import CATALOG
+from generator.analysis.expand import Expanded, expand
+from generator.analysis.inputs import layer_inputs
+from generator.analysis.layers.base import UNSET
+from generator.errors import SpecError
+from generator.spec.model import parse_spec
+from generator.spec.names import ascii_word, identifier_problem
+
+HEADER_ENTRIES = 4  # a block definition's own lines: name, inputs, params, layers
+_KINDS = ("block", "share", "compute")  # entries that are not plain layer calls
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One entry of the flat spec, with what it takes written out."""
+
+    name: str
+    entry: Mapping[str, Any]
+    refs: tuple[str, ...]
+    groupable: bool  # a plain layer call that may go into a block
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A candidate call: the layers start..stop of one prefix."""
+
+    prefix: str
+    start: int
+    stop: int
+    externals: tuple[str, ...]  # the names it takes from outside, in order of first use
+    output: int  # index of the layer the rest of the model uses
+
+
+@dataclass
+class _Class:
+    """Candidate calls with one structure: one block if taken."""
+
+    key: tuple[Any, ...]
+    groups: list[_Group]
+
+
+def find_blocks(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat spec with its repeated subgraphs as blocks; the input, copied, if none."""
+    unchanged = copy.deepcopy(dict(spec))
+    layers = _flat_layers(spec)
+    if layers is None:
+        return unchanged
+    outputs = _output_names(spec, layers)
+    chosen = _choose(_classes(layers, outputs, _taken_names(spec, layers)), len(layers))
+    if not chosen:
+        return unchanged
+    result = _rewrite(spec, layers, chosen, outputs)
+    return result if _same_model(spec, result) else unchanged
+
+
+# -- the flat layers -------------------------------------------------------------------
+
+
+def _flat_layers(spec: Mapping[str, Any]) -> list[_Layer] | None:
+    """The layers with their inputs written out; None when this is not a flat spec."""
+    entries = spec.get("layers")
+    inputs = spec.get("inputs")
+    if spec.get("blocks") or not isinstance(entries, list) or not isinstance(inputs, list):
+        return None
+    if not inputs or not isinstance(inputs[0], dict) or not isinstance(inputs[0].get("name"), str):
+        return None
+    shared = {entry.get("share") for entry in entries if isinstance(entry, dict)}
+    previous = inputs[0]["name"]
+    layers: list[_Layer] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            return None
+        refs = _refs(entry.get("inputs"), previous)
+        if refs is None:
+            return None
+        groupable = (
+            isinstance(entry.get("type"), str)
+            and not any(entry.get(kind) is not None for kind in _KINDS)
+            and not isinstance(entry.get("inputs"), dict)
+            and entry["name"] not in shared
+            and not _holds_dollar(_arguments(entry))
+        )
+        layers.append(_Layer(entry["name"], entry, refs, groupable))
+        previous = entry["name"]
+    return layers
+
+
+def _refs(value: Any, previous: str) -> tuple[str, ...] | None:
+    if value is None:
+        return (previous,)
+    if isinstance(value, str):
+        return (value,)
+    items = list(value.values()) if isinstance(value, dict) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        return None
+    return tuple(items)
+
+
+def _arguments(entry: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in entry.items() if key not in ("name", "type", "inputs")}
+
+
+def _holds_dollar(value: Any) -> bool:
+    """A "$" in a block's layer would read as a parameter: such layers stay outside."""
+    if isinstance(value, str):
+        return "$" in value
+    if isinstance(value, dict):
+        return any(_holds_dollar(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_dollar(item) for item in value)
+    return False
+
+
+def _holds_mapping(value: Any) -> bool:
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list) and any(_holds_mapping(item) for item in value)
+
+
+def _output_names(spec: Mapping[str, Any], layers: Sequence[_Layer]) -> set[str]:
+    outputs = spec.get("outputs")
+    if isinstance(outputs, list):
+        return {name for name in outputs if isinstance(name, str)}
+    return {layers[-1].name} if layers else set()
+
+
+def _taken_names(spec: Mapping[str, Any], layers: Sequence[_Layer]) -> set[str]:
+    names = {layer.name for layer in layers}
+    names |= {item.get("name") for item in spec.get("inputs", []) if isinstance(item, dict)}
+    return names
+
+
+# -- candidates and classes ----------------------------------------------------------
+
+
+def _classes(layers: Sequence[_Layer], outputs: set[str], taken: set[str]) -> list[_Class]:
+    """Every candidate call, classed by structure, in order of first call."""
+    members: dict[str, list[int]] = {}
+    for i, layer in enumerate(layers):
+        for found in re.finditer("_", layer.name):
+            if 0 < found.start() < len(layer.name) - 1:
+                members.setdefault(layer.name[: found.start()], []).append(i)
+    used_at = _last_use(layers)
+    index = {layer.name: i for i, layer in enumerate(layers)}
+    classes: dict[tuple[Any, ...], _Class] = {}
+    for prefix, places in members.items():
+        start, stop = places[0], places[-1] + 1
+        if len(places) < 2 or stop - start != len(places) or prefix in taken:
+            continue
+        if not all(layers[i].groupable for i in places):
+            continue
+        group = _group(layers, prefix, start, stop, outputs, used_at, index)
+        if group is None:
+            continue
+        key = _structure(layers, group, index)
+        classes.setdefault(key, _Class(key, [])).groups.append(group)
+    ordered = sorted(classes.values(), key=lambda item: item.groups[0].start)
+    for item in ordered:
+        item.groups.sort(key=lambda group: group.start)
+    return ordered
+
+
+def _last_use(layers: Sequence[_Layer]) -> dict[str, list[int]]:
+    """Where each name is taken: the positions of its consumers."""
+    used: dict[str, list[int]] = {}
+    for i, layer in enumerate(layers):
+        for ref in layer.refs:
+            used.setdefault(ref, []).append(i)
+    return used
+
+
+def _group(
+    layers: Sequence[_Layer],
+    prefix: str,
+    start: int,
+    stop: int,
+    outputs: set[str],
+    used_at: Mapping[str, list[int]],
+    index: Mapping[str, int],
+) -> _Group | None:
+    """The candidate call start..stop, if one layer alone is used outside it."""
+    externals: list[str] = []
+    exported: list[int] = []
+    for i in range(start, stop):
+        layer = layers[i]
+        for ref in layer.refs:
+            inside = start <= index.get(ref, -1) < i
+            if not inside and ref not in externals:
+                if start <= index.get(ref, -1):
+                    return None  # a later layer of the call, or itself
+                externals.append(ref)
+        outside = any(not start <= user < stop for user in used_at.get(layer.name, []))
+        if outside or layer.name in outputs:
+            exported.append(i)
+    if len(exported) > 1 or not externals:
+        return None
+    return _Group(prefix, start, stop, tuple(externals), exported[0] if exported else stop - 1)
+
+
+def _structure(layers: Sequence[_Layer], group: _Group, index: Mapping[str, int]) -> tuple[Any, ...]:
+    """What calls of one block share: suffixes, types, edges and the fixed arguments."""
+    rows: list[Any] = [len(group.externals), group.output - group.start]
+    for i in range(group.start, group.stop):
+        entry = layers[i].entry
+        refs = tuple(
+            ("x", group.externals.index(ref))
+            if not group.start <= index.get(ref, -1) < group.stop
+            else ("l", index[ref] - group.start)
+            for ref in layers[i].refs
+        )
+        fixed = tuple(
+            sorted(
+                (key, _canon(value) if _holds_mapping(value) else "")
+                for key, value in _arguments(entry).items()
+                if _holds_mapping(value) or _default(entry["type"], key) is _UNSET
+            )
+        )
+        rows.append((_suffix(group.prefix, layers[i].name), entry["type"], refs, fixed))
+    return tuple(rows)
+
+
+def _suffix(prefix: str, name: str) -> str:
+    return name[len(prefix) + 1 :]
+
+
+def _default(layer_type: str, key: str) -> Any:
+    """Keras's default for an argument, as the catalog knows it, or _UNSET."""
+    known = CATALOG.get(layer_type)
+    arg = known.args.get(key) if known is not None else None
+    return _UNSET if arg is None or arg.default is UNSET else arg.default
+
+
+def _canon(value: Any) -> str:
+    """Equal values, equal text: True is not 1, 1.0 is not 1, (1, 2) is [1, 2]."""
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+# -- choosing classes ------------------------------------------------------------------
+
+
+def _choose(classes: Sequence[_Class], count: int) -> list[_Class]:
+    """Greedily the class that saves the most entries, until none saves any."""
+    used = bytearray(count)
+    chosen: list[_Class] = []
+    while True:
+        best: tuple[int, _Class] | None = None
+        for item in classes:
+            free = _free_groups(item.groups, used)
+            saving = _saving(free)
+            if saving > 0 and (best is None or saving > best[0]):
+                best = (saving, _Class(item.key, free))
+        if best is None:
+            return sorted(chosen, key=lambda item: item.groups[0].start)
+        chosen.append(best[1])
+        for group in best[1].groups:
+            used[group.start : group.stop] = b"\x01" * (group.stop - group.start)
+
+
+def _free_groups(groups: Iterable[_Group], used: bytearray) -> list[_Group]:
+    free: list[_Group] = []
+    end = -1
+    for group in groups:
+        if group.start >= end and not any(used[group.start : group.stop]):
+            free.append(group)
+            end = group.stop
+    return free
+
+
+def _saving(groups: Sequence[_Group]) -> int:
+    """Entries saved: n calls of L layers become L layers, a header and n calls."""
+    if len(groups) < 2:
+        return 0
+    size = groups[0].stop - groups[0].start
+    return len(groups) * size - (size + HEADER_ENTRIES + len(groups))
+
+
+# -- writing the spec ------------------------------------------------------------------
+
+
+def _rewrite(
+    spec: Mapping[str, Any], layers: Sequence[_Layer], chosen: Sequence[_Class], outputs: set[str]
+) -> dict[str, Any]:
+    """The spec with the chosen classes as blocks and calls."""
+    names = _block_names(chosen)
+    calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
+    blocks: dict[str, Any] = {}
+    for name, item in zip(names, chosen, strict=True):
+        definition, arguments = _definition(layers, item, set(names))
+        blocks[name] = definition
+        for group, args in zip(item.groups, arguments, strict=True):
+            calls[group.start] = (name, group, args)
+    alias = {
+        layers[group.output].name: group.prefix
+        for item in chosen
+        for group in item.groups
+    }
+    first_input = spec["inputs"][0]["name"]
+    several = len(spec["inputs"]) > 1
+    entries: list[dict[str, Any]] = []
+    i = 0
+    previous = first_input
+    while i < len(layers):
+        if i in calls:
+            block, group, args = calls[i]
+            refs = tuple(alias.get(ref, ref) for ref in group.externals)
+            entry = {"name": group.prefix, "block": block, **_inputs(refs, previous, several and not entries), **args}
+            i = group.stop
+        else:
+            entry = _top_entry(layers[i], alias, previous, several and not entries)
+            i += 1
+        entries.append(entry)
+        previous = entry["name"]
+    result: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key == "layers":
+            result["blocks"] = blocks
+            result["layers"] = entries
+        elif key == "outputs" and isinstance(value, list):
+            result[key] = [alias.get(name, name) if isinstance(name, str) else name for name in value]
+        elif key != "blocks":
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def _inputs(refs: tuple[str, ...], previous: str, must: bool) -> dict[str, Any]:
+    """`inputs` as written: left out when it is the entry above."""
+    if refs == (previous,) and not must:
+        return {}
+    return {"inputs": refs[0] if len(refs) == 1 else list(refs)}
+
+
+def _top_entry(
+    layer: _Layer, alias: Mapping[str, str], previous: str, must: bool
+) -> dict[str, Any]:
+    entry = copy.deepcopy(dict(layer.entry))
+    written = entry.pop("inputs", None)
+    if isinstance(written, dict):
+        inputs: dict[str, Any] = {"inputs": {k: alias.get(v, v) for k, v in written.items()}}
+    else:
+        inputs = _inputs(tuple(alias.get(ref, ref) for ref in layer.refs), previous, must)
+    head = {key: entry.pop(key) for key in ("name", "type", *_KINDS) if key in entry}
+    return {**head, **inputs, **entry}
+
+
+def _block_names(chosen: Sequence[_Class]) -> list[str]:
+    """After the prefix's last word without digits (`conv2_block1` -> block), numbered."""
+    names: list[str] = []
+    for item in chosen:
+        word = item.groups[0].prefix.split("_")[-1]
+        base = ascii_word(re.sub(r"[0-9].*", "", word)).lower() or "block"
+        if identifier_problem(base) is not None:
+            base = "block"
+        names.append(_free(base, set(names), lambda name: identifier_problem(name) is None))
+    return names
+
+
+def _free(base: str, taken: set[str], fits: Any = None) -> str:
+    """`base`, or `base_2`, `base_3`, ... : the first not taken."""
+    candidate, n = base, 1
+    while candidate in taken or (fits is not None and not fits(candidate)):
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate
+
+
+def _definition(
+    layers: Sequence[_Layer], item: _Class, block_names: set[str]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A block definition and each call's arguments."""
+    first = item.groups[0]
+    size = first.stop - first.start
+    suffixes = [_suffix(first.prefix, layers[first.start + j].name) for j in range(size)]
+    taken = set(suffixes) | block_names | {"name"}
+    local_ok = _local_ok(taken)
+    count = len(first.externals)
+    inputs = ["x"] if count == 1 else [f"x{k + 1}" for k in range(count)]
+    inputs = [_free(name, taken, local_ok) for name in inputs]
+    taken |= set(inputs)
+    columns = [
+        [row.entry.get(key, _default(row.entry["type"], key)) for row in rows]
+        for rows in _rows(layers, item)
+        for key in _keys(row.entry for row in rows)
+    ]
+    params = _Params(len(item.groups), taken, [c for v in columns for c in _varying(v)])
+    body: list[dict[str, Any]] = []
+    previous = inputs[0]
+    for j in range(size):
+        rows = [layers[group.start + j] for group in item.groups]
+        entry = rows[0].entry
+        local = [_local(first, ref, layers, suffixes, inputs) for ref in rows[0].refs]
+        written: dict[str, Any] = {"name": suffixes[j], "type": entry["type"]}
+        if local != [previous]:
+            written["inputs"] = local[0] if len(local) == 1 else local
+        keys = _keys(row.entry for row in rows)
+        for key in keys:
+            values = [row.entry.get(key, _default(entry["type"], key)) for row in rows]
+            written[key] = params.value(values, key, suffixes[j])
+        body.append(written)
+        previous = suffixes[j]
+    definition: dict[str, Any] = {
+        "description": _description(item),
+        "inputs": inputs,
+    }
+    if params.names:
+        definition["params"] = list(params.names)
+    definition["layers"] = body
+    if first.output != first.stop - 1:
+        definition["output"] = suffixes[first.output - first.start]
+    return definition, params.calls
+
+
+def _rows(layers: Sequence[_Layer], item: _Class) -> Iterable[list[_Layer]]:
+    """Layer j of every call, for each j."""
+    size = item.groups[0].stop - item.groups[0].start
+    for j in range(size):
+        yield [layers[group.start + j] for group in item.groups]
+
+
+def _local_ok(taken: set[str]) -> Any:
+    return lambda name: identifier_problem(name, local=True) is None and name not in taken
+
+
+def _local(
+    group: _Group, ref: str, layers: Sequence[_Layer], suffixes: list[str], inputs: list[str]
+) -> str:
+    if ref in group.externals:
+        return inputs[group.externals.index(ref)]
+    return _suffix(group.prefix, ref)
+
+
+def _keys(entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Every argument any call writes, in order of first appearance."""
+    keys: dict[str, None] = {}
+    for entry in entries:
+        keys.update(dict.fromkeys(_arguments(entry)))
+    return list(keys)
+
+
+def _description(item: _Class) -> str:
+    prefixes = [group.prefix for group in item.groups]
+    return f"Found {len(prefixes)} times: {prefixes[0]} to {prefixes[-1]}."
+
+
+class _Params:
+    """The parameters of one block: names, and each call's values.
+
+    Integer columns that are multiples of one another share one parameter, the smallest
+    column's, so `filters` and `"$filters * 4"` rather than `filters` and `"$filters // 4"`.
+    """
+
+    def __init__(self, calls: int, taken: set[str], varying: Sequence[Sequence[Any]]) -> None:
+        self.names: list[str] = []
+        self.columns: list[list[Any]] = []
+        self.calls: list[dict[str, Any]] = [{} for _ in range(calls)]
+        self.taken = taken
+        self.bases: list[list[Any]] = []
+        integers = [list(v) for v in varying if all(_is_int(value) for value in v)]
+        for column in sorted(integers, key=lambda v: sum(abs(value) for value in v)):
+            if not any(_same(base, column) or _ratio(base, column) for base in self.bases):
+                self.bases.append(column)
+
+    def value(self, values: list[Any], key: str, suffix: str) -> Any:
+        """What the block writes for these values: a literal, "$name" or arithmetic."""
+        if len({_canon(value) for value in values}) == 1:
+            return copy.deepcopy(values[0])
+        if _by_item(values):
+            columns = [list(column) for column in zip(*values, strict=True)]
+            return [self.value(column, key, suffix) for column in columns]
+        base = next((b for b in self.bases if _same(b, values) or _ratio(b, values)), values)
+        name = self._name(base, key, suffix)
+        ratio = _ratio(base, values)
+        return f"${name} {ratio}" if ratio else f"${name}"
+
+    def _name(self, column: list[Any], key: str, suffix: str) -> str:
+        """The parameter that holds `column`, named after the first argument to use it."""
+        for name, known in zip(self.names, self.columns, strict=True):
+            if _same(known, column):
+                return name
+        ok = _local_ok(self.taken)
+        base = key if ok(key) else "value"
+        named = f"{ascii_word(suffix)}_{key}"
+        name = named if base in self.names and ok(named) else _free(base, set(), ok)
+        self.taken.add(name)
+        self.names.append(name)
+        self.columns.append(column)
+        for call, value in zip(self.calls, column, strict=True):
+            call[name] = copy.deepcopy(value)
+        return name
+
+
+def _varying(values: list[Any]) -> Iterable[list[Any]]:
+    """The columns of values that differ between calls, as `_Params.value` splits them."""
+    if len({_canon(value) for value in values}) == 1:
+        return
+    if _by_item(values):
+        for column in zip(*values, strict=True):
+            yield from _varying(list(column))
+    else:
+        yield values
+
+
+def _by_item(values: Sequence[Any]) -> bool:
+    """Lists of one length with some item equal in all: a parameter per differing item."""
+    if not _same_length_lists(values):
+        return False
+    columns = zip(*values, strict=True)
+    return any(len({_canon(value) for value in column}) == 1 for column in columns)
+
+
+def _same(first: Sequence[Any], second: Sequence[Any]) -> bool:
+    return [_canon(v) for v in first] == [_canon(v) for v in second]
+
+
+def _same_length_lists(values: Sequence[Any]) -> bool:
+    return all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1
+
+
+def _ratio(column: Sequence[Any], values: Sequence[Any]) -> str | None:
+    """`* k` or `// k` when every value is the parameter's times or over one integer k > 1."""
+    if not all(_is_int(v) for v in (*column, *values)):
+        return None
+    if all(p != 0 and v % p == 0 for p, v in zip(column, values, strict=True)):
+        ratios = {v // p for p, v in zip(column, values, strict=True)}
+        if len(ratios) == 1 and (k := ratios.pop()) > 1:
+            return f"* {k}"
+    if all(v != 0 and p % v == 0 for p, v in zip(column, values, strict=True)):
+        ratios = {p // v for p, v in zip(column, values, strict=True)}
+        if len(ratios) == 1 and (k := ratios.pop()) > 1:
+            return f"// {k}"
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+# -- the check -------------------------------------------------------------------------
+
+
+def _same_model(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether both specs expand to the same layers (an argument left out = its default)."""
+    first, second = _expanded(before), _expanded(after)
+    if first is None or second is None or len(first.layers) != len(second.layers):
+        return False
+    return all(
+        _layer_text(a) == _layer_text(b) for a, b in zip(first.layers, second.layers, strict=True)
+    )
+
+
+def _expanded(data: Mapping[str, Any]) -> Expanded | None:
+    try:
+        spec = parse_spec(dict(data))
+    except SpecError:
+        return None
+    result = expand(spec, layer_inputs(spec))
+    return None if result.problems else result
+
+
+def _layer_text(layer: Any) -> str:
+    known = CATALOG.get(layer.type)
+    arguments = {
+        key: value
+        for key, value in layer.arguments.items()
+        if known is None or key not in known.args or not known.args[key].is_default(value)
+    }
+    expression = layer.expression.text if layer.expression is not None else None
+    return _canon([layer.name, layer.type, list(layer.inputs), arguments, layer.shares, expression])
