@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Mapping
 from typing import Any
 
+from generator.analysis.catalog import CATALOG
 from generator.analysis.expand import expand
 from generator.analysis.inputs import layer_inputs
 from generator.spec.model import parse_spec
@@ -34,6 +37,24 @@ def flatten(data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def layer_entries(data: dict[str, Any]) -> int:
-    """Entries under `layers`."""
-    return len(data["layers"])
+def same_layers(
+    data: dict[str, Any], defaults: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The flat layers with their inputs listed and Keras's defaults left out, to compare.
+
+    Defaults are the catalog's, and those of `defaults` (by layer type).
+    """
+    layers = flatten(data)["layers"]
+    for layer in layers:
+        known = CATALOG.get(layer.get("type", ""))
+        table = (defaults or {}).get(layer.get("type", ""), {})
+        for key in list(layer):
+            if known is not None and key in known.args and known.args[key].is_default(layer[key]):
+                del layer[key]
+            elif key in table and _text(table[key]) == _text(layer[key]):
+                del layer[key]
+    return layers
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)

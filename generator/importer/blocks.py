@@ -15,12 +15,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generator.analysis.catalog import CATALOG
-from generator.analysis.expand import Expanded, expand
+from generator.analysis.expand import Expanded, FlatLayer, expand
 from generator.analysis.inputs import layer_inputs
 from generator.analysis.layers.base import UNSET
 from generator.errors import SpecError
@@ -61,18 +62,53 @@ class _Class:
     groups: list[_Group]
 
 
-def find_blocks(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """The flat spec with its repeated subgraphs as blocks; the input, copied, if none."""
+def find_blocks(
+    spec: Mapping[str, Any], defaults: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The flat spec with its repeated subgraphs as blocks; the input, copied, if none.
+
+    `defaults` gives Keras's default of arguments by layer type, as the spec writes them
+    (the catalog's are known anyway): a call that leaves out an argument another call of
+    its block writes gets the default, explicitly, so that both share one block.
+    """
     unchanged = copy.deepcopy(dict(spec))
     layers = _flat_layers(spec)
     if layers is None:
         return unchanged
+    known = _Defaults(defaults or {})
     outputs = _output_names(spec, layers)
-    chosen = _choose(_classes(layers, outputs, _taken_names(spec, layers)), len(layers))
+    classes = _classes(layers, outputs, _taken_names(spec, layers), known)
+    chosen = _choose(classes, len(layers))
     if not chosen:
         return unchanged
-    result = _rewrite(spec, layers, chosen, outputs)
-    return result if _same_model(spec, result) else unchanged
+    result = _rewrite(spec, layers, chosen, known)
+    return result if _same_model(spec, result, known) else unchanged
+
+
+class _Defaults:
+    """Keras's default of an argument: from the given table, else from the catalog."""
+
+    def __init__(self, table: Mapping[str, Mapping[str, Any]]) -> None:
+        self.table = table
+
+    def get(self, layer_type: str, key: str) -> Any:
+        """The default a call that leaves `key` out gets written, or _UNSET."""
+        value = self.table.get(layer_type, {}).get(key, _UNSET)
+        if value is _UNSET:
+            catalog = CATALOG.get(layer_type)
+            arg = catalog.args.get(key) if catalog is not None else None
+            value = _UNSET if arg is None or arg.default is UNSET else arg.default
+        # A block argument cannot be a mapping; a default that holds one is never filled.
+        return _UNSET if _holds_mapping(value) else value
+
+    def is_default(self, layer_type: str, key: str, value: Any) -> bool:
+        """Whether `value` is what Keras would use anyway."""
+        catalog = CATALOG.get(layer_type)
+        arg = catalog.args.get(key) if catalog is not None else None
+        if arg is not None and arg.is_default(value):
+            return True
+        table = self.table.get(layer_type, {})
+        return key in table and _canon(table[key]) == _canon(value)
 
 
 # -- the flat layers -------------------------------------------------------------------
@@ -148,14 +184,16 @@ def _output_names(spec: Mapping[str, Any], layers: Sequence[_Layer]) -> set[str]
 
 def _taken_names(spec: Mapping[str, Any], layers: Sequence[_Layer]) -> set[str]:
     names = {layer.name for layer in layers}
-    names |= {item.get("name") for item in spec.get("inputs", []) if isinstance(item, dict)}
-    return names
+    items = spec.get("inputs", [])
+    return names | {str(item.get("name")) for item in items if isinstance(item, dict)}
 
 
 # -- candidates and classes ----------------------------------------------------------
 
 
-def _classes(layers: Sequence[_Layer], outputs: set[str], taken: set[str]) -> list[_Class]:
+def _classes(
+    layers: Sequence[_Layer], outputs: set[str], taken: set[str], known: _Defaults
+) -> list[_Class]:
     """Every candidate call, classed by structure, in order of first call."""
     members: dict[str, list[int]] = {}
     for i, layer in enumerate(layers):
@@ -174,7 +212,7 @@ def _classes(layers: Sequence[_Layer], outputs: set[str], taken: set[str]) -> li
         group = _group(layers, prefix, start, stop, outputs, used_at, index)
         if group is None:
             continue
-        key = _structure(layers, group, index)
+        key = _structure(layers, group, index, known)
         classes.setdefault(key, _Class(key, [])).groups.append(group)
     ordered = sorted(classes.values(), key=lambda item: item.groups[0].start)
     for item in ordered:
@@ -219,7 +257,9 @@ def _group(
     return _Group(prefix, start, stop, tuple(externals), exported[0] if exported else stop - 1)
 
 
-def _structure(layers: Sequence[_Layer], group: _Group, index: Mapping[str, int]) -> tuple[Any, ...]:
+def _structure(
+    layers: Sequence[_Layer], group: _Group, index: Mapping[str, int], known: _Defaults
+) -> tuple[Any, ...]:
     """What calls of one block share: suffixes, types, edges and the fixed arguments."""
     rows: list[Any] = [len(group.externals), group.output - group.start]
     for i in range(group.start, group.stop):
@@ -234,7 +274,7 @@ def _structure(layers: Sequence[_Layer], group: _Group, index: Mapping[str, int]
             sorted(
                 (key, _canon(value) if _holds_mapping(value) else "")
                 for key, value in _arguments(entry).items()
-                if _holds_mapping(value) or _default(entry["type"], key) is _UNSET
+                if _holds_mapping(value) or known.get(entry["type"], key) is _UNSET
             )
         )
         rows.append((_suffix(group.prefix, layers[i].name), entry["type"], refs, fixed))
@@ -243,13 +283,6 @@ def _structure(layers: Sequence[_Layer], group: _Group, index: Mapping[str, int]
 
 def _suffix(prefix: str, name: str) -> str:
     return name[len(prefix) + 1 :]
-
-
-def _default(layer_type: str, key: str) -> Any:
-    """Keras's default for an argument, as the catalog knows it, or _UNSET."""
-    known = CATALOG.get(layer_type)
-    arg = known.args.get(key) if known is not None else None
-    return _UNSET if arg is None or arg.default is UNSET else arg.default
 
 
 def _canon(value: Any) -> str:
@@ -300,22 +333,18 @@ def _saving(groups: Sequence[_Group]) -> int:
 
 
 def _rewrite(
-    spec: Mapping[str, Any], layers: Sequence[_Layer], chosen: Sequence[_Class], outputs: set[str]
+    spec: Mapping[str, Any], layers: Sequence[_Layer], chosen: Sequence[_Class], known: _Defaults
 ) -> dict[str, Any]:
     """The spec with the chosen classes as blocks and calls."""
     names = _block_names(chosen)
     calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
     blocks: dict[str, Any] = {}
     for name, item in zip(names, chosen, strict=True):
-        definition, arguments = _definition(layers, item, set(names))
+        definition, arguments = _definition(layers, item, set(names), known)
         blocks[name] = definition
         for group, args in zip(item.groups, arguments, strict=True):
             calls[group.start] = (name, group, args)
-    alias = {
-        layers[group.output].name: group.prefix
-        for item in chosen
-        for group in item.groups
-    }
+    alias = {layers[group.output].name: group.prefix for item in chosen for group in item.groups}
     first_input = spec["inputs"][0]["name"]
     several = len(spec["inputs"]) > 1
     entries: list[dict[str, Any]] = []
@@ -325,7 +354,12 @@ def _rewrite(
         if i in calls:
             block, group, args = calls[i]
             refs = tuple(alias.get(ref, ref) for ref in group.externals)
-            entry = {"name": group.prefix, "block": block, **_inputs(refs, previous, several and not entries), **args}
+            entry = {
+                "name": group.prefix,
+                "block": block,
+                **_inputs(refs, previous, several and not entries),
+                **args,
+            }
             i = group.stop
         else:
             entry = _top_entry(layers[i], alias, previous, several and not entries)
@@ -338,7 +372,9 @@ def _rewrite(
             result["blocks"] = blocks
             result["layers"] = entries
         elif key == "outputs" and isinstance(value, list):
-            result[key] = [alias.get(name, name) if isinstance(name, str) else name for name in value]
+            result[key] = [
+                alias.get(name, name) if isinstance(name, str) else name for name in value
+            ]
         elif key != "blocks":
             result[key] = copy.deepcopy(value)
     return result
@@ -372,21 +408,28 @@ def _block_names(chosen: Sequence[_Class]) -> list[str]:
         base = ascii_word(re.sub(r"[0-9].*", "", word)).lower() or "block"
         if identifier_problem(base) is not None:
             base = "block"
-        names.append(_free(base, set(names), lambda name: identifier_problem(name) is None))
+        names.append(
+            _free(base, set(names), lambda name: identifier_problem(name) is None, "block")
+        )
     return names
 
 
-def _free(base: str, taken: set[str], fits: Any = None) -> str:
-    """`base`, or `base_2`, `base_3`, ... : the first not taken."""
+def _free(base: str, taken: set[str], fits: Callable[[str], bool], fallback: str) -> str:
+    """`base`, or `base_2`, `base_3`, ... : the first that fits and is not taken.
+
+    When `base_2` could never fit (not an identifier, too long), `fallback` stands for base.
+    """
+    if identifier_problem(f"{base}_2", local=True) is not None and base != fallback:
+        return base if fits(base) and base not in taken else _free(fallback, taken, fits, fallback)
     candidate, n = base, 1
-    while candidate in taken or (fits is not None and not fits(candidate)):
+    while candidate in taken or not fits(candidate):
         n += 1
         candidate = f"{base}_{n}"
     return candidate
 
 
 def _definition(
-    layers: Sequence[_Layer], item: _Class, block_names: set[str]
+    layers: Sequence[_Layer], item: _Class, block_names: set[str], known: _Defaults
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A block definition and each call's arguments."""
     first = item.groups[0]
@@ -396,10 +439,10 @@ def _definition(
     local_ok = _local_ok(taken)
     count = len(first.externals)
     inputs = ["x"] if count == 1 else [f"x{k + 1}" for k in range(count)]
-    inputs = [_free(name, taken, local_ok) for name in inputs]
+    inputs = [_free(name, taken, local_ok, "x") for name in inputs]
     taken |= set(inputs)
     columns = [
-        [row.entry.get(key, _default(row.entry["type"], key)) for row in rows]
+        [row.entry.get(key, known.get(row.entry["type"], key)) for row in rows]
         for rows in _rows(layers, item)
         for key in _keys(row.entry for row in rows)
     ]
@@ -415,7 +458,7 @@ def _definition(
             written["inputs"] = local[0] if len(local) == 1 else local
         keys = _keys(row.entry for row in rows)
         for key in keys:
-            values = [row.entry.get(key, _default(entry["type"], key)) for row in rows]
+            values = [row.entry.get(key, known.get(entry["type"], key)) for row in rows]
             written[key] = params.value(values, key, suffixes[j])
         body.append(written)
         previous = suffixes[j]
@@ -438,7 +481,7 @@ def _rows(layers: Sequence[_Layer], item: _Class) -> Iterable[list[_Layer]]:
         yield [layers[group.start + j] for group in item.groups]
 
 
-def _local_ok(taken: set[str]) -> Any:
+def _local_ok(taken: set[str]) -> Callable[[str], bool]:
     return lambda name: identifier_problem(name, local=True) is None and name not in taken
 
 
@@ -466,8 +509,8 @@ def _description(item: _Class) -> str:
 class _Params:
     """The parameters of one block: names, and each call's values.
 
-    Integer columns that are multiples of one another share one parameter, the smallest
-    column's, so `filters` and `"$filters * 4"` rather than `filters` and `"$filters // 4"`.
+    Integer columns that are multiples of one another share one parameter: the column used
+    most, then the smallest (`filters` and `"$filters * 4"` rather than `"$filters // 4"`).
     """
 
     def __init__(self, calls: int, taken: set[str], varying: Sequence[Sequence[Any]]) -> None:
@@ -477,7 +520,8 @@ class _Params:
         self.taken = taken
         self.bases: list[list[Any]] = []
         integers = [list(v) for v in varying if all(_is_int(value) for value in v)]
-        for column in sorted(integers, key=lambda v: sum(abs(value) for value in v)):
+        uses = Counter(_canon(column) for column in integers)
+        for column in sorted(integers, key=lambda v: (-uses[_canon(v)], sum(map(abs, v)))):
             if not any(_same(base, column) or _ratio(base, column) for base in self.bases):
                 self.bases.append(column)
 
@@ -499,9 +543,8 @@ class _Params:
             if _same(known, column):
                 return name
         ok = _local_ok(self.taken)
-        base = key if ok(key) else "value"
         named = f"{ascii_word(suffix)}_{key}"
-        name = named if base in self.names and ok(named) else _free(base, set(), ok)
+        name = key if ok(key) else named if ok(named) else _free(key, set(), ok, "value")
         self.taken.add(name)
         self.names.append(name)
         self.columns.append(column)
@@ -559,13 +602,14 @@ def _is_int(value: Any) -> bool:
 # -- the check -------------------------------------------------------------------------
 
 
-def _same_model(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+def _same_model(before: Mapping[str, Any], after: Mapping[str, Any], known: _Defaults) -> bool:
     """Whether both specs expand to the same layers (an argument left out = its default)."""
     first, second = _expanded(before), _expanded(after)
     if first is None or second is None or len(first.layers) != len(second.layers):
         return False
     return all(
-        _layer_text(a) == _layer_text(b) for a, b in zip(first.layers, second.layers, strict=True)
+        _layer_text(a, known) == _layer_text(b, known)
+        for a, b in zip(first.layers, second.layers, strict=True)
     )
 
 
@@ -578,12 +622,11 @@ def _expanded(data: Mapping[str, Any]) -> Expanded | None:
     return None if result.problems else result
 
 
-def _layer_text(layer: Any) -> str:
-    known = CATALOG.get(layer.type)
+def _layer_text(layer: FlatLayer, known: _Defaults) -> str:
     arguments = {
         key: value
         for key, value in layer.arguments.items()
-        if known is None or key not in known.args or not known.args[key].is_default(value)
+        if not known.is_default(layer.type, key, value)
     }
     expression = layer.expression.text if layer.expression is not None else None
     return _canon([layer.name, layer.type, list(layer.inputs), arguments, layer.shares, expression])

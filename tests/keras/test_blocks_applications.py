@@ -1,0 +1,115 @@
+"""Blocks found in keras.applications models: ResNet50, DenseNet121, InceptionV3, EfficientNetB0.
+
+A small converter turns `model.get_config()` into a flat spec (only as much as these four
+need; `mergegen import` does it for real), then `find_blocks` factors it; the figures are
+printed (run with -s) and ResNet50's held to issue 11's targets.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import keras
+import pytest
+
+from generator.importer.blocks import find_blocks
+from generator.pipeline import check_loaded, generate
+from generator.spec.load import LoadedSpec
+from tests.flat_specs import same_layers
+
+_DROPPED = {"name", "trainable", "dtype"}
+
+
+def flat_spec(config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A functional model's config as a flat spec (one entry per layer, inputs listed),
+    and the defaults of its layer types as the spec writes them."""
+    inputs, layers = [], []
+    defaults: dict[str, dict[str, Any]] = {}
+    for layer in config["layers"]:
+        if layer["class_name"] == "InputLayer":
+            inputs.append({"name": layer["name"], "shape": layer["config"]["batch_shape"][1:]})
+            continue
+        refs = [_history(tensor) for tensor in _tensors(layer["inbound_nodes"][0]["args"])]
+        entry = {"name": layer["name"], "type": layer["class_name"]}
+        entry["inputs"] = refs[0] if len(refs) == 1 else refs
+        arguments, fresh = _arguments(layer["class_name"], layer["config"])
+        entry.update(arguments)
+        defaults.setdefault(layer["class_name"], fresh)
+        layers.append(entry)
+    found = config["output_layers"]
+    outputs = [item[0] for item in ([found] if isinstance(found[0], str) else found)]
+    spec = {"name": config["name"], "inputs": inputs, "layers": layers, "outputs": outputs}
+    return spec, defaults
+
+
+def _tensors(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [tensor for item in value for tensor in _tensors(item)]
+    return [value] if isinstance(value, dict) else []
+
+
+def _history(tensor: dict[str, Any]) -> str:
+    return str(tensor["config"]["keras_history"][0])
+
+
+def _arguments(class_name: str, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The config's arguments that differ from a fresh layer's, as a spec writes them, and
+    the fresh layer's others (a pooling layer's strides follow its pool_size: not those)."""
+    cls = getattr(keras.layers, class_name)
+    tied = {"pool_size"} if "Pooling" in class_name else set()
+    required = {
+        name: config[name]
+        for name, parameter in inspect.signature(cls.__init__).parameters.items()
+        if (parameter.default is inspect.Parameter.empty or name in tied) and name in config
+    }
+    fresh = _plain(cls(**required).get_config())
+    arguments = {
+        key: _value(value)
+        for key, value in _plain(config).items()
+        if key not in _DROPPED and (key in required or value != fresh.get(key))
+    }
+    untied = {"strides", *tied, *required, *_DROPPED} if tied else {*required, *_DROPPED}
+    return arguments, {k: _value(v) for k, v in fresh.items() if k not in untied}
+
+
+def _plain(config: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(json.dumps(config)))
+
+
+def _value(value: Any) -> Any:
+    """A serialized Keras object {class_name, config} as the spec's {Class: {arguments}}."""
+    if isinstance(value, dict) and "class_name" in value:
+        arguments = {k: v for k, v in value.get("config", {}).items() if v is not None}
+        return {value["class_name"]: arguments}
+    return value
+
+
+def figures(name: str, spec: dict[str, Any], tmp_path: Path) -> tuple[int, int, int]:
+    """Block definitions, entries under `layers`, lines of the generated script."""
+    path = tmp_path / f"{name}.yaml"
+    script = generate(check_loaded(LoadedSpec(str(path), spec), path))
+    return len(spec.get("blocks", {})), len(spec["layers"]), len(script.splitlines())
+
+
+APPLICATIONS = ["ResNet50", "DenseNet121", "InceptionV3", "EfficientNetB0"]
+
+
+@pytest.mark.parametrize("application", APPLICATIONS)
+def test_blocks_of_an_application(application: str, tmp_path: Path) -> None:
+    model = getattr(keras.applications, application)(weights=None)
+    flat, defaults = flat_spec(model.get_config())
+    found = find_blocks(flat, defaults)
+    assert same_layers(found, defaults) == same_layers(flat, defaults)
+    blocks, entries, lines = figures(application, found, tmp_path)
+    flat_lines = figures(application, flat, tmp_path)[2]
+    print(
+        f"\n{application}: {len(flat['layers'])} layers, {flat_lines} script lines flat;"
+        f" {blocks} block definitions, {entries} entries under layers, {lines} script lines"
+    )
+    if application == "ResNet50":
+        assert (blocks, entries < 30, lines < 300) == (blocks, True, True)
+        assert 1 <= blocks <= 3
+        assert "conv2_block1" in [layer["name"] for layer in found["layers"]]
