@@ -46,14 +46,18 @@ def same_layers(
     """
     layers = flatten(data)["layers"]
     for layer in layers:
-        known = CATALOG.get(layer.get("type", ""))
-        table = (defaults or {}).get(layer.get("type", ""), {})
-        for key in list(layer):
-            if known is not None and key in known.args and known.args[key].is_default(layer[key]):
-                del layer[key]
-            elif key in table and _text(table[key]) == _text(layer[key]):
-                del layer[key]
+        kind = str(layer.get("type", ""))
+        for key in [key for key in layer if _is_default(kind, key, layer[key], defaults or {})]:
+            del layer[key]
     return layers
+
+
+def _is_default(kind: str, key: str, value: Any, defaults: Mapping[str, Mapping[str, Any]]) -> bool:
+    known = CATALOG.get(kind)
+    if known is not None and key in known.args and known.args[key].is_default(value):
+        return True
+    table = defaults.get(kind, {})
+    return key in table and _text(table[key]) == _text(value)
 
 
 def _text(value: Any) -> str:
