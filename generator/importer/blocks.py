@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import string
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -336,7 +337,7 @@ def _rewrite(
     spec: Mapping[str, Any], layers: Sequence[_Layer], chosen: Sequence[_Class], known: _Defaults
 ) -> dict[str, Any]:
     """The spec with the chosen classes as blocks and calls."""
-    names = _block_names(chosen)
+    names = _block_names(chosen, {layer.name for layer in layers})
     calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
     blocks: dict[str, Any] = {}
     for name, item in zip(names, chosen, strict=True):
@@ -400,18 +401,32 @@ def _top_entry(
     return {**head, **inputs, **entry}
 
 
-def _block_names(chosen: Sequence[_Class]) -> list[str]:
-    """After the prefix's last word without digits (`conv2_block1` -> block), numbered."""
+def _block_names(chosen: Sequence[_Class], taken: set[str]) -> list[str]:
+    """The prefix's last word (`conv2_block1`, `block2a` -> block); then `block_b`, `block_c`
+    for other blocks of that word. Never a layer's name, to keep the script clear."""
     names: list[str] = []
+    seen: list[str] = []
     for item in chosen:
-        word = item.groups[0].prefix.split("_")[-1]
-        base = ascii_word(re.sub(r"[0-9].*", "", word)).lower() or "block"
-        if identifier_problem(base) is not None:
-            base = "block"
-        names.append(
-            _free(base, set(names), lambda name: identifier_problem(name) is None, "block")
-        )
+        base = _word(item.groups[0].prefix)
+        earlier = seen.count(base)
+        seen.append(base)
+        if earlier:
+            base = f"{base}_{string.ascii_lowercase[min(earlier, 25)]}"
+        names.append(_free(base, taken | set(names), _fits_block, "block"))
     return names
+
+
+def _word(prefix: str) -> str:
+    """The leading letters of the prefix's last part that has letters, in lower case."""
+    for part in reversed(prefix.split("_")):
+        found = re.match(r"[A-Za-z]+", part)
+        if found and identifier_problem(found.group().lower()) is None:
+            return found.group().lower()
+    return "block"
+
+
+def _fits_block(name: str) -> bool:
+    return identifier_problem(name) is None
 
 
 def _free(base: str, taken: set[str], fits: Callable[[str], bool], fallback: str) -> str:
