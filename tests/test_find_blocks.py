@@ -12,11 +12,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.errors import SpecError
 from generator.importer.blocks import find_blocks
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
+from generator.spec.names import identifier_problem
 from generator.spec.presets import preset_names, preset_path
 from tests.flat_specs import flatten, same_layers
+from tests.hostile import hostile_values
 
 RESNET50 = Path(__file__).parent / "specs" / "resnet50.yaml"
 
@@ -303,3 +306,27 @@ def test_any_flat_spec_expands_back_to_the_same_layers(drawn: tuple[dict[str, An
     calls = [layer for layer in found["layers"] if "block" in layer]
     for name in found.get("blocks", {}):
         assert sum(call["block"] == name for call in calls) >= 2
+
+
+def _names_in(found: dict[str, Any]) -> list[str]:
+    """Every name find_blocks made up: blocks, their inputs and parameters."""
+    names = list(found.get("blocks", {}))
+    for block in found.get("blocks", {}).values():
+        names += [*block["inputs"], *block.get("params", [])]
+    return names
+
+
+@pytest.mark.parametrize("value", hostile_values()[::10])
+def test_a_hostile_value_or_key_stays_a_value_never_a_name(value: str) -> None:
+    flat = chain([f"a_{i}" for i in range(4)], [4, 4, 8, 8])
+    for i, layer in enumerate(layer for layer in flat["layers"] if layer["name"].endswith("relu")):
+        layer["activation"] = value if i % 2 else "relu"
+        layer[value] = i  # an argument named by the hostile string, differing between calls
+    found = find_blocks(flat)
+    assert same_layers(found) == same_layers(flat)
+    # The calls differ only in values: still one block; a "$" would read as a parameter.
+    assert bool(found.get("blocks")) == ("$" not in value)
+    for name in _names_in(found):
+        assert identifier_problem(name, local=True) is None, name
+    with pytest.raises(SpecError):
+        script(found)  # the unknown argument is refused, as in the flat spec
