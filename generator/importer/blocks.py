@@ -119,7 +119,10 @@ def _flat_layers(spec: Mapping[str, Any]) -> list[_Layer] | None:
     """The layers with their inputs written out; None when this is not a flat spec."""
     entries = spec.get("layers")
     inputs = spec.get("inputs")
-    if spec.get("blocks") or not isinstance(entries, list) or not isinstance(inputs, list):
+    existing = spec.get("blocks", {})
+    if not isinstance(existing, dict) or not isinstance(entries, list):
+        return None
+    if not isinstance(inputs, list):
         return None
     if not inputs or not isinstance(inputs[0], dict) or not isinstance(inputs[0].get("name"), str):
         return None
@@ -337,11 +340,12 @@ def _rewrite(
     spec: Mapping[str, Any], layers: Sequence[_Layer], chosen: Sequence[_Class], known: _Defaults
 ) -> dict[str, Any]:
     """The spec with the chosen classes as blocks and calls."""
-    names = _block_names(chosen, {layer.name for layer in layers})
+    existing = dict(spec.get("blocks", {}))
+    names = _block_names(chosen, {layer.name for layer in layers} | set(existing))
     calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
-    blocks: dict[str, Any] = {}
+    blocks: dict[str, Any] = copy.deepcopy(existing)
     for name, item in zip(names, chosen, strict=True):
-        definition, arguments = _definition(layers, item, set(names), known)
+        definition, arguments = _definition(layers, item, {*names, *existing}, known)
         blocks[name] = definition
         for group, args in zip(item.groups, arguments, strict=True):
             calls[group.start] = (name, group, args)
