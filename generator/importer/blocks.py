@@ -13,11 +13,9 @@ with the input expanded; on any difference the input comes back unchanged.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import string
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,8 +24,9 @@ from generator.analysis.expand import Expanded, FlatLayer, expand
 from generator.analysis.inputs import layer_inputs
 from generator.analysis.layers.base import UNSET
 from generator.errors import SpecError
+from generator.importer.block_params import Params, canon, free_name, local_ok, varying
 from generator.spec.model import parse_spec
-from generator.spec.names import ascii_word, identifier_problem
+from generator.spec.names import identifier_problem
 
 HEADER_ENTRIES = 4  # a block definition's own lines: name, inputs, params, layers
 _KINDS = ("block", "share", "compute")  # entries that are not plain layer calls
@@ -109,7 +108,7 @@ class _Defaults:
         if arg is not None and arg.is_default(value):
             return True
         table = self.table.get(layer_type, {})
-        return key in table and _canon(table[key]) == _canon(value)
+        return key in table and canon(table[key]) == canon(value)
 
 
 # -- the flat layers -------------------------------------------------------------------
@@ -276,7 +275,7 @@ def _structure(
         )
         fixed = tuple(
             sorted(
-                (key, _canon(value) if _holds_mapping(value) else "")
+                (key, canon(value) if _holds_mapping(value) else "")
                 for key, value in _arguments(entry).items()
                 if _holds_mapping(value) or known.get(entry["type"], key) is _UNSET
             )
@@ -287,11 +286,6 @@ def _structure(
 
 def _suffix(prefix: str, name: str) -> str:
     return name[len(prefix) + 1 :]
-
-
-def _canon(value: Any) -> str:
-    """Equal values, equal text: True is not 1, 1.0 is not 1, (1, 2) is [1, 2]."""
-    return json.dumps(value, sort_keys=True, default=repr)
 
 
 # -- choosing classes ------------------------------------------------------------------
@@ -416,7 +410,7 @@ def _block_names(chosen: Sequence[_Class], taken: set[str]) -> list[str]:
         seen.append(base)
         if earlier:
             base = f"{base}_{string.ascii_lowercase[min(earlier, 25)]}"
-        names.append(_free(base, taken | set(names), _fits_block, "block"))
+        names.append(free_name(base, taken | set(names), _fits_block, "block"))
     return names
 
 
@@ -433,20 +427,6 @@ def _fits_block(name: str) -> bool:
     return identifier_problem(name) is None
 
 
-def _free(base: str, taken: set[str], fits: Callable[[str], bool], fallback: str) -> str:
-    """`base`, or `base_2`, `base_3`, ... : the first that fits and is not taken.
-
-    When `base_2` could never fit (not an identifier, too long), `fallback` stands for base.
-    """
-    if identifier_problem(f"{base}_2", local=True) is not None and base != fallback:
-        return base if fits(base) and base not in taken else _free(fallback, taken, fits, fallback)
-    candidate, n = base, 1
-    while candidate in taken or not fits(candidate):
-        n += 1
-        candidate = f"{base}_{n}"
-    return candidate
-
-
 def _definition(
     layers: Sequence[_Layer], item: _Class, block_names: set[str], known: _Defaults
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -455,23 +435,23 @@ def _definition(
     size = first.stop - first.start
     suffixes = [_suffix(first.prefix, layers[first.start + j].name) for j in range(size)]
     taken = set(suffixes) | block_names | {"name"}
-    local_ok = _local_ok(taken)
+    fits = local_ok(taken)
     count = len(first.externals)
     inputs = ["x"] if count == 1 else [f"x{k + 1}" for k in range(count)]
-    inputs = [_free(name, taken, local_ok, "x") for name in inputs]
+    inputs = [free_name(name, taken, fits, "x") for name in inputs]
     taken |= set(inputs)
     columns = [
         [row.entry.get(key, known.get(row.entry["type"], key)) for row in rows]
         for rows in _rows(layers, item)
         for key in _keys(row.entry for row in rows)
     ]
-    params = _Params(len(item.groups), taken, [c for v in columns for c in _varying(v)])
+    params = Params(len(item.groups), taken, [c for v in columns for c in varying(v)])
     body: list[dict[str, Any]] = []
     previous = inputs[0]
     for j in range(size):
         rows = [layers[group.start + j] for group in item.groups]
         entry = rows[0].entry
-        local = [_local(first, ref, layers, suffixes, inputs) for ref in rows[0].refs]
+        local = [_local(first, ref, inputs) for ref in rows[0].refs]
         written: dict[str, Any] = {"name": suffixes[j], "type": entry["type"]}
         if local != [previous]:
             written["inputs"] = local[0] if len(local) == 1 else local
@@ -500,13 +480,8 @@ def _rows(layers: Sequence[_Layer], item: _Class) -> Iterable[list[_Layer]]:
         yield [layers[group.start + j] for group in item.groups]
 
 
-def _local_ok(taken: set[str]) -> Callable[[str], bool]:
-    return lambda name: identifier_problem(name, local=True) is None and name not in taken
-
-
-def _local(
-    group: _Group, ref: str, layers: Sequence[_Layer], suffixes: list[str], inputs: list[str]
-) -> str:
+def _local(group: _Group, ref: str, inputs: list[str]) -> str:
+    """What a layer of the block calls a name it takes: a block input or a layer's suffix."""
     if ref in group.externals:
         return inputs[group.externals.index(ref)]
     return _suffix(group.prefix, ref)
@@ -521,101 +496,9 @@ def _keys(entries: Iterable[Mapping[str, Any]]) -> list[str]:
 
 
 def _description(item: _Class) -> str:
+    """The block function's docstring: where the block was found."""
     prefixes = [group.prefix for group in item.groups]
     return f"Found {len(prefixes)} times: {prefixes[0]} to {prefixes[-1]}."
-
-
-class _Params:
-    """The parameters of one block: names, and each call's values.
-
-    Integer columns that are multiples of one another share one parameter: the column used
-    most, then the smallest (`filters` and `"$filters * 4"` rather than `"$filters // 4"`).
-    """
-
-    def __init__(self, calls: int, taken: set[str], varying: Sequence[Sequence[Any]]) -> None:
-        self.names: list[str] = []
-        self.columns: list[list[Any]] = []
-        self.calls: list[dict[str, Any]] = [{} for _ in range(calls)]
-        self.taken = taken
-        self.bases: list[list[Any]] = []
-        integers = [list(v) for v in varying if all(_is_int(value) for value in v)]
-        uses = Counter(_canon(column) for column in integers)
-        for column in sorted(integers, key=lambda v: (-uses[_canon(v)], sum(map(abs, v)))):
-            if not any(_same(base, column) or _ratio(base, column) for base in self.bases):
-                self.bases.append(column)
-
-    def value(self, values: list[Any], key: str, suffix: str) -> Any:
-        """What the block writes for these values: a literal, "$name" or arithmetic."""
-        if len({_canon(value) for value in values}) == 1:
-            return copy.deepcopy(values[0])
-        if _by_item(values):
-            columns = [list(column) for column in zip(*values, strict=True)]
-            return [self.value(column, key, suffix) for column in columns]
-        base = next((b for b in self.bases if _same(b, values) or _ratio(b, values)), values)
-        name = self._name(base, key, suffix)
-        ratio = _ratio(base, values)
-        return f"${name} {ratio}" if ratio else f"${name}"
-
-    def _name(self, column: list[Any], key: str, suffix: str) -> str:
-        """The parameter that holds `column`, named after the first argument to use it."""
-        for name, known in zip(self.names, self.columns, strict=True):
-            if _same(known, column):
-                return name
-        ok = _local_ok(self.taken)
-        named = f"{ascii_word(suffix)}_{key}"
-        name = key if ok(key) else named if ok(named) else _free(key, set(), ok, "value")
-        self.taken.add(name)
-        self.names.append(name)
-        self.columns.append(column)
-        for call, value in zip(self.calls, column, strict=True):
-            call[name] = copy.deepcopy(value)
-        return name
-
-
-def _varying(values: list[Any]) -> Iterable[list[Any]]:
-    """The columns of values that differ between calls, as `_Params.value` splits them."""
-    if len({_canon(value) for value in values}) == 1:
-        return
-    if _by_item(values):
-        for column in zip(*values, strict=True):
-            yield from _varying(list(column))
-    else:
-        yield values
-
-
-def _by_item(values: Sequence[Any]) -> bool:
-    """Lists of one length with some item equal in all: a parameter per differing item."""
-    if not _same_length_lists(values):
-        return False
-    columns = zip(*values, strict=True)
-    return any(len({_canon(value) for value in column}) == 1 for column in columns)
-
-
-def _same(first: Sequence[Any], second: Sequence[Any]) -> bool:
-    return [_canon(v) for v in first] == [_canon(v) for v in second]
-
-
-def _same_length_lists(values: Sequence[Any]) -> bool:
-    return all(isinstance(v, list) for v in values) and len({len(v) for v in values}) == 1
-
-
-def _ratio(column: Sequence[Any], values: Sequence[Any]) -> str | None:
-    """`* k` or `// k` when every value is the parameter's times or over one integer k > 1."""
-    if not all(_is_int(v) for v in (*column, *values)):
-        return None
-    if all(p != 0 and v % p == 0 for p, v in zip(column, values, strict=True)):
-        ratios = {v // p for p, v in zip(column, values, strict=True)}
-        if len(ratios) == 1 and (k := ratios.pop()) > 1:
-            return f"* {k}"
-    if all(v != 0 and p % v == 0 for p, v in zip(column, values, strict=True)):
-        ratios = {p // v for p, v in zip(column, values, strict=True)}
-        if len(ratios) == 1 and (k := ratios.pop()) > 1:
-            return f"// {k}"
-    return None
-
-
-def _is_int(value: Any) -> bool:
-    return type(value) is int
 
 
 # -- the check -------------------------------------------------------------------------
@@ -648,4 +531,4 @@ def _layer_text(layer: FlatLayer, known: _Defaults) -> str:
         if not known.is_default(layer.type, key, value)
     }
     expression = layer.expression.text if layer.expression is not None else None
-    return _canon([layer.name, layer.type, list(layer.inputs), arguments, layer.shares, expression])
+    return canon([layer.name, layer.type, list(layer.inputs), arguments, layer.shares, expression])
