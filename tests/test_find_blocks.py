@@ -346,3 +346,14 @@ def test_blocks_already_there_stay_and_new_ones_take_other_names() -> None:
     assert found["blocks"]["unit"] == flat["blocks"]["unit"]
     assert same_layers(found) == same_layers(flat)
     script(found)
+
+
+def test_a_call_whose_name_begins_another_calls_name_is_found_without_it() -> None:
+    """The preset calls `stage2` then `stage2_more`: `stage2_` holds both calls' layers."""
+    data = load(preset_path("resnet_block"))
+    found = find_blocks(flatten(data))
+    assert [layer["name"] for layer in found["layers"]] == [
+        layer["name"] for layer in data["layers"]
+    ]
+    assert len(found["blocks"]) == len(data["blocks"]) == 2
+    assert same_layers(found) == same_layers(data)

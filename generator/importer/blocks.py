@@ -206,7 +206,7 @@ def _classes(
     used_at = _last_use(layers)
     index = {layer.name: i for i, layer in enumerate(layers)}
     classes: dict[tuple[Any, ...], _Class] = {}
-    for prefix, places in members.items():
+    for prefix, places in _candidates(members):
         start, stop = places[0], places[-1] + 1
         if len(places) < 2 or stop - start != len(places) or prefix in taken:
             continue
@@ -221,6 +221,22 @@ def _classes(
     for item in ordered:
         item.groups.sort(key=lambda group: group.start)
     return ordered
+
+
+def _candidates(members: Mapping[str, list[int]]) -> Iterable[tuple[str, list[int]]]:
+    """Each prefix's layers; and, where a longer prefix's layers stand together among them
+    (`stage2_more_` in `stage2_`), also those without them."""
+    trimmed: dict[str, set[int]] = {}
+    for prefix, places in members.items():
+        parent = prefix[: prefix.rfind("_")]
+        if parent in members and len(places) >= 2 and places[-1] - places[0] + 1 == len(places):
+            trimmed.setdefault(parent, set()).update(places)
+    for prefix, places in members.items():
+        yield prefix, places
+        if prefix in trimmed:
+            rest = [i for i in places if i not in trimmed[prefix]]
+            if rest:
+                yield prefix, rest
 
 
 def _last_use(layers: Sequence[_Layer]) -> dict[str, list[int]]:
