@@ -357,3 +357,17 @@ def test_a_call_whose_name_begins_another_calls_name_is_found_without_it() -> No
     ]
     assert len(found["blocks"]) == len(data["blocks"]) == 2
     assert same_layers(found) == same_layers(data)
+
+
+def test_outputs_inside_calls_name_the_calls_and_a_second_input_stays_named() -> None:
+    flat = chain([f"a_{i}" for i in range(4)], [8, 8, 8, 8], head=0)
+    flat["inputs"].append({"name": "extra", "shape": [8]})
+    flat["layers"][0]["inputs"] = ["features"]
+    flat["layers"].append({"name": "joined", "type": "Add", "inputs": ["a_3_add", "extra"]})
+    flat["outputs"] = ["a_1_add", "joined", "head"]
+    found = find_blocks(flat)
+    assert found["outputs"] == ["a_1", "joined", "head"]
+    assert found["layers"][0] == {"name": "a_0", "block": "a", "inputs": "features"}
+    assert found["layers"][-1] == {"name": "joined", "type": "Add", "inputs": ["a_3", "extra"]}
+    assert same_layers(found) == same_layers(flat)
+    script(found)
