@@ -361,26 +361,9 @@ def _rewrite(
             calls[group.start] = (name, group, args)
     alias = {layers[group.output].name: group.prefix for item in chosen for group in item.groups}
     first_input = spec["inputs"][0]["name"]
-    several = len(spec["inputs"]) > 1
-    entries: list[dict[str, Any]] = []
-    i = 0
-    previous = first_input
-    while i < len(layers):
-        if i in calls:
-            block, group, args = calls[i]
-            refs = tuple(alias.get(ref, ref) for ref in group.externals)
-            entry = {
-                "name": group.prefix,
-                "block": block,
-                **_inputs(refs, previous, several and not entries),
-                **args,
-            }
-            i = group.stop
-        else:
-            entry = _top_entry(layers[i], alias, previous, several and not entries)
-            i += 1
-        entries.append(entry)
-        previous = entry["name"]
+    entries = _entries(layers, range(len(layers)), calls, alias, first_input)
+    if len(spec["inputs"]) > 1 and "inputs" not in entries[0]:
+        entries[0] = _with_inputs(entries[0], first_input)  # needed with several inputs
     result: dict[str, Any] = {}
     for key, value in spec.items():
         if key == "layers":
@@ -395,22 +378,52 @@ def _rewrite(
     return result
 
 
-def _inputs(refs: tuple[str, ...], previous: str, must: bool) -> dict[str, Any]:
+def _entries(
+    layers: Sequence[_Layer],
+    span: range,
+    calls: Mapping[int, tuple[str, _Group, dict[str, Any]]],
+    alias: Mapping[str, str],
+    first: str,
+) -> list[dict[str, Any]]:
+    """The layers of `span` with the calls in place of their layers, names they take renamed."""
+    entries: list[dict[str, Any]] = []
+    i = span.start
+    previous = first
+    while i < span.stop:
+        if i in calls:
+            block, group, args = calls[i]
+            refs = tuple(alias.get(ref, ref) for ref in group.externals)
+            entry = {"name": group.prefix, "block": block, **_inputs(refs, previous), **args}
+            i = group.stop
+        else:
+            entry = _entry(layers[i], alias, previous)
+            i += 1
+        entries.append(entry)
+        previous = entry["name"]
+    return entries
+
+
+def _inputs(refs: tuple[str, ...], previous: str) -> dict[str, Any]:
     """`inputs` as written: left out when it is the entry above."""
-    if refs == (previous,) and not must:
+    if refs == (previous,):
         return {}
     return {"inputs": refs[0] if len(refs) == 1 else list(refs)}
 
 
-def _top_entry(
-    layer: _Layer, alias: Mapping[str, str], previous: str, must: bool
-) -> dict[str, Any]:
+def _with_inputs(entry: Mapping[str, Any], inputs: Any) -> dict[str, Any]:
+    """The entry with `inputs` written after its name and kind."""
+    head = {key: entry[key] for key in ("name", "type", *_KINDS) if key in entry}
+    rest = {key: value for key, value in entry.items() if key not in head and key != "inputs"}
+    return {**head, "inputs": inputs, **rest}
+
+
+def _entry(layer: _Layer, alias: Mapping[str, str], previous: str) -> dict[str, Any]:
     entry = copy.deepcopy(dict(layer.entry))
     written = entry.pop("inputs", None)
     if isinstance(written, dict):
         inputs: dict[str, Any] = {"inputs": {k: alias.get(v, v) for k, v in written.items()}}
     else:
-        inputs = _inputs(tuple(alias.get(ref, ref) for ref in layer.refs), previous, must)
+        inputs = _inputs(tuple(alias.get(ref, ref) for ref in layer.refs), previous)
     head = {key: entry.pop(key) for key in ("name", "type", *_KINDS) if key in entry}
     return {**head, **inputs, **entry}
 
