@@ -48,13 +48,20 @@ class Params:
     most, then the smallest (`filters` and `"$filters * 4"` rather than `"$filters // 4"`).
     """
 
-    def __init__(self, calls: int, taken: set[str], varying: Sequence[Sequence[Any]]) -> None:
+    def __init__(
+        self, calls: int, taken: set[str], varying: Sequence[tuple[list[Any], str | None]]
+    ) -> None:
         self.names: list[str] = []
         self.columns: list[list[Any]] = []
         self.calls: list[dict[str, Any]] = [{} for _ in range(calls)]
         self.taken = taken
         self.bases: list[list[Any]] = []
-        integers = [list(v) for v in varying if all(_is_int(value) for value in v)]
+        # A parameter is named after an argument it is the whole of, before a list's item.
+        self.preferred: dict[str, str] = {}
+        for column, key in varying:
+            if key is not None:
+                self.preferred.setdefault(canon(column), key)
+        integers = [list(v) for v, _ in varying if all(_is_int(value) for value in v)]
         uses = Counter(canon(column) for column in integers)
         for column in sorted(integers, key=lambda v: (-uses[canon(v)], sum(map(abs, v)))):
             if not any(_same(base, column) or _ratio(base, column) for base in self.bases):
@@ -62,7 +69,7 @@ class Params:
 
     def value(self, values: list[Any], key: str, suffix: str) -> Any:
         """What the block writes for these values: a literal, "$name" or arithmetic."""
-        if len({canon(value) for value in values}) == 1:
+        if _constant(values):
             return copy.deepcopy(values[0])
         if _by_item(values):
             columns = [list(column) for column in zip(*values, strict=True)]
@@ -78,6 +85,7 @@ class Params:
             if _same(known, column):
                 return name
         ok = local_ok(self.taken)
+        key = self.preferred.get(canon(column), key)
         named = f"{ascii_word(suffix)}_{key}"
         name = key if ok(key) else named if ok(named) else free_name(key, set(), ok, "value")
         self.taken.add(name)
@@ -88,23 +96,30 @@ class Params:
         return name
 
 
-def varying(values: list[Any]) -> Iterable[list[Any]]:
-    """The columns of values that differ between calls, as `Params.value` splits them."""
-    if len({canon(value) for value in values}) == 1:
+def varying(values: list[Any], key: str) -> Iterable[tuple[list[Any], str | None]]:
+    """The columns of values that need a parameter, as `Params.value` splits them, each with
+    the argument it is the whole of (None for a list's item)."""
+    if _constant(values):
         return
     if _by_item(values):
         for column in zip(*values, strict=True):
-            yield from varying(list(column))
+            for found, _ in varying(list(column), key):
+                yield found, None
     else:
-        yield values
+        yield values, key
+
+
+def _constant(values: Sequence[Any]) -> bool:
+    """Equal in every call, and no "$" of an enclosing block's parameters, which a block
+    cannot see: those are passed in as parameters too."""
+    return len({canon(value) for value in values}) == 1 and "$" not in canon(values[0])
 
 
 def _by_item(values: Sequence[Any]) -> bool:
-    """Lists of one length with some item equal in all: a parameter per differing item."""
+    """Lists of one length with some item constant: a parameter per other item."""
     if not _same_length_lists(values):
         return False
-    columns = zip(*values, strict=True)
-    return any(len({canon(value) for value in column}) == 1 for column in columns)
+    return any(_constant(column) for column in zip(*values, strict=True))
 
 
 def _same(first: Sequence[Any], second: Sequence[Any]) -> bool:

@@ -470,11 +470,12 @@ def _definition(
     inputs = [free_name(name, taken, fits, "x") for name in inputs]
     taken |= set(inputs)
     columns = [
-        [row.entry.get(key, known.get(row.entry["type"], key)) for row in rows]
+        ([row.entry.get(key, known.get(row.entry["type"], key)) for row in rows], key)
         for rows in _rows(layers, item)
         for key in _keys(row.entry for row in rows)
     ]
-    params = Params(len(item.groups), taken, [c for v in columns for c in varying(v)])
+    needed = [found for values, key in columns for found in varying(values, key)]
+    params = Params(len(item.groups), taken, needed)
     body: list[dict[str, Any]] = []
     previous = inputs[0]
     for j in range(size):
