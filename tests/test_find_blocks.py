@@ -371,3 +371,58 @@ def test_outputs_inside_calls_name_the_calls_and_a_second_input_stays_named() ->
     assert found["layers"][-1] == {"name": "joined", "type": "Add", "inputs": ["a_3", "extra"]}
     assert same_layers(found) == same_layers(flat)
     script(found)
+
+
+def _with_gate(prefix: str, previous: str, units: int, extra: int) -> list[dict[str, Any]]:
+    """A unit with a squeeze-and-excite-like gate `se_` inside, as EfficientNet's blocks."""
+    init = {"VarianceScaling": {"scale": 2.0, "mode": "fan_out"}}
+    layers: list[dict[str, Any]] = [
+        {"name": f"{prefix}_dense", "type": "Dense", "units": units, "inputs": previous}
+    ]
+    for j in range(extra):
+        layers.append({"name": f"{prefix}_norm{j}", "type": "LayerNormalization"})
+    gate = layers[-1]["name"]
+    layers += [
+        {
+            "name": f"{prefix}_se_reduce",
+            "type": "Dense",
+            "units": units // 4,
+            "kernel_initializer": init,
+        },
+        {"name": f"{prefix}_se_relu", "type": "Activation", "activation": "relu"},
+        {
+            "name": f"{prefix}_se_expand",
+            "type": "Dense",
+            "units": units,
+            "kernel_initializer": init,
+        },
+        {"name": f"{prefix}_se_gate", "type": "Activation", "activation": "sigmoid"},
+        {"name": f"{prefix}_se_excite", "type": "Multiply", "inputs": [gate, f"{prefix}_se_gate"]},
+    ]
+    # A long tail, so that whole units save more than their gates alone.
+    layers += [{"name": f"{prefix}_tail{j}", "type": "Dense", "units": 8} for j in range(12)]
+    return layers
+
+
+def test_a_subgraph_repeated_inside_the_blocks_becomes_a_block_they_call() -> None:
+    layers: list[dict[str, Any]] = []
+    previous = "features"
+    for i in range(9):
+        layers += _with_gate(f"unit{i}", previous, 8 * (i + 1), extra=i % 3)
+        previous = layers[-1]["name"]
+    flat = {"name": "gated", "inputs": [{"name": "features", "shape": [8]}], "layers": layers}
+    found = find_blocks(flat)
+    assert list(found["blocks"]) == ["unit", "unit_b", "unit_c", "se"]
+    # Each outer block passes its own parameter in, and arithmetic on it.
+    assert found["blocks"]["se"]["params"] == ["units", "expand_units"]
+    for outer in ("unit", "unit_b", "unit_c"):
+        (call,) = [layer for layer in found["blocks"][outer]["layers"] if "block" in layer]
+        assert call == {
+            "name": "se",
+            "block": "se",
+            **({"inputs": call["inputs"]} if "inputs" in call else {}),
+            "units": "$units // 4",
+            "expand_units": "$units",
+        }
+    assert same_layers(found) == same_layers(flat)
+    script(found)

@@ -29,6 +29,9 @@ from generator.spec.model import parse_spec
 from generator.spec.names import identifier_problem
 
 HEADER_ENTRIES = 4  # a block definition's own lines: name, inputs, params, layers
+# Blocks inside blocks are kept only when they make the spec's text this much shorter: a
+# small block of many parameters (conv, bn, relu) saves entries but not reading.
+NESTED_GAIN = 0.95
 _KINDS = ("block", "share", "compute")  # entries that are not plain layer calls
 _UNSET = object()
 
@@ -81,8 +84,14 @@ def find_blocks(
     chosen = _choose(classes, len(layers))
     if not chosen:
         return unchanged
-    result = _rewrite(spec, layers, chosen, known)
-    return result if _same_model(spec, result, known) else unchanged
+    result, names = _rewrite(spec, layers, chosen, known)
+    model = _model(spec, known)
+    if model is None or _model(result, known) != model:
+        return unchanged
+    nested = _nest(result, names, known)
+    if nested is None or len(canon(nested)) > NESTED_GAIN * len(canon(result)):
+        return result
+    return nested if _model(nested, known) == model else result
 
 
 class _Defaults:
@@ -125,8 +134,14 @@ def _flat_layers(spec: Mapping[str, Any]) -> list[_Layer] | None:
         return None
     if not inputs or not isinstance(inputs[0], dict) or not isinstance(inputs[0].get("name"), str):
         return None
+    return _layers(entries, inputs[0]["name"], nested=False)
+
+
+def _layers(entries: list[Any], first: str, nested: bool) -> list[_Layer] | None:
+    """Entries with what they take written out; inside a block ("nested"), arguments that
+    hold "$" may go into a block of its own, which gets them as parameters."""
     shared = {entry.get("share") for entry in entries if isinstance(entry, dict)}
-    previous = inputs[0]["name"]
+    previous = first
     layers: list[_Layer] = []
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
@@ -139,7 +154,7 @@ def _flat_layers(spec: Mapping[str, Any]) -> list[_Layer] | None:
             and not any(entry.get(kind) is not None for kind in _KINDS)
             and not isinstance(entry.get("inputs"), dict)
             and entry["name"] not in shared
-            and not _holds_dollar(_arguments(entry))
+            and (nested or not _holds_dollar(_arguments(entry)))
         )
         layers.append(_Layer(entry["name"], entry, refs, groupable))
         previous = entry["name"]
@@ -348,8 +363,8 @@ def _saving(groups: Sequence[_Group]) -> int:
 
 def _rewrite(
     spec: Mapping[str, Any], layers: Sequence[_Layer], chosen: Sequence[_Class], known: _Defaults
-) -> dict[str, Any]:
-    """The spec with the chosen classes as blocks and calls."""
+) -> tuple[dict[str, Any], list[str]]:
+    """The spec with the chosen classes as blocks and calls, and the new blocks' names."""
     existing = dict(spec.get("blocks", {}))
     names = _block_names(chosen, {layer.name for layer in layers} | set(existing))
     calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
@@ -375,7 +390,60 @@ def _rewrite(
             ]
         elif key != "blocks":
             result[key] = copy.deepcopy(value)
-    return result
+    return result, names
+
+
+def _nest(result: dict[str, Any], new: Sequence[str], known: _Defaults) -> dict[str, Any] | None:
+    """Blocks inside the new blocks, where their layers repeat a subgraph among them
+    (EfficientNet's squeeze-and-excite layers in each of its blocks); None if none."""
+    blocks: dict[str, Any] = result["blocks"]
+    every: list[_Layer] = []  # the blocks' layers one after the other, a barrier between
+    spans: dict[str, range] = {}
+    merged: dict[tuple[Any, ...], _Class] = {}
+    for name in new:
+        definition = blocks[name]
+        layers = _layers(definition["layers"], definition["inputs"][0], nested=True)
+        if layers is None:
+            return None
+        offset = len(every)
+        output = definition.get("output", layers[-1].name)
+        taken = {*(layer.name for layer in layers), *definition["inputs"], *blocks}
+        taken |= set(definition.get("params", []))
+        for item in _classes(layers, {output}, taken, known):
+            merged.setdefault(item.key, _Class(item.key, [])).groups.extend(
+                _Group(g.prefix, g.start + offset, g.stop + offset, g.externals, g.output + offset)
+                for g in item.groups
+            )
+        every += [*layers, _Layer("", {}, (), groupable=False)]
+        spans[name] = range(offset, offset + len(layers))
+    chosen = _choose(sorted(merged.values(), key=lambda item: item.groups[0].start), len(every))
+    if not chosen:
+        return None
+    inner = _block_names(chosen, {layer.name for layer in every} | set(blocks))
+    nested = dict(blocks)
+    calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
+    for name, item in zip(inner, chosen, strict=True):
+        nested[name], arguments = _definition(every, item, {*inner, *blocks}, known)
+        calls.update(
+            (group.start, (name, group, args))
+            for group, args in zip(item.groups, arguments, strict=True)
+        )
+    for name, span in spans.items():
+        alias = {every[g.output].name: g.prefix for g, *_ in _groups_in(calls, span)}
+        definition = dict(nested[name])
+        definition["layers"] = _entries(every, span, calls, alias, definition["inputs"][0])
+        if "output" in definition:
+            definition["output"] = alias.get(definition["output"], definition["output"])
+        nested[name] = definition
+    return {key: nested if key == "blocks" else value for key, value in result.items()}
+
+
+def _groups_in(
+    calls: Mapping[int, tuple[str, _Group, dict[str, Any]]], span: range
+) -> Iterable[tuple[_Group, str]]:
+    for start, (name, group, _) in calls.items():
+        if start in span:
+            yield group, name
 
 
 def _entries(
@@ -528,21 +596,21 @@ def _keys(entries: Iterable[Mapping[str, Any]]) -> list[str]:
 def _description(item: _Class) -> str:
     """The block function's docstring: where the block was found."""
     prefixes = [group.prefix for group in item.groups]
+    if len(set(prefixes)) == 1:
+        return f"Found {len(prefixes)} times, each called {prefixes[0]}."
     return f"Found {len(prefixes)} times: {prefixes[0]} to {prefixes[-1]}."
 
 
 # -- the check -------------------------------------------------------------------------
 
 
-def _same_model(before: Mapping[str, Any], after: Mapping[str, Any], known: _Defaults) -> bool:
-    """Whether both specs expand to the same layers (an argument left out = its default)."""
-    first, second = _expanded(before), _expanded(after)
-    if first is None or second is None or len(first.layers) != len(second.layers):
-        return False
-    return all(
-        _layer_text(a, known) == _layer_text(b, known)
-        for a, b in zip(first.layers, second.layers, strict=True)
-    )
+def _model(data: Mapping[str, Any], known: _Defaults) -> list[str] | None:
+    """The layers a spec expands to, as text (an argument left out = its default); None
+    when it does not expand."""
+    expanded = _expanded(data)
+    if expanded is None:
+        return None
+    return [_layer_text(layer, known) for layer in expanded.layers]
 
 
 def _expanded(data: Mapping[str, Any]) -> Expanded | None:
