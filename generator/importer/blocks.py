@@ -6,8 +6,9 @@ only one of them is used outside, and none is shared or computed. Candidates wit
 same structure (suffixes, types, internal edges, external inputs, the arguments that
 cannot be parameters) form a class. Where its calls differ in an argument, it becomes a
 parameter, or arithmetic on an earlier one ("$filters * 4"). Classes are taken greedily,
-the one that saves the most entries first. The result is expanded again and compared
-with the input expanded; on any difference the input comes back unchanged.
+the one that saves the most entries first. Then the same search runs over the new blocks'
+layers together, for blocks they call (one level). The result is expanded again and
+compared with the input expanded; on any difference the input comes back unchanged.
 """
 
 from __future__ import annotations
