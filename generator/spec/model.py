@@ -19,6 +19,16 @@ Backend = Literal["tensorflow", "jax", "torch"]  # the Keras backends a script m
 PositiveInt = Annotated[int, Field(gt=0, le=MAX_INT)]
 
 
+def _empty_list() -> list[Any]:
+    """A default factory; pydantic reads a builtin's (list's) signature slowly, through tokenize."""
+    return []
+
+
+def _empty_dict() -> dict[str, Any]:
+    """A default factory, for the same reason as _empty_list."""
+    return {}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
@@ -91,12 +101,12 @@ class BlockSpec(_Strict):
         ["x"], min_length=1, description="Python names of the tensors the block takes."
     )
     params: list[str] = Field(
-        default_factory=list,
+        default_factory=_empty_list,
         description='Python parameter names; the block\'s layers use them as "$name", also in'
         ' arithmetic such as "$filters * 4" or "$growth * ($k + 1)".',
     )
     defaults: dict[str, Any] = Field(
-        default_factory=dict, description="Default values of some parameters."
+        default_factory=_empty_dict, description="Default values of some parameters."
     )
     layers: list[LayerSpec] = Field(min_length=1, description="The block's layers, in order.")
     output: str | None = Field(None, description="The layer the block returns; default: the last.")
@@ -159,7 +169,7 @@ class Spec(_Strict):
     )
     inputs: list[InputSpec] = Field(min_length=1, description="The model's inputs, one or more.")
     blocks: dict[str, BlockSpec] = Field(
-        default_factory=dict, description="Reusable blocks by name, used by `block:` layers."
+        default_factory=_empty_dict, description="Reusable blocks by name, used by `block:` layers."
     )
     layers: list[LayerSpec] = Field(
         min_length=1, description="Layers in order; each takes earlier layers or inputs."
