@@ -75,3 +75,23 @@ def test_building_the_spec_models_compiles_no_tokenizer() -> None:
         check=True,
     )
     assert result.stdout.split() == ["0"]
+
+
+def test_the_spec_models_are_built_without_the_plugin_search() -> None:
+    """pydantic's plugin search reads every installed package's entry points: the models are
+    built at import without it, and the environment is left as it was."""
+    code = """
+import os, sys
+import generator.spec.model as model
+import pydantic.plugin._loader as loader
+from pydantic_core import SchemaValidator
+classes = (model.InputSpec, model.LayerSpec, model.BlockSpec, model.TrainingSpec, model.Spec)
+assert all(type(cls.__pydantic_validator__) is SchemaValidator for cls in classes)
+assert loader._plugins is None, loader._plugins
+assert os.environ.get("PYDANTIC_DISABLE_PLUGINS") == (sys.argv[1] or None)
+"""
+    for setting in ("", "x"):
+        env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+        if setting:
+            env["PYDANTIC_DISABLE_PLUGINS"] = setting
+        subprocess.run([sys.executable, "-c", code, setting], env=env, timeout=120, check=True)
