@@ -184,6 +184,18 @@ class Spec(_Strict):
     )
 
 
+def _spec_models() -> list[type[BaseModel]]:
+    """Every model defined here, so that one added later is built with the rest."""
+    return [
+        value
+        for value in globals().values()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and value.__module__ == __name__
+        and value is not _Strict
+    ]
+
+
 def _build_validators() -> None:
     """Build every model's validator at import, with pydantic's plugin search off: it reads the
     entry points of every installed package (1.5% of `validate`), and no plugin watches these
@@ -191,7 +203,7 @@ def _build_validators() -> None:
     saved = os.environ.get(_NO_PLUGINS)
     os.environ[_NO_PLUGINS] = "1"
     try:
-        for model in (InputSpec, LayerSpec, BlockSpec, TrainingSpec, Spec):
+        for model in _spec_models():
             model.model_rebuild(force=True)
     finally:
         if saved is None:
