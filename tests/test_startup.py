@@ -24,6 +24,7 @@ NEVER = ("tensorflow", "keras", "jax", "torch", "rich")
 GENERATE_ONLY = ("black", "jinja2", "generator.codegen.render", "generator.codegen.format")
 DIAGRAM_ONLY = ("generator.views.diagram",)
 TOML_ONLY = ("tomllib",)
+CHECK_ONLY = ("pydantic", "yaml", "generator.pipeline")  # Typer's own help needs none of them
 
 
 def loaded(tmp_path: Path, *args: str) -> set[str]:
@@ -52,11 +53,51 @@ def _roots(modules: set[str]) -> set[str]:
     [
         (["validate"], NEVER + GENERATE_ONLY + DIAGRAM_ONLY + TOML_ONLY),
         (["generate", "-o", "out.py"], NEVER + DIAGRAM_ONLY),  # black loads tomllib itself
+        (["--help"], NEVER + GENERATE_ONLY + DIAGRAM_ONLY + TOML_ONLY + CHECK_ONLY),
     ],
-    ids=["validate", "generate"],
+    ids=["validate", "generate", "help"],
 )
 def test_a_command_loads_only_what_it_uses(tmp_path: Path, command: list[str], absent) -> None:
     modules = _roots(loaded(tmp_path, *command))
     assert not modules & set(absent), sorted(modules & set(absent))
     if command[0] == "generate":
         assert {"black", "jinja2"} <= modules  # the check can see what it looks for
+
+
+def test_building_the_spec_models_compiles_no_tokenizer() -> None:
+    """pydantic reads each default factory's signature; a builtin's (list) goes through tokenize,
+    whose large regex costs about 3% of `validate`."""
+    code = "import tokenize, generator.spec.model; print(tokenize._compile.cache_info().currsize)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.split() == ["0"]
+
+
+def test_the_spec_models_are_built_without_the_plugin_search() -> None:
+    """pydantic's plugin search reads every installed package's entry points: the models are
+    built at import without it, and the environment is left as it was."""
+    code = """
+import os, sys
+import generator.spec.model as model
+import pydantic.plugin._loader as loader
+from pydantic_core import SchemaValidator
+from pydantic import BaseModel
+classes = [value for value in vars(model).values() if isinstance(value, type)
+           and issubclass(value, BaseModel) and value.__module__ == model.__name__]
+assert model.Spec in classes and model.InputSpec in classes
+classes.remove(model._Strict)
+assert all(type(cls.__pydantic_validator__) is SchemaValidator for cls in classes)
+assert loader._plugins is None, loader._plugins
+assert os.environ.get("PYDANTIC_DISABLE_PLUGINS") == (sys.argv[1] or None)
+"""
+    for setting in ("", "x"):
+        env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+        if setting:
+            env["PYDANTIC_DISABLE_PLUGINS"] = setting
+        subprocess.run([sys.executable, "-c", code, setting], env=env, timeout=120, check=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -19,8 +20,18 @@ Backend = Literal["tensorflow", "jax", "torch"]  # the Keras backends a script m
 PositiveInt = Annotated[int, Field(gt=0, le=MAX_INT)]
 
 
+def _empty_list() -> list[Any]:
+    """A default factory; pydantic reads a builtin's (list's) signature slowly, through tokenize."""
+    return []
+
+
+def _empty_dict() -> dict[str, Any]:
+    """A default factory, for the same reason as _empty_list."""
+    return {}
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class InputSpec(_Strict):
@@ -47,7 +58,7 @@ class InputSpec(_Strict):
 class LayerSpec(BaseModel):
     """One layer, block instance or shared application; other keys are its arguments."""
 
-    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True, defer_build=True)
 
     name: str = Field(description="The layer's Keras name: ASCII letters, digits and _ . - >.")
     type: str | None = Field(None, description="Keras layer class, e.g. Dense or Concatenate.")
@@ -91,12 +102,12 @@ class BlockSpec(_Strict):
         ["x"], min_length=1, description="Python names of the tensors the block takes."
     )
     params: list[str] = Field(
-        default_factory=list,
+        default_factory=_empty_list,
         description='Python parameter names; the block\'s layers use them as "$name", also in'
         ' arithmetic such as "$filters * 4" or "$growth * ($k + 1)".',
     )
     defaults: dict[str, Any] = Field(
-        default_factory=dict, description="Default values of some parameters."
+        default_factory=_empty_dict, description="Default values of some parameters."
     )
     layers: list[LayerSpec] = Field(min_length=1, description="The block's layers, in order.")
     output: str | None = Field(None, description="The layer the block returns; default: the last.")
@@ -159,7 +170,7 @@ class Spec(_Strict):
     )
     inputs: list[InputSpec] = Field(min_length=1, description="The model's inputs, one or more.")
     blocks: dict[str, BlockSpec] = Field(
-        default_factory=dict, description="Reusable blocks by name, used by `block:` layers."
+        default_factory=_empty_dict, description="Reusable blocks by name, used by `block:` layers."
     )
     layers: list[LayerSpec] = Field(
         min_length=1, description="Layers in order; each takes earlier layers or inputs."
@@ -171,6 +182,38 @@ class Spec(_Strict):
         default_factory=TrainingSpec,  # type: ignore[arg-type]
         description="How the script compiles and trains the model; every field has a default.",
     )
+
+
+def _spec_models() -> list[type[BaseModel]]:
+    """Every model defined here, so that one added later is built with the rest."""
+    return [
+        value
+        for value in globals().values()
+        if isinstance(value, type)
+        and issubclass(value, BaseModel)
+        and value.__module__ == __name__
+        and value is not _Strict
+    ]
+
+
+def _build_validators() -> None:
+    """Build every model's validator at import, with pydantic's plugin search off: it reads the
+    entry points of every installed package (1.5% of `validate`), and no plugin watches these
+    models. Typer builds its own validators the same way."""
+    saved = os.environ.get(_NO_PLUGINS)
+    os.environ[_NO_PLUGINS] = "1"
+    try:
+        for model in _spec_models():
+            model.model_rebuild(force=True)
+    finally:
+        if saved is None:
+            del os.environ[_NO_PLUGINS]
+        else:
+            os.environ[_NO_PLUGINS] = saved
+
+
+_NO_PLUGINS = "PYDANTIC_DISABLE_PLUGINS"
+_build_validators()
 
 
 def parse_spec(data: Any) -> Spec:
