@@ -144,8 +144,6 @@ def _lookup_kind(layer_type: str, args: Mapping[str, Any], kind: str, source: Se
     takes, hint = LOOKUP_INPUTS[layer_type]
     if kind not in takes:
         where = f" from {source[0]!r}" if source else ""
-        raise ShapeError(
-            f"{layer_type} cannot take {_KIND_NAMES[kind]} values{where} ({hint})"
-        )
+        raise ShapeError(f"{layer_type} cannot take {_KIND_NAMES[kind]} values{where} ({hint})")
     default = "multi_hot" if layer_type == "CategoryEncoding" else "int"
     return INT if args.get("output_mode", default) == "int" else FLOAT

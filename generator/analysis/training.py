@@ -239,7 +239,9 @@ def _input_data(graph: Graph, item: InputNode) -> InputData:
     consumers = graph.consumers(item.name)
     if item.dtype == "string":
         values, strict = _vocabulary_values(consumers, "StringLookup", WORDS)
-        return _checked(graph, item, InputData(item.name, item.data_shape[1:], "string", None, values), strict)
+        return _checked(
+            graph, item, InputData(item.name, item.data_shape[1:], "string", None, values), strict
+        )
     if item.dtype != "int32":
         return InputData(item.name, item.data_shape[1:], item.dtype, None)
     bounds = {"Embedding": "input_dim", "CategoryEncoding": "num_tokens"}

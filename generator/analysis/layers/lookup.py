@@ -100,7 +100,7 @@ def depth(layer: str, args: Args) -> int:
     if layer == "Discretization":
         return len(args["bin_boundaries"]) + 1
     size = len(args["vocabulary"]) + args.get("num_oov_indices", 1)
-    return size + (1 if args.get("mask_token") is not None else 0)
+    return int(size) + (1 if args.get("mask_token") is not None else 0)
 
 
 def _encoded(layer: str, mode: str, shape: Shape, size: int) -> Shape:

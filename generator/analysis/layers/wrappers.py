@@ -72,7 +72,8 @@ def time_distributed(wrapped: Mapping[str, LayerType]) -> Rule:
         try:
             inner = inner_type.infer(inner_args, [(shape[0], *shape[2:])])
         except ShapeError as error:
-            raise ShapeError(f"TimeDistributed applies {inner_type.name} to each step: {error}")
+            message = f"TimeDistributed applies {inner_type.name} to each step: {error}"
+            raise ShapeError(message) from None
         out = (inner.shape[0], shape[1], *inner.shape[1:])
         return Output(out, inner.trainable, inner.non_trainable)
 
@@ -84,6 +85,10 @@ def time_distributed_type(catalog: Mapping[str, LayerType]) -> LayerType:
     wrapped = wrappable(catalog)
     return LayerType(
         "TimeDistributed",
-        {"layer": Arg(_nested_layer(wrapped), required=True, positional=True, wraps=tuple(wrapped))},
+        {
+            "layer": Arg(
+                _nested_layer(wrapped), required=True, positional=True, wraps=tuple(wrapped)
+            )
+        },
         time_distributed(wrapped),
     )
