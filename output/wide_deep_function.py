@@ -3,8 +3,9 @@ numeric inputs and two string inputs looked up inside the model (40 soil types,
 4 wilderness areas, no out-of-vocabulary index); the wide part one-hot encodes
 them and normalizes, the deep part embeds them (6 and 2 dimensions) into two
 Dense, BatchNormalization, ReLU and Dropout blocks of 32 units; both feed a
-seven-class softmax. 2,993 parameters as in the original. The numeric columns
-are expanded once and shared by both parts, and each string is one-hot encoded
+seven-class softmax. 2,993 parameters, as in the original. The columns have
+shorter names; each numeric column is reshaped to one feature once, for both
+parts (the original expands it twice), and each string is one-hot encoded
 directly (the original expands it and asks for binary), which computes the
 same. TensorFlow backend only, as Keras looks strings up with TensorFlow ops.
 
@@ -41,48 +42,41 @@ def build_model():
 
     Total params: 2,993 (2,757 trainable, 236 non-trainable).
     """
-    Aspect = keras.Input(shape=(), name="Aspect")
-    Elevation = keras.Input(shape=(), name="Elevation")
-    Hillshade_3pm = keras.Input(shape=(), name="Hillshade_3pm")
-    Hillshade_9am = keras.Input(shape=(), name="Hillshade_9am")
-    Hillshade_Noon = keras.Input(shape=(), name="Hillshade_Noon")
-    Horizontal_Distance_To_Fire_Points = keras.Input(
-        shape=(), name="Horizontal_Distance_To_Fire_Points"
-    )
-    Horizontal_Distance_To_Hydrology = keras.Input(
-        shape=(), name="Horizontal_Distance_To_Hydrology"
-    )
-    Horizontal_Distance_To_Roadways = keras.Input(
-        shape=(), name="Horizontal_Distance_To_Roadways"
-    )
-    Slope = keras.Input(shape=(), name="Slope")
-    Vertical_Distance_To_Hydrology = keras.Input(
-        shape=(), name="Vertical_Distance_To_Hydrology"
-    )
-    Wilderness_Area = keras.Input(shape=(), dtype="string", name="Wilderness_Area")
-    Soil_Type = keras.Input(shape=(), dtype="string", name="Soil_Type")
-    aspect_1 = keras.ops.expand_dims(Aspect, axis=-1)  # (None, 1)
-    elevation_1 = keras.ops.expand_dims(Elevation, axis=-1)  # (None, 1)
-    hillshade_3pm_1 = keras.ops.expand_dims(Hillshade_3pm, axis=-1)  # (None, 1)
-    hillshade_9am_1 = keras.ops.expand_dims(Hillshade_9am, axis=-1)  # (None, 1)
-    hillshade_noon_1 = keras.ops.expand_dims(Hillshade_Noon, axis=-1)  # (None, 1)
+    aspect = keras.Input(shape=(), name="aspect")
+    elevation = keras.Input(shape=(), name="elevation")
+    hillshade_3pm = keras.Input(shape=(), name="hillshade_3pm")
+    hillshade_9am = keras.Input(shape=(), name="hillshade_9am")
+    hillshade_noon = keras.Input(shape=(), name="hillshade_noon")
+    fire_points_dist = keras.Input(shape=(), name="fire_points_dist")
+    hydrology_dist = keras.Input(shape=(), name="hydrology_dist")
+    roadways_dist = keras.Input(shape=(), name="roadways_dist")
+    slope = keras.Input(shape=(), name="slope")
+    hydrology_height = keras.Input(shape=(), name="hydrology_height")
+    wilderness_area = keras.Input(shape=(), dtype="string", name="wilderness_area")
+    soil_type = keras.Input(shape=(), dtype="string", name="soil_type")
+    aspect_1 = layers.Reshape((1,), name="aspect_1")(aspect)  # (None, 1)
+    elevation_1 = layers.Reshape((1,), name="elevation_1")(elevation)  # (None, 1)
     # (None, 1)
-    horizontal_distance_to_fire_points_1 = keras.ops.expand_dims(
-        Horizontal_Distance_To_Fire_Points, axis=-1
-    )
+    hillshade_3pm_1 = layers.Reshape((1,), name="hillshade_3pm_1")(hillshade_3pm)
     # (None, 1)
-    horizontal_distance_to_hydrology_1 = keras.ops.expand_dims(
-        Horizontal_Distance_To_Hydrology, axis=-1
-    )
+    hillshade_9am_1 = layers.Reshape((1,), name="hillshade_9am_1")(hillshade_9am)
     # (None, 1)
-    horizontal_distance_to_roadways_1 = keras.ops.expand_dims(
-        Horizontal_Distance_To_Roadways, axis=-1
-    )
-    slope_1 = keras.ops.expand_dims(Slope, axis=-1)  # (None, 1)
+    hillshade_noon_1 = layers.Reshape((1,), name="hillshade_noon_1")(hillshade_noon)
     # (None, 1)
-    vertical_distance_to_hydrology_1 = keras.ops.expand_dims(
-        Vertical_Distance_To_Hydrology, axis=-1
-    )
+    fire_points_dist_1 = layers.Reshape(
+        (1,),
+        name="fire_points_dist_1",
+    )(fire_points_dist)
+    # (None, 1)
+    hydrology_dist_1 = layers.Reshape((1,), name="hydrology_dist_1")(hydrology_dist)
+    # (None, 1)
+    roadways_dist_1 = layers.Reshape((1,), name="roadways_dist_1")(roadways_dist)
+    slope_1 = layers.Reshape((1,), name="slope_1")(slope)  # (None, 1)
+    # (None, 1)
+    hydrology_height_1 = layers.Reshape(
+        (1,),
+        name="hydrology_height_1",
+    )(hydrology_height)
     # (None, 10)
     numeric = layers.concatenate(
         [
@@ -91,11 +85,11 @@ def build_model():
             hillshade_3pm_1,
             hillshade_9am_1,
             hillshade_noon_1,
-            horizontal_distance_to_fire_points_1,
-            horizontal_distance_to_hydrology_1,
-            horizontal_distance_to_roadways_1,
+            fire_points_dist_1,
+            hydrology_dist_1,
+            roadways_dist_1,
             slope_1,
-            vertical_distance_to_hydrology_1,
+            hydrology_height_1,
         ],
         name="numeric",
     )
@@ -105,7 +99,7 @@ def build_model():
         num_oov_indices=0,
         output_mode="one_hot",
         name="area_one_hot",
-    )(Wilderness_Area)
+    )(wilderness_area)
     # (None, 40)
     soil_one_hot = layers.StringLookup(
         vocabulary=(
@@ -153,7 +147,7 @@ def build_model():
         num_oov_indices=0,
         output_mode="one_hot",
         name="soil_one_hot",
-    )(Soil_Type)
+    )(soil_type)
     # (None, 54)
     wide_features = layers.concatenate(
         [numeric, area_one_hot, soil_one_hot], name="wide_features"
@@ -164,7 +158,7 @@ def build_model():
         vocabulary=("area_type_1", "area_type_2", "area_type_3", "area_type_4"),
         num_oov_indices=0,
         name="area_index",
-    )(Wilderness_Area)
+    )(wilderness_area)
     # (None, 2)
     area_embedding = layers.Embedding(4, 2, name="area_embedding")(area_index)
     # (None,)
@@ -213,7 +207,7 @@ def build_model():
         ),
         num_oov_indices=0,
         name="soil_index",
-    )(Soil_Type)
+    )(soil_type)
     # (None, 6)
     soil_embedding = layers.Embedding(40, 6, name="soil_embedding")(soil_index)
     # (None, 18)
@@ -227,18 +221,18 @@ def build_model():
     cover_type = layers.Dense(7, activation="softmax", name="cover_type")(merged)
     return keras.Model(
         inputs={
-            "Aspect": Aspect,
-            "Elevation": Elevation,
-            "Hillshade_3pm": Hillshade_3pm,
-            "Hillshade_9am": Hillshade_9am,
-            "Hillshade_Noon": Hillshade_Noon,
-            "Horizontal_Distance_To_Fire_Points": Horizontal_Distance_To_Fire_Points,
-            "Horizontal_Distance_To_Hydrology": Horizontal_Distance_To_Hydrology,
-            "Horizontal_Distance_To_Roadways": Horizontal_Distance_To_Roadways,
-            "Slope": Slope,
-            "Vertical_Distance_To_Hydrology": Vertical_Distance_To_Hydrology,
-            "Wilderness_Area": Wilderness_Area,
-            "Soil_Type": Soil_Type,
+            "aspect": aspect,
+            "elevation": elevation,
+            "hillshade_3pm": hillshade_3pm,
+            "hillshade_9am": hillshade_9am,
+            "hillshade_noon": hillshade_noon,
+            "fire_points_dist": fire_points_dist,
+            "hydrology_dist": hydrology_dist,
+            "roadways_dist": roadways_dist,
+            "slope": slope,
+            "hydrology_height": hydrology_height,
+            "wilderness_area": wilderness_area,
+            "soil_type": soil_type,
         },
         outputs=cover_type,
         name="wide_deep",
@@ -249,23 +243,23 @@ def make_synthetic_data(samples, seed):
     """Random inputs and labels shaped like the model's inputs and outputs."""
     rng = np.random.default_rng(seed)
     x = {
-        "Aspect": rng.random((samples,), dtype=np.float32),
-        "Elevation": rng.random((samples,), dtype=np.float32),
-        "Hillshade_3pm": rng.random((samples,), dtype=np.float32),
-        "Hillshade_9am": rng.random((samples,), dtype=np.float32),
-        "Hillshade_Noon": rng.random((samples,), dtype=np.float32),
-        "Horizontal_Distance_To_Fire_Points": rng.random((samples,), dtype=np.float32),
-        "Horizontal_Distance_To_Hydrology": rng.random((samples,), dtype=np.float32),
-        "Horizontal_Distance_To_Roadways": rng.random((samples,), dtype=np.float32),
-        "Slope": rng.random((samples,), dtype=np.float32),
-        "Vertical_Distance_To_Hydrology": rng.random((samples,), dtype=np.float32),
-        "Wilderness_Area": tf.constant(
+        "aspect": rng.random((samples,), dtype=np.float32),
+        "elevation": rng.random((samples,), dtype=np.float32),
+        "hillshade_3pm": rng.random((samples,), dtype=np.float32),
+        "hillshade_9am": rng.random((samples,), dtype=np.float32),
+        "hillshade_noon": rng.random((samples,), dtype=np.float32),
+        "fire_points_dist": rng.random((samples,), dtype=np.float32),
+        "hydrology_dist": rng.random((samples,), dtype=np.float32),
+        "roadways_dist": rng.random((samples,), dtype=np.float32),
+        "slope": rng.random((samples,), dtype=np.float32),
+        "hydrology_height": rng.random((samples,), dtype=np.float32),
+        "wilderness_area": tf.constant(
             rng.choice(
                 ("area_type_1", "area_type_2", "area_type_3", "area_type_4"),
                 size=(samples,),
             )
         ),
-        "Soil_Type": tf.constant(
+        "soil_type": tf.constant(
             rng.choice(
                 (
                     "soil_type_1",
@@ -326,9 +320,10 @@ def main(argv=None):
             "(40 soil types, 4 wilderness areas, no out-of-vocabulary index); the wide "
             "part one-hot encodes them and normalizes, the deep part embeds them (6 "
             "and 2 dimensions) into two Dense, BatchNormalization, ReLU and Dropout "
-            "blocks of 32 units; both feed a seven-class softmax. 2,993 parameters as "
-            "in the original. The numeric columns are expanded once and shared by both "
-            "parts, and each string is one-hot encoded directly (the original expands "
+            "blocks of 32 units; both feed a seven-class softmax. 2,993 parameters, as "
+            "in the original. The columns have shorter names; each numeric column is "
+            "reshaped to one feature once, for both parts (the original expands it "
+            "twice), and each string is one-hot encoded directly (the original expands "
             "it and asks for binary), which computes the same. TensorFlow backend "
             "only, as Keras looks strings up with TensorFlow ops."
         ),
@@ -347,7 +342,7 @@ def main(argv=None):
 
     if keras.backend.backend() != "tensorflow":
         raise SystemExit(
-            "error: the string input 'Wilderness_Area' runs on the TensorFlow backend only,"
+            "error: the string input 'wilderness_area' runs on the TensorFlow backend only,"
             f" not {keras.backend.backend()} (set KERAS_BACKEND=tensorflow)"
         )
     keras.utils.set_random_seed(args.seed)

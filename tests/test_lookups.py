@@ -75,6 +75,12 @@ def test_lookup_shapes_have_no_weights(
         ([3], "int32", {"type": "Hashing", "num_bins": 3, "output_mode": "one_hot"},
          "Hashing one_hot needs a last axis of size 1, got (None, 3)"
          " (Keras builds another shape than it computes; Reshape it first)"),
+        ([3], "string", {"type": "StringLookup"},
+         "StringLookup needs 'vocabulary' given in the spec (the script cannot adapt() it to"
+         " data)"),
+        ([3], "float32", {"type": "Discretization", "output_mode": "one_hot"},
+         "Discretization needs 'bin_boundaries' given in the spec (the script cannot adapt() it"
+         " to data)"),
         ([3], "string", {"type": "StringLookup", "vocabulary": ["[UNK]", "a"]},
          "StringLookup vocabulary holds its oov_token '[UNK]' (Keras reserves it; remove it)"),
         ([3], "int32", {"type": "IntegerLookup", "vocabulary": [0, 1], "mask_token": 0},

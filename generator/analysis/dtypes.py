@@ -86,7 +86,8 @@ def output_kind(
     if STRING in kinds:
         named = [name for name, kind in zip(sources, kinds, strict=False) if kind == STRING]
         where = f" ({', '.join(repr(name) for name in named)})" if named else ""
-        raise ShapeError(f"{layer_type} cannot take string values{where}; {STRING_HINT}")
+        what = "an expression" if layer_type == COMPUTE else layer_type
+        raise ShapeError(f"{what} cannot take string values{where}; {STRING_HINT}")
     if INT not in kinds:
         return FLOAT
     if layer_type == COMPUTE:

@@ -236,7 +236,7 @@ def _input_data(graph: Graph, item: InputNode) -> InputData:
     """Token ids below every Embedding's input_dim and CategoryEncoding's num_tokens; values
     from the vocabularies of lookups that have no out-of-vocabulary index (Keras fails on
     others); strings from a lookup's vocabulary, else from a fixed word list."""
-    consumers = graph.consumers(item.name)
+    consumers = _fed(graph, item.name)
     if item.dtype == "string":
         values, strict = _vocabulary_values(consumers, "StringLookup", WORDS)
         return _checked(
@@ -255,6 +255,30 @@ def _input_data(graph: Graph, item: InputNode) -> InputData:
     values = tuple(value for value in values if int(value) < high) if dims else values
     data = InputData(item.name, item.data_shape[1:], "int32", None if values else high, values)
     return _checked(graph, item, data, strict)
+
+
+# Layers that move values without changing them: a lookup behind one sees the input's values.
+MOVES_VALUES = frozenset(
+    {
+        "Flatten", "Reshape", "Permute", "RepeatVector", "Concatenate", "Masking",
+        "ActivityRegularization", "MaxPooling1D", "MaxPooling2D", "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D", "GlobalMaxPooling3D", "UpSampling1D", "UpSampling2D",
+        "UpSampling3D", "Cropping1D", "Cropping2D", "Cropping3D",
+    }
+)  # fmt: skip
+
+
+def _fed(graph: Graph, name: str) -> list[LayerNode]:
+    """The layers that see the values of `name`: its consumers, and theirs past value movers."""
+    found: list[LayerNode] = []
+    pending = [name]
+    while pending:
+        for node in graph.consumers(pending.pop()):
+            if node not in found:
+                found.append(node)
+                if node.layer_type.name in MOVES_VALUES:
+                    pending.append(node.name)
+    return found
 
 
 def _checked(graph: Graph, item: InputNode, data: InputData, strict: bool) -> InputData:

@@ -31,7 +31,7 @@ from generator.spec.load import LoadedSpec
 from tests.keras.jax_forward import forward_on_jax
 from tests.keras.keras_builder import TENSORS, build, forward_batch, weight_counts
 from tests.keras.scripts import keras_layer
-from tests.strategies import CATALOG_TYPES, spatial_specs, specs
+from tests.strategies import CATALOG_TYPES, LOOKUP_TYPES, spatial_specs, specs
 
 pytestmark = pytest.mark.keras
 
@@ -52,7 +52,17 @@ def _static(spec: dict[str, Any]) -> Graph | SpecError:
         return error
 
 
-def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
+def _values(spec: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """The values the script would draw for each input (a lookup's vocabulary), if any."""
+    checked = check_loaded(LoadedSpec("random.yaml", spec), Path("random.yaml"))
+    return {item.name: item.values for item in checked.training.inputs}
+
+
+def _keras(
+    spec: dict[str, Any],
+    lengths: list[int] | None = None,
+    values: dict[str, tuple[Any, ...]] | None = None,
+) -> Any:
     import keras
 
     keras.backend.clear_session()
@@ -68,7 +78,8 @@ def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
     failure: Exception | None = None
     for length in lengths:
         try:
-            model(forward_batch(spec, length), training=False)  # eager: no tf.data, no tracing
+            # eager: no tf.data, no tracing
+            model(forward_batch(spec, length, values), training=False)
         except Exception as error:  # noqa: BLE001
             failure = error
             if TF_CPU_LACKS.search(str(error)):
@@ -115,6 +126,7 @@ def deliberately_stricter(problem: str) -> bool:
             "their ranks differ",
             "is given twice",
             "int32 values in training",  # noise layers: inference passes them, training fails
+            "cannot take string values",  # strings go into lookups only (README)
             "cannot adapt() it",  # Normalization without mean and variance
             # Rescaling by channel where the channels are unknown, or 1 (Keras would broadcast
             # the output wider than the shape it reports)
@@ -130,7 +142,10 @@ def _layer(spec: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
 
 def assert_agrees(spec: dict[str, Any]) -> None:
     ours = _static(spec)
-    theirs = _keras(spec, None if isinstance(ours, SpecError) else [_synthetic_length(ours)])
+    if isinstance(ours, SpecError):
+        theirs = _keras(spec)
+    else:
+        theirs = _keras(spec, [_synthetic_length(ours)], _values(spec))
     if isinstance(ours, SpecError):
         problems = " | ".join(problem.render() for problem in ours.problems)
         if isinstance(theirs, Exception):
@@ -187,6 +202,13 @@ def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
 @PARITY
 @given(specs(focus=CATALOG_TYPES))
 def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, Any]) -> None:
+    assert_agrees(spec)
+
+
+@PARITY
+@given(specs(focus=LOOKUP_TYPES))
+def test_lookups_and_time_distributed_agree_with_keras(spec: dict[str, Any]) -> None:
+    """String, scalar and id inputs into the lookups, hashing and binning; TimeDistributed."""
     assert_agrees(spec)
 
 

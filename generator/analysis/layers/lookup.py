@@ -41,7 +41,14 @@ ENCODINGS = choice("one_hot", "multi_hot", "count", spellings={"binary": "multi_
 INDEXING = ("StringLookup", "IntegerLookup", "Hashing", "Discretization")
 # Types Keras runs through TensorFlow ops whatever the backend: TensorFlow-only scripts.
 TENSORFLOW_ONLY = frozenset({"StringLookup", "IntegerLookup", "Hashing"})
-MAX_VOCABULARY = 100_000  # the script writes the vocabulary out as a literal
+MAX_VOCABULARY = 100_000
+# Optional in Keras, which can learn them with adapt(); here they must be given.
+GIVEN = {
+    "StringLookup": "vocabulary",
+    "IntegerLookup": "vocabulary",
+    "CategoryEncoding": "num_tokens",
+    "Discretization": "bin_boundaries",
+}  # the script writes the vocabulary out as a literal
 
 
 def _distinct(kind: str, item: Any) -> ValueKind:
@@ -131,6 +138,12 @@ def encoding(layer: str, default_mode: str) -> Rule:
 
     def rule(args: Args, inputs: Sequence[Shape]) -> Output:
         shape = single(inputs)
+        given = GIVEN.get(layer)
+        if given is not None and given not in args:
+            # Keras would learn it from data with adapt(); the script never adapts.
+            raise ShapeError(
+                f"{layer} needs {given!r} given in the spec (the script cannot adapt() it to data)"
+            )
         mode = args.get("output_mode", default_mode)
         if layer in ("StringLookup", "IntegerLookup"):
             _check_reserved(layer, args)
@@ -164,7 +177,7 @@ def _lookup(layer: str, items: str, is_item: Any, oov: ValueKind) -> LayerType:
     return LayerType(
         layer,
         {
-            "vocabulary": Arg(_distinct(items, is_item), required=True),
+            "vocabulary": Arg(_distinct(items, is_item)),
             "num_oov_indices": Arg(non_negative_int(), default=1),
             "mask_token": Arg(_optional(singular, is_item), default=None),
             "oov_token": Arg(oov),
@@ -180,7 +193,7 @@ LAYER_TYPES = [
     LayerType(
         "CategoryEncoding",
         {
-            "num_tokens": Arg(positive_int(), required=True),
+            "num_tokens": Arg(positive_int()),
             "output_mode": Arg(ENCODINGS, default="multi_hot"),
         },
         encoding("CategoryEncoding", "multi_hot"),
@@ -197,7 +210,7 @@ LAYER_TYPES = [
     LayerType(
         "Discretization",
         {
-            "bin_boundaries": Arg(_increasing(), required=True),
+            "bin_boundaries": Arg(_increasing()),
             "output_mode": Arg(MODES, default="int"),
         },
         encoding("Discretization", "int"),
