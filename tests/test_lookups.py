@@ -134,15 +134,20 @@ def test_a_string_into_dense_names_the_input_and_the_fix() -> None:
     ("dtype", "layer", "expected"),
     [
         ("int32", {"type": "StringLookup", "vocabulary": ["a"]},
-         "StringLookup cannot take int32 values from 'data' (IntegerLookup looks up int32"
-         " token ids)"),
+         "StringLookup takes strings, not int32 values from 'data' (IntegerLookup looks up"
+         " int32 ids; Discretization bins numbers)"),
         ("string", {"type": "IntegerLookup", "vocabulary": [1]},
-         "IntegerLookup cannot take string values from 'data' (StringLookup looks up strings)"),
+         "IntegerLookup takes int32 token ids, not string values from 'data' (StringLookup"
+         " looks up strings; Discretization bins numbers)"),
         ("float32", {"type": "Hashing", "num_bins": 2},
-         "Hashing cannot take float values from 'data' (Discretization bins numbers)"),
+         "Hashing takes strings or int32 ids, not float values from 'data' (Discretization"
+         " bins numbers)"),
+        ("float32", {"type": "CategoryEncoding", "num_tokens": 2},
+         "CategoryEncoding takes int32 token ids, not float values from 'data' (Discretization"
+         " bins numbers into ids first; StringLookup turns strings into them)"),
         ("string", {"type": "Discretization", "bin_boundaries": [0]},
-         "Discretization cannot take string values from 'data' (turn them into token ids"
-         " first with a StringLookup or Hashing layer)"),
+         "Discretization takes numbers, not string values from 'data' (turn them into token"
+         " ids first with a StringLookup or Hashing layer)"),
     ],
 )  # fmt: skip
 def test_lookups_refuse_the_wrong_kind(dtype: str, layer: dict[str, Any], expected: str) -> None:

@@ -126,25 +126,36 @@ def output_kind(
     )
 
 
-# What each lookup layer takes, and the hint for what it refuses.
-LOOKUP_INPUTS: dict[str, tuple[frozenset[str], str]] = {
-    "StringLookup": (frozenset({STRING}), "IntegerLookup looks up int32 token ids"),
-    "IntegerLookup": (frozenset({INT}), "StringLookup looks up strings"),
-    "Hashing": (frozenset({STRING, INT}), "Discretization bins numbers"),
+# What each lookup layer takes, in words, and where the values it refuses go instead.
+LOOKUP_INPUTS: dict[str, tuple[frozenset[str], str, str]] = {
+    "StringLookup": (
+        frozenset({STRING}),
+        "strings",
+        "IntegerLookup looks up int32 ids; Discretization bins numbers",
+    ),
+    "IntegerLookup": (
+        frozenset({INT}),
+        "int32 token ids",
+        "StringLookup looks up strings; Discretization bins numbers",
+    ),
+    "Hashing": (frozenset({STRING, INT}), "strings or int32 ids", "Discretization bins numbers"),
     "CategoryEncoding": (
         frozenset({INT}),
-        "it encodes int32 token ids; Discretization bins numbers first",
+        "int32 token ids",
+        "Discretization bins numbers into ids first; StringLookup turns strings into them",
     ),
-    "Discretization": (frozenset({INT, FLOAT}), STRING_HINT),
+    "Discretization": (frozenset({INT, FLOAT}), "numbers", STRING_HINT),
 }
 _KIND_NAMES = {INT: "int32", FLOAT: "float", STRING: "string"}
 
 
 def _lookup_kind(layer_type: str, args: Mapping[str, Any], kind: str, source: Sequence[str]) -> str:
     """Lookups give integer indices in int mode and float encodings otherwise."""
-    takes, hint = LOOKUP_INPUTS[layer_type]
+    takes, what, hint = LOOKUP_INPUTS[layer_type]
     if kind not in takes:
         where = f" from {source[0]!r}" if source else ""
-        raise ShapeError(f"{layer_type} cannot take {_KIND_NAMES[kind]} values{where} ({hint})")
+        raise ShapeError(
+            f"{layer_type} takes {what}, not {_KIND_NAMES[kind]} values{where} ({hint})"
+        )
     default = "multi_hot" if layer_type == "CategoryEncoding" else "int"
     return INT if args.get("output_mode", default) == "int" else FLOAT

@@ -127,6 +127,7 @@ def deliberately_stricter(problem: str) -> bool:
             "is given twice",
             "int32 values in training",  # noise layers: inference passes them, training fails
             "cannot take string values",  # strings go into lookups only (README)
+            ", not float values",  # lookups take ids, not floats Keras would cast (README)
             "cannot adapt() it",  # Normalization without mean and variance
             # Rescaling by channel where the channels are unknown, or 1 (Keras would broadcast
             # the output wider than the shape it reports)
