@@ -70,8 +70,9 @@ def _original() -> Any:
     return keras.Model(inputs=inputs, outputs=outputs)
 
 
-def _input_names(model: Any) -> set[str]:
-    return {layer.name for layer in model.layers if type(layer).__name__ == "InputLayer"}
+def _inputs(model: Any) -> list[tuple[tuple[Any, ...], str]]:
+    """Each input's shape and dtype (the preset gives the columns shorter names)."""
+    return sorted((tuple(tensor.shape), str(tensor.dtype)) for tensor in model.inputs)
 
 
 def _totals(model: Any) -> tuple[int, int, int]:
@@ -92,7 +93,8 @@ def test_wide_deep_has_the_originals_parameters(style: str) -> None:
     )
     generated = load_script(OUTPUT / f"wide_deep_{style}.py").build_model()
     assert _totals(generated) == _totals(original)
-    assert _input_names(generated) == _input_names(original)
+    assert _inputs(generated) == _inputs(original)
+    assert _inputs(original) == [((None,), "float32")] * 10 + [((None,), "string")] * 2
     assert {type(layer).__name__ for layer in generated.layers} >= {
         "StringLookup", "Embedding", "BatchNormalization", "ReLU", "Dropout", "Concatenate",
     }  # fmt: skip
