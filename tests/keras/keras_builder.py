@@ -271,4 +271,8 @@ def forward_batch(
             batch.append(tf.constant(np.full(shape, drawn[0] if drawn else "red", dtype=object)))
         else:
             batch.append(np.full(shape, drawn[0] if drawn else 0, dtype=dtype))
+    if any(item.get("dtype") == "string" for item in spec["inputs"]):
+        import tensorflow as tf  # a call may not mix tf.string tensors and NumPy arrays
+
+        batch = [tf.constant(array) for array in batch]
     return batch
