@@ -77,73 +77,77 @@ def build_model():
         (1,),
         name="hydrology_height_1",
     )(hydrology_height)
-    # (None, 10)
-    numeric = layers.concatenate(
-        [
-            aspect_1,
-            elevation_1,
-            hillshade_3pm_1,
-            hillshade_9am_1,
-            hillshade_noon_1,
-            fire_points_dist_1,
-            hydrology_dist_1,
-            roadways_dist_1,
-            slope_1,
-            hydrology_height_1,
-        ],
-        name="numeric",
+    numeric_inputs = [
+        aspect_1,
+        elevation_1,
+        hillshade_3pm_1,
+        hillshade_9am_1,
+        hillshade_noon_1,
+        fire_points_dist_1,
+        hydrology_dist_1,
+        roadways_dist_1,
+        slope_1,
+        hydrology_height_1,
+    ]
+    numeric = layers.concatenate(numeric_inputs, name="numeric")  # (None, 10)
+    wilderness_area_vocabulary = (
+        "area_type_1",
+        "area_type_2",
+        "area_type_3",
+        "area_type_4",
     )
     # (None, 4)
     area_one_hot = layers.StringLookup(
-        vocabulary=("area_type_1", "area_type_2", "area_type_3", "area_type_4"),
+        vocabulary=wilderness_area_vocabulary,
         num_oov_indices=0,
         output_mode="one_hot",
         name="area_one_hot",
     )(wilderness_area)
+    soil_type_vocabulary = (
+        "soil_type_1",
+        "soil_type_2",
+        "soil_type_3",
+        "soil_type_4",
+        "soil_type_5",
+        "soil_type_6",
+        "soil_type_7",
+        "soil_type_8",
+        "soil_type_9",
+        "soil_type_10",
+        "soil_type_11",
+        "soil_type_12",
+        "soil_type_13",
+        "soil_type_14",
+        "soil_type_15",
+        "soil_type_16",
+        "soil_type_17",
+        "soil_type_18",
+        "soil_type_19",
+        "soil_type_20",
+        "soil_type_21",
+        "soil_type_22",
+        "soil_type_23",
+        "soil_type_24",
+        "soil_type_25",
+        "soil_type_26",
+        "soil_type_27",
+        "soil_type_28",
+        "soil_type_29",
+        "soil_type_30",
+        "soil_type_31",
+        "soil_type_32",
+        "soil_type_33",
+        "soil_type_34",
+        "soil_type_35",
+        "soil_type_36",
+        "soil_type_37",
+        "soil_type_38",
+        "soil_type_39",
+        "soil_type_40",
+    )
     # (None, 40)
     soil_one_hot = layers.StringLookup(
-        vocabulary=(
-            "soil_type_1",
-            "soil_type_2",
-            "soil_type_3",
-            "soil_type_4",
-            "soil_type_5",
-            "soil_type_6",
-            "soil_type_7",
-            "soil_type_8",
-            "soil_type_9",
-            "soil_type_10",
-            "soil_type_11",
-            "soil_type_12",
-            "soil_type_13",
-            "soil_type_14",
-            "soil_type_15",
-            "soil_type_16",
-            "soil_type_17",
-            "soil_type_18",
-            "soil_type_19",
-            "soil_type_20",
-            "soil_type_21",
-            "soil_type_22",
-            "soil_type_23",
-            "soil_type_24",
-            "soil_type_25",
-            "soil_type_26",
-            "soil_type_27",
-            "soil_type_28",
-            "soil_type_29",
-            "soil_type_30",
-            "soil_type_31",
-            "soil_type_32",
-            "soil_type_33",
-            "soil_type_34",
-            "soil_type_35",
-            "soil_type_36",
-            "soil_type_37",
-            "soil_type_38",
-            "soil_type_39",
-            "soil_type_40",
-        ),
+        vocabulary=soil_type_vocabulary,
         num_oov_indices=0,
         output_mode="one_hot",
         name="soil_one_hot",
@@ -155,58 +159,13 @@ def build_model():
     wide = layers.BatchNormalization(name="wide")(wide_features)  # (None, 54)
     # (None,)
     area_index = layers.StringLookup(
-        vocabulary=("area_type_1", "area_type_2", "area_type_3", "area_type_4"),
-        num_oov_indices=0,
-        name="area_index",
+        vocabulary=wilderness_area_vocabulary, num_oov_indices=0, name="area_index"
     )(wilderness_area)
     # (None, 2)
     area_embedding = layers.Embedding(4, 2, name="area_embedding")(area_index)
     # (None,)
     soil_index = layers.StringLookup(
-        vocabulary=(
-            "soil_type_1",
-            "soil_type_2",
-            "soil_type_3",
-            "soil_type_4",
-            "soil_type_5",
-            "soil_type_6",
-            "soil_type_7",
-            "soil_type_8",
-            "soil_type_9",
-            "soil_type_10",
-            "soil_type_11",
-            "soil_type_12",
-            "soil_type_13",
-            "soil_type_14",
-            "soil_type_15",
-            "soil_type_16",
-            "soil_type_17",
-            "soil_type_18",
-            "soil_type_19",
-            "soil_type_20",
-            "soil_type_21",
-            "soil_type_22",
-            "soil_type_23",
-            "soil_type_24",
-            "soil_type_25",
-            "soil_type_26",
-            "soil_type_27",
-            "soil_type_28",
-            "soil_type_29",
-            "soil_type_30",
-            "soil_type_31",
-            "soil_type_32",
-            "soil_type_33",
-            "soil_type_34",
-            "soil_type_35",
-            "soil_type_36",
-            "soil_type_37",
-            "soil_type_38",
-            "soil_type_39",
-            "soil_type_40",
-        ),
-        num_oov_indices=0,
-        name="soil_index",
+        vocabulary=soil_type_vocabulary, num_oov_indices=0, name="soil_index"
     )(soil_type)
     # (None, 6)
     soil_embedding = layers.Embedding(40, 6, name="soil_embedding")(soil_index)
@@ -342,7 +301,8 @@ def main(argv=None):
 
     if keras.backend.backend() != "tensorflow":
         raise SystemExit(
-            "error: the string input 'wilderness_area' runs on the TensorFlow backend only,"
+            "error: the string input 'wilderness_area'"
+            " runs on the TensorFlow backend only,"
             f" not {keras.backend.backend()} (set KERAS_BACKEND=tensorflow)"
         )
     keras.utils.set_random_seed(args.seed)

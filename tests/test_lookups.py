@@ -230,7 +230,8 @@ def test_strings_are_drawn_from_a_strict_vocabulary() -> None:
     assert '"city": tf.constant(rng.choice(("a", "b"), size=(samples,)))' in script
     assert '"n": rng.random((samples,), dtype=np.float32)' in script
     assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in script
-    assert "error: the string input 'city' runs on the TensorFlow backend only," in script
+    assert '"error: the string input \'city\'"\n' in script
+    assert '" runs on the TensorFlow backend only,"\n' in script
 
 
 def test_strings_without_a_vocabulary_come_from_a_word_list() -> None:
@@ -312,3 +313,32 @@ def test_string_arrays_of_an_npz_file_become_tensors() -> None:
     script = generate(_checked(spec))
     assert '"city": tf.constant(data["city"])' in script
     assert '"n": data["n"]' in script
+
+
+def test_a_vocabulary_is_written_once_per_input_and_shared() -> None:
+    spec = _strings_spec(vocabulary=["a", "b"], num_oov_indices=0)
+    spec["layers"].insert(
+        1,
+        {"name": "hot", "type": "StringLookup", "inputs": "city", "vocabulary": ["a", "b"],
+         "num_oov_indices": 0, "output_mode": "one_hot"},
+    )  # fmt: skip
+    spec["layers"][4]["inputs"] = ["emb", "n1", "hot"]
+    script = generate(_checked(spec))
+    assert script.count('city_vocabulary = ("a", "b")') == 1
+    assert script.count("vocabulary=city_vocabulary") == 2
+
+
+@pytest.mark.parametrize("style", ["class", "function"])
+def test_a_merge_of_a_long_list_names_the_list_instead_of_dangling(style: str) -> None:
+    inputs = [{"name": f"column_number_{i}", "shape": [1]} for i in range(8)]
+    spec = {
+        "name": "m",
+        "inputs": inputs,
+        "layers": [{"name": "all", "type": "Concatenate", "inputs": [i["name"] for i in inputs]}],
+    }
+    script = generate(_checked(spec), style=style)  # type: ignore[arg-type]
+    assert "    all_inputs = [\n        column_number_0,\n" in script
+    merge = {"class": "layers.Concatenate(name=\"all\")(all_inputs)",
+             "function": "layers.concatenate(all_inputs, name=\"all\")"}  # fmt: skip
+    assert f"all_ = {merge[style]}" in script  # `all` is Python's: the layer's variable is all_
+    assert ")(\n" not in script

@@ -101,7 +101,7 @@ class ScriptContext:
     data_x: Code
     data_y: Code
     strategy: Code | None  # "mirrored", "multi_worker" or "data_parallel"
-    tensorflow_only: Code | None  # why the script stops on another backend, as a literal
+    tensorflow_only: Code | None  # what stops the script on another backend, as a literal
     backend: Code | None  # the KERAS_BACKEND the script sets by default, if any
     epochs: Code
     batch_size: Code
@@ -329,7 +329,7 @@ def _tensorflow_only(graph: Graph) -> Code | None:
     needs = tensorflow_only(graph)
     if needs is None:
         return None
-    return literal(f"error: {needs.what} runs on the TensorFlow backend only,")
+    return literal(f"error: {needs.what}")
 
 
 def _strategy(training: TrainingPlan) -> Code | None:
