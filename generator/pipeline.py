@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.analysis.backends import script_backend
+from generator.analysis.backends import script_backend, tensorflow_only
 from generator.analysis.graph import Graph
 from generator.analysis.plan import build_graph
 from generator.analysis.training import TrainingPlan, object_problems_of, plan_training
@@ -74,7 +74,8 @@ def generate(
 
     spec = checked.spec
     try:
-        pinned = script_backend(checked.training.distribute, imports, backend)
+        needs = tensorflow_only(checked.graph)
+        pinned = script_backend(checked.training.distribute, imports, backend, needs)
     except SpecError as error:
         raise SpecError(_locate(checked, problem) for problem in error.problems) from None
     options = RenderOptions(

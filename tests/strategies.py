@@ -44,6 +44,23 @@ BY_RANK[4] += ["ConvLSTM1D"]
 BY_RANK[5] = [*BY_RANK.get(5, []), "Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D",
               "GlobalAveragePooling3D", "GlobalMaxPooling3D", "UpSampling3D", "ZeroPadding3D",
               "Cropping3D", "ConvLSTM2D", "Flatten", "Reshape", "Dense", "Permute"]  # fmt: skip
+# Lookups, hashing and binning on 1-D to 3-D inputs; TimeDistributed around other layers.
+LOOKUPS = ["StringLookup", "IntegerLookup", "CategoryEncoding", "Hashing", "Discretization"]
+BY_RANK[1] = [*LOOKUPS, "Reshape"]
+BY_RANK[2] += LOOKUPS
+BY_RANK[3] += [*LOOKUPS, "TimeDistributed"]
+BY_RANK[4] += ["TimeDistributed"]
+BY_RANK[5] += ["TimeDistributed"]
+LOOKUP_TYPES = frozenset({*LOOKUPS, "TimeDistributed"})
+# What TimeDistributed wraps in the random specs, by the rank of one step (batch included).
+WRAPPED_BY_RANK: dict[int, list[str]] = {
+    2: ["Dense", "Dropout", "BatchNormalization", "Activation", "ReLU", "RepeatVector",
+        "LayerNormalization", "Embedding", "Reshape"],
+    3: ["Dense", "Conv1D", "MaxPooling1D", "GlobalAveragePooling1D", "LSTM", "GRU", "Flatten",
+        "UpSampling1D", "Cropping1D", "BatchNormalization"],
+    4: ["Conv2D", "MaxPooling2D", "GlobalMaxPooling2D", "Flatten", "ZeroPadding2D", "Dense"],
+}  # fmt: skip
+WORDS = ["red", "green", "blue", "cyan", "pink"]
 MERGES = [name for name, layer in CATALOG.items() if layer.is_merge]
 SINGLE = [name for name, layer in CATALOG.items() if not layer.is_merge]
 
@@ -143,6 +160,7 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
     special |= _catalog_args(type_name, shape)
     if type_name == "UpSampling1D":
         special["size"] = SMALL
+    special |= _lookup_args(type_name, shape)
     args: dict[str, Any] = {}
     for name, arg in CATALOG[type_name].args.items():
         source = (
@@ -152,6 +170,10 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
             continue
         if arg.required or draw(st.integers(0, 2)) == 0:
             args[name] = draw(source)
+    given = {"StringLookup": "vocabulary", "IntegerLookup": "vocabulary",
+             "CategoryEncoding": "num_tokens", "Discretization": "bin_boundaries"}  # fmt: skip
+    if type_name in given and draw(st.integers(0, 5)):
+        args[given[type_name]] = draw(special[given[type_name]])
     if type_name == "GroupNormalization" and draw(st.integers(0, 4)):
         args["groups"] = draw(special["groups"])  # the default, 32, rarely fits
     if type_name == "Normalization" and draw(st.integers(0, 4)):
@@ -160,6 +182,31 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
             value = st.lists(FACTOR, min_size=count, max_size=count) if count else FACTOR
             args[name] = draw(value)
     return args
+
+
+def _lookup_args(type_name: str, shape: tuple[int | None, ...]) -> dict[str, Any]:
+    """Vocabularies, ranges and output modes of the lookups; TimeDistributed's wrapped layer."""
+    if type_name == "TimeDistributed":
+        step = (shape[0], *shape[2:])
+        inner = st.sampled_from(WRAPPED_BY_RANK.get(len(step), ["Dense", "Flatten"]))
+        return {"layer": inner.flatmap(lambda name: _args(name, step).map(
+            lambda args: {"type": name, **args}))}  # fmt: skip
+    if type_name not in LOOKUPS:
+        return {}
+    words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=4, unique=True)
+    ids = st.lists(st.integers(0, 9), min_size=1, max_size=4, unique=True)
+    string = type_name == "StringLookup"
+    return {
+        "vocabulary": words if string else ids,
+        "num_oov_indices": st.integers(0, 2),
+        "mask_token": st.sampled_from(["pad", "red"] if string else [0, 3]),
+        "oov_token": st.sampled_from(["[UNK]", "blue"] if string else [-1, 7]),
+        "output_mode": st.sampled_from(["int", "one_hot", "multi_hot", "count"]),
+        "num_tokens": st.integers(1, 10),
+        "num_bins": st.integers(1, 5),
+        "salt": st.integers(0, 5) | st.lists(st.integers(0, 5), min_size=2, max_size=2),
+        "bin_boundaries": st.lists(FACTOR, min_size=1, max_size=3, unique=True).map(sorted),
+    }
 
 
 # Arguments of the activation, normalization, noise and preprocessing layers.
@@ -219,9 +266,17 @@ def _merge_args(draw: st.DrawFn, type_name: str, rank: int) -> dict[str, Any]:
 
 
 @st.composite
-def _input(draw: st.DrawFn, index: int) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["vector", "sequence", "image", "tokens", "volume"]))
+def _input(draw: st.DrawFn, index: int, lookups: bool = False) -> dict[str, Any]:
+    kinds = ["vector", "sequence", "image", "tokens", "volume"]
+    kind = draw(st.sampled_from(kinds + (["words", "scalar", "ids"] if lookups else [])))
     name = f"in{index}"
+    columns = st.sampled_from([[], [1], [3], [2, 1], [2, 3]])
+    if kind == "words":
+        return {"name": name, "shape": draw(columns), "dtype": "string"}
+    if kind == "scalar":
+        return {"name": name, "shape": draw(columns)}
+    if kind == "ids":
+        return {"name": name, "shape": draw(columns), "dtype": "int32"}
     if kind == "vector":
         return {"name": name, "shape": [draw(st.integers(1, 12))]}
     if kind == "sequence":
@@ -375,7 +430,8 @@ def specs(
     from generator.analysis.plan import build_graph
     from generator.spec.model import parse_spec
 
-    inputs = [draw(_input(i)) for i in range(draw(st.integers(1, 3)))]
+    lookups = bool(focus & LOOKUP_TYPES)
+    inputs = [draw(_input(i, lookups)) for i in range(draw(st.integers(1, 3)))]
     layers: list[dict[str, Any]] = []
     shapes: dict[str, tuple[int | None, ...]] = {
         item["name"]: (None, *item["shape"]) for item in inputs

@@ -100,7 +100,8 @@ def test_golden_scripts_pass_ruff() -> None:
 
 
 def _merge_call(statement: ast.stmt, style: str) -> bool:
-    """`x = layers.Add(...)([a, b])` in class style, `x = layers.add([a, b], ...)` in function style."""
+    """`x = layers.Add(...)([a, b])` in class style, `x = layers.add([a, b], ...)` in function style
+    (or a variable holding that list, where it is too long for one line)."""
     if not isinstance(statement, ast.Assign) or not isinstance(statement.value, ast.Call):
         return False
     call = statement.value
@@ -110,12 +111,12 @@ def _merge_call(statement: ast.stmt, style: str) -> bool:
             isinstance(inner, ast.Call)
             and isinstance(inner.func, ast.Attribute)
             and inner.func.attr[0].isupper()
-            and isinstance(call.args[0], ast.List)
+            and isinstance(call.args[0], ast.List | ast.Name)
         )
     return (
         isinstance(call.func, ast.Attribute)
         and call.func.attr[0].islower()
-        and isinstance(call.args[0], ast.List)
+        and isinstance(call.args[0], ast.List | ast.Name)
     )
 
 

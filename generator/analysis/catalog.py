@@ -11,6 +11,7 @@ from generator.analysis.layers import (
     activation,
     conv,
     core,
+    lookup,
     merging,
     normalization,
     pooling,
@@ -20,10 +21,11 @@ from generator.analysis.layers import (
     reshaping,
 )
 from generator.analysis.layers.base import Arg, LayerType
+from generator.analysis.layers.wrappers import time_distributed_type
 
 __all__ = ["CATALOG", "Arg", "LayerType"]
 
-CATALOG: Mapping[str, LayerType] = {
+_FAMILIES: Mapping[str, LayerType] = {
     layer.name: layer
     for family in (
         core,
@@ -36,6 +38,12 @@ CATALOG: Mapping[str, LayerType] = {
         activation,
         regularization,
         preprocessing,
+        lookup,
     )
     for layer in family.LAYER_TYPES
+}
+# A wrapper around the layers above, so it comes last.
+CATALOG: Mapping[str, LayerType] = {
+    **_FAMILIES,
+    "TimeDistributed": time_distributed_type(_FAMILIES),
 }

@@ -1,4 +1,4 @@
-"""Integer tensors (token ids): which layers take them, and what they give back.
+"""Integer and string tensors: which layers take them, and what they give back.
 
 Keras casts integer inputs for some layers and passes them through others, but
 convolutions, average pooling and most activations fail on them at run time.
@@ -14,7 +14,8 @@ from typing import Any
 from generator.analysis.expressions import COMPUTE
 from generator.analysis.layers.base import ShapeError
 
-INT, FLOAT = "int", "float"
+INT, FLOAT, STRING = "int", "float", "string"
+STRING_HINT = "turn them into token ids first with a StringLookup or Hashing layer"
 
 # Layers that compute in floats whatever they get.
 CASTS = frozenset(
@@ -63,12 +64,30 @@ def _relu_kind(args: Mapping[str, Any]) -> str:
 
 
 def dtype_kind(dtype: str) -> str:
-    """int for int32 inputs, float otherwise."""
+    """int for int32 inputs, string for strings, float otherwise."""
+    if dtype == "string":
+        return STRING
     return INT if dtype.startswith("int") else FLOAT
 
 
-def output_kind(layer_type: str, args: Mapping[str, Any], kinds: Sequence[str]) -> str:
-    """The kind of a layer's output, or ShapeError when it cannot take integer inputs."""
+def output_kind(
+    layer_type: str, args: Mapping[str, Any], kinds: Sequence[str], sources: Sequence[str] = ()
+) -> str:
+    """The kind of a layer's output, or ShapeError when it cannot take its inputs' kinds.
+
+    `sources` names the inputs, for messages.
+    """
+    if layer_type == "TimeDistributed":
+        inner = args["layer"]
+        inner_args = {key: value for key, value in inner.items() if key != "type"}
+        return output_kind(inner["type"], inner_args, kinds, sources)
+    if layer_type in LOOKUP_INPUTS:
+        return _lookup_kind(layer_type, args, kinds[0], sources[:1])
+    if STRING in kinds:
+        named = [name for name, kind in zip(sources, kinds, strict=False) if kind == STRING]
+        where = f" ({', '.join(repr(name) for name in named)})" if named else ""
+        what = "an expression" if layer_type == COMPUTE else layer_type
+        raise ShapeError(f"{what} cannot take string values{where}; {STRING_HINT}")
     if INT not in kinds:
         return FLOAT
     if layer_type == COMPUTE:
@@ -105,3 +124,38 @@ def output_kind(layer_type: str, args: Mapping[str, Any], kinds: Sequence[str]) 
         f"{layer_type} cannot take int32 values"
         " (feed token ids to an Embedding, or cast them with a Dense layer, first)"
     )
+
+
+# What each lookup layer takes, in words, and where the values it refuses go instead.
+LOOKUP_INPUTS: dict[str, tuple[frozenset[str], str, str]] = {
+    "StringLookup": (
+        frozenset({STRING}),
+        "strings",
+        "IntegerLookup looks up int32 ids; Discretization bins numbers",
+    ),
+    "IntegerLookup": (
+        frozenset({INT}),
+        "int32 token ids",
+        "StringLookup looks up strings; Discretization bins numbers",
+    ),
+    "Hashing": (frozenset({STRING, INT}), "strings or int32 ids", "Discretization bins numbers"),
+    "CategoryEncoding": (
+        frozenset({INT}),
+        "int32 token ids",
+        "Discretization bins numbers into ids first; StringLookup turns strings into them",
+    ),
+    "Discretization": (frozenset({INT, FLOAT}), "numbers", STRING_HINT),
+}
+_KIND_NAMES = {INT: "int32", FLOAT: "float", STRING: "string"}
+
+
+def _lookup_kind(layer_type: str, args: Mapping[str, Any], kind: str, source: Sequence[str]) -> str:
+    """Lookups give integer indices in int mode and float encodings otherwise."""
+    takes, what, hint = LOOKUP_INPUTS[layer_type]
+    if kind not in takes:
+        where = f" from {source[0]!r}" if source else ""
+        raise ShapeError(
+            f"{layer_type} takes {what}, not {_KIND_NAMES[kind]} values{where} ({hint})"
+        )
+    default = "multi_hot" if layer_type == "CategoryEncoding" else "int"
+    return INT if args.get("output_mode", default) == "int" else FLOAT

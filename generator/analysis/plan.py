@@ -245,7 +245,8 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
     shapes = known.shapes
     named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
     try:
-        kind = output_kind(layer.type, args, [known.kinds[ref] for ref in layer.inputs])
+        kinds = [known.kinds[ref] for ref in layer.inputs]
+        kind = output_kind(layer.type, args, kinds, layer.inputs)
         out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)

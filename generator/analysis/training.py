@@ -26,6 +26,7 @@ class InputData:
     shape: Shape  # without the batch dimension
     dtype: str
     high: int | None  # exclusive upper bound of int32 token ids
+    values: tuple[str | int, ...] = ()  # drawn from these instead (strings, vocabularies)
 
 
 @dataclass(frozen=True)
@@ -232,12 +233,85 @@ def _labels_for(loss: Named, shape: Shape) -> tuple[str, int | None, str | None]
 
 
 def _input_data(graph: Graph, item: InputNode) -> InputData:
-    high = None
-    if item.dtype == "int32":
-        dims = [
-            int(node.args["input_dim"])
-            for node in graph.consumers(item.name)
-            if node.layer_type.name == "Embedding"
-        ]
-        high = min(dims) if dims else DEFAULT_TOKEN_RANGE
-    return InputData(item.name, item.data_shape[1:], item.dtype, high)
+    """Token ids below every Embedding's input_dim and CategoryEncoding's num_tokens; values
+    from the vocabularies of lookups that have no out-of-vocabulary index (Keras fails on
+    others); strings from a lookup's vocabulary, else from a fixed word list."""
+    consumers = _fed(graph, item.name)
+    if item.dtype == "string":
+        values, strict = _vocabulary_values(consumers, "StringLookup", WORDS)
+        return _checked(
+            graph, item, InputData(item.name, item.data_shape[1:], "string", None, values), strict
+        )
+    if item.dtype != "int32":
+        return InputData(item.name, item.data_shape[1:], item.dtype, None)
+    bounds = {"Embedding": "input_dim", "CategoryEncoding": "num_tokens"}
+    dims = [
+        int(node.args[bounds[node.layer_type.name]])
+        for node in consumers
+        if node.layer_type.name in bounds
+    ]
+    high = min(dims) if dims else DEFAULT_TOKEN_RANGE
+    values, strict = _vocabulary_values(consumers, "IntegerLookup", ())
+    values = tuple(value for value in values if int(value) < high) if dims else values
+    data = InputData(item.name, item.data_shape[1:], "int32", None if values else high, values)
+    return _checked(graph, item, data, strict)
+
+
+# Layers that move values without changing them: a lookup behind one sees the input's values.
+MOVES_VALUES = frozenset(
+    {
+        "Flatten", "Reshape", "Permute", "RepeatVector", "Concatenate", "Masking",
+        "ActivityRegularization", "MaxPooling1D", "MaxPooling2D", "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D", "GlobalMaxPooling3D", "UpSampling1D", "UpSampling2D",
+        "UpSampling3D", "Cropping1D", "Cropping2D", "Cropping3D",
+    }
+)  # fmt: skip
+
+
+def _fed(graph: Graph, name: str) -> list[LayerNode]:
+    """The layers that see the values of `name`: its consumers, and theirs past value movers."""
+    found: list[LayerNode] = []
+    pending = [name]
+    while pending:
+        for node in graph.consumers(pending.pop()):
+            if node not in found:
+                found.append(node)
+                if node.layer_type.name in MOVES_VALUES:
+                    pending.append(node.name)
+    return found
+
+
+def _checked(graph: Graph, item: InputNode, data: InputData, strict: bool) -> InputData:
+    """Refuse an input whose strict vocabularies and ranges leave no value to draw."""
+    if strict and not data.values:
+        index = [node.name for node in graph.inputs].index(item.name)
+        raise SpecError.single(
+            f"no value of {item.name!r} fits every layer that takes it (the vocabularies of its"
+            " lookups without num_oov_indices, and its ranges, have nothing in common),"
+            " so the script cannot make synthetic data",
+            ("inputs", index, "name"),
+        )
+    return data
+
+
+# Strings for inputs whose lookups all have an out-of-vocabulary index (or only Hashing).
+WORDS = ("red", "green", "blue", "cyan", "magenta", "yellow", "black", "white")
+
+
+def _vocabulary_values(
+    consumers: Iterable[LayerNode], lookup: str, fallback: tuple[str, ...]
+) -> tuple[tuple[str | int, ...], bool]:
+    """The values in every strict vocabulary (one without out-of-vocabulary indices), else
+    those of the first vocabulary, else `fallback`; and whether a strict one constrains them."""
+    vocabularies = [
+        (tuple(node.args["vocabulary"]), node.keras_args.get("num_oov_indices", 1) == 0)
+        for node in consumers
+        if node.layer_type.name == lookup
+    ]
+    strict = [vocabulary for vocabulary, no_oov in vocabularies if no_oov]
+    if strict:
+        common = tuple(value for value in strict[0] if all(value in other for other in strict))
+        return common, True
+    if vocabularies:
+        return vocabularies[0][0], False
+    return fallback, False

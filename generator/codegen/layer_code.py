@@ -69,6 +69,7 @@ def model_lines(
     """The statements of build_model() between the inputs and the return."""
     shared = {layer.share for layer in spec.layers if layer.share is not None}
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
+    vocabularies: dict[tuple[Any, ...], Code] = {}  # a long vocabulary -> its variable
     lines: list[Code] = []
     for layer in spec.layers:
         inputs = [variables[ref] for ref in graph.spec_inputs[layer.name]]
@@ -92,19 +93,60 @@ def model_lines(
         else:
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
+            value_code, vocabulary_lines = _vocabulary(args, inputs[0], variables, vocabularies)
+            lines += vocabulary_lines
             if layer.name in shared:
                 variable = variables.take(f"{target}_layer")
                 objects[layer.name] = variable
-                positional, keywords = constructor_args(layer_type, args, literal)
+                positional, keywords = constructor_args(layer_type, args, value_code)
                 keywords["name"] = literal(layer.name)
                 function = f"layers.{layer_type.name}"
                 lines += assignment(variable, function, positional, keywords, None, layout)
                 lines += assignment(target, variable, [inputs[0]], {}, comment, layout)
             else:
+                tensors = list_of(inputs)
+                if layer_type.is_merge and not layout.fits(f"    {tensors}"):
+                    # Black would dangle `...)(` over a list too long for one line: name it
+                    # (in both styles, which then differ in the merge call alone).
+                    listed = variables.take(f"{str(target).rstrip('_')}_inputs")
+                    lines.append(Code(f"{listed} = {tensors}"))
+                    inputs = [listed]
                 lines += layer_statement(
-                    target, layer_type, args, literal(layer.name), inputs, style, comment, layout
+                    target,
+                    layer_type,
+                    args,
+                    literal(layer.name),
+                    inputs,
+                    style,
+                    comment,
+                    layout,
+                    value_code,
+                    listed=len(inputs) == 1 and layer_type.is_merge,
                 )
     return lines
+
+
+def _vocabulary(
+    args: Mapping[str, Any],
+    source: Code,
+    variables: Variables,
+    vocabularies: dict[tuple[Any, ...], Code],
+) -> tuple[ValueCode, list[Code]]:
+    """`soil_type_vocabulary = (...)` once, named after the input: its lookups share it."""
+    vocabulary = args.get("vocabulary")
+    if not isinstance(vocabulary, list):
+        return literal, []
+    key = tuple(vocabulary)
+    lines = []
+    if key not in vocabularies:
+        vocabularies[key] = variables.take(f"{str(source).rstrip('_')}_vocabulary")
+        lines.append(Code(f"{vocabularies[key]} = {literal(vocabulary)}"))
+    variable = vocabularies[key]
+
+    def value_code(value: Any) -> Code:
+        return variable if value is vocabulary else literal(value)
+
+    return value_code, lines
 
 
 def _computed(
@@ -141,16 +183,19 @@ def layer_statement(
     comment: Code | None,
     layout: Layout,
     value_code: ValueCode = literal,
+    listed: bool = False,
 ) -> list[Code]:
-    """`x = layers.Dense(...)(y)  # shape`, or `layers.concatenate([...], ...)`."""
+    """`x = layers.Dense(...)(y)  # shape`, or `layers.concatenate([...], ...)`.
+
+    `listed`: the one input of a merge is a variable holding the list of its tensors.
+    """
     positional, keywords = constructor_args(layer_type, args, value_code)
     keywords["name"] = name
     if layer_type.is_merge and style == "function":
         function = f"layers.{layer_type.merge_function}"
-        return assignment(
-            target, function, [list_of(inputs), *positional], keywords, comment, layout
-        )
-    applied_to = list_of(inputs) if layer_type.is_merge else inputs[0]
+        tensors = inputs[0] if listed else list_of(inputs)
+        return assignment(target, function, [tensors, *positional], keywords, comment, layout)
+    applied_to = list_of(inputs) if layer_type.is_merge and not listed else inputs[0]
     function = f"layers.{layer_type.name}"
     return assignment(target, function, positional, keywords, comment, layout, applied_to)
 

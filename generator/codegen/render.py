@@ -11,7 +11,7 @@ from typing import Any
 
 import jinja2
 
-from generator.analysis.backends import STRATEGY_BACKENDS
+from generator.analysis.backends import STRATEGY_BACKENDS, tensorflow_only
 from generator.analysis.expressions import ComputeType
 from generator.analysis.graph import Graph
 from generator.analysis.training import InputData, OutputData, TrainingPlan
@@ -101,6 +101,7 @@ class ScriptContext:
     data_x: Code
     data_y: Code
     strategy: Code | None  # "mirrored", "multi_worker" or "data_parallel"
+    tensorflow_only: Code | None  # what stops the script on another backend, as a literal
     backend: Code | None  # the KERAS_BACKEND the script sets by default, if any
     epochs: Code
     batch_size: Code
@@ -147,6 +148,7 @@ def script_context(
         line for line in _IMPORTS[options.imports] if not (options.snippet and line == _NUMPY)
     ]
     uses_tf = STRATEGY_BACKENDS.get(training.distribute or "") == "tensorflow"  # tf.distribute
+    uses_tf = uses_tf or any(item.dtype == "string" for item in training.inputs)  # tf.constant
     if uses_tf and not options.snippet:
         imports = sorted([*imports, _TENSORFLOW], key=_import_order)
     summary = (
@@ -187,9 +189,13 @@ def script_context(
         has_data=training.data is not None,
         data_path=literal(training.data),
         expected_shapes=_expected_shapes(graph, training),
-        data_x=_named_arrays([item.name for item in training.inputs]),
+        data_x=_named_arrays(
+            [item.name for item in training.inputs],
+            {item.name for item in training.inputs if item.dtype == "string"},
+        ),
         data_y=_named_arrays([out.name for out in training.outputs]),
         strategy=_strategy(training),
+        tensorflow_only=_tensorflow_only(graph),
         backend=literal(options.backend) if options.backend else None,
         epochs=literal(training.epochs),
         batch_size=literal(training.batch_size),
@@ -264,6 +270,12 @@ def _batch_shape(shape: tuple[int | None, ...]) -> Code:
 
 def _input_value(item: InputData) -> Code:
     size = _batch_shape(item.shape)
+    if item.dtype == "string":
+        # Keras takes strings as tf.string tensors (NumPy only in 1-D object arrays).
+        return Code(f"tf.constant(rng.choice({literal(item.values)}, size={size}))")
+    if item.values:
+        values = Code(f"np.array({literal(item.values)}, dtype=np.int32)")
+        return Code(f"rng.choice({values}, size={size})")
     if item.dtype == "int32":
         return Code(f"rng.integers(0, {literal(item.high)}, size={size}, dtype=np.int32)")
     return Code(f"rng.random({size}, dtype=np.float32)")
@@ -301,10 +313,23 @@ def _expected_shapes(graph: Graph, training: TrainingPlan) -> Code:
     return dict_of(shapes)
 
 
-def _named_arrays(names: list[str]) -> Code:
+def _named_arrays(names: list[str], strings: set[str] | None = None) -> Code:
+    """`data[name]` for each array; string arrays become tf.string tensors, as Keras wants."""
+
+    def array(name: str) -> Code:
+        code = f"data[{literal(name)}]"
+        return Code(f"tf.constant({code})" if name in (strings or set()) else code)
+
     if len(names) == 1:
-        return Code(f"data[{literal(names[0])}]")
-    return dict_of({name: Code(f"data[{literal(name)}]") for name in names})
+        return array(names[0])
+    return dict_of({name: array(name) for name in names})
+
+
+def _tensorflow_only(graph: Graph) -> Code | None:
+    needs = tensorflow_only(graph)
+    if needs is None:
+        return None
+    return literal(f"error: {needs.what}")
 
 
 def _strategy(training: TrainingPlan) -> Code | None:

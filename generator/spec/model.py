@@ -39,11 +39,13 @@ class InputSpec(_Strict):
 
     name: str = Field(description="The input's Keras name: ASCII letters, digits and _ . - >.")
     shape: list[PositiveInt | None] = Field(
-        min_length=1,
-        description='Shape without the batch dimension; null (TOML: "None") for a variable length.',
+        description='Shape without the batch dimension; null (TOML: "None") for a variable'
+        " length; [] for one scalar per example.",
     )
-    dtype: Literal["float32", "int32"] = Field(
-        "float32", description="float32, or int32 for token ids fed to an Embedding."
+    dtype: Literal["float32", "int32", "string"] = Field(
+        "float32",
+        description="float32; int32 for token ids fed to an Embedding or a lookup; string for"
+        " words fed to a StringLookup or Hashing layer (TensorFlow backend).",
     )
 
     @field_validator("shape", mode="before")

@@ -255,12 +255,24 @@ def weight_counts(layer: Any) -> tuple[int, int]:
     return trainable, frozen
 
 
-def forward_batch(spec: dict[str, Any], length: int) -> list[Any]:
-    """Two zero examples per input, variable lengths set to `length`."""
-    return [
-        np.zeros(
-            (2, *(length if dim is None else dim for dim in item["shape"])),
-            dtype=item.get("dtype", "float32"),
-        )
-        for item in spec["inputs"]
-    ]
+def forward_batch(
+    spec: dict[str, Any], length: int, values: dict[str, tuple[Any, ...]] | None = None
+) -> list[Any]:
+    """Two examples per input, variable lengths set to `length`: zeros, or the first of the
+    values the script would draw (a lookup's vocabulary); strings as a tf.string tensor."""
+    batch = []
+    for item in spec["inputs"]:
+        shape = (2, *(length if dim is None else dim for dim in item["shape"]))
+        dtype = item.get("dtype", "float32")
+        drawn = (values or {}).get(item["name"]) or ()
+        if dtype == "string":
+            import tensorflow as tf
+
+            batch.append(tf.constant(np.full(shape, drawn[0] if drawn else "red", dtype=object)))
+        else:
+            batch.append(np.full(shape, drawn[0] if drawn else 0, dtype=dtype))
+    if any(item.get("dtype") == "string" for item in spec["inputs"]):
+        import tensorflow as tf  # a call may not mix tf.string tensors and NumPy arrays
+
+        batch = [tf.constant(array) for array in batch]
+    return batch

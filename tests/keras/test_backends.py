@@ -77,6 +77,14 @@ def _run(
     )
 
 
+# Goldens of models Keras runs on TensorFlow alone (string inputs, lookups) pin it this way.
+TENSORFLOW_PIN = 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")'
+
+
+def _tensorflow_only(script: Path) -> bool:
+    return TENSORFLOW_PIN in script.read_text(encoding="utf-8")
+
+
 CASES = [("jax", script) for script in golden_scripts()]
 CASES += [("torch", script) for script in golden_scripts()]
 
@@ -90,6 +98,18 @@ def test_golden_script_trains_on_backend_without_tensorflow(backend: str, script
         pytest.skip(f"long run: set MERGEGEN_BACKENDS={backend} to run the goldens on it")
     if backend == "torch" and not _has_torch(python):
         pytest.skip(f"{python} cannot import torch (set MERGEGEN_TORCH_PYTHON)")
+    if _tensorflow_only(script):
+        # Written for TensorFlow: on another backend it stops at once, saying why.
+        result = _run(python, script, ["--summary-only"], _env(backend), hide_tf=False)
+        assert result.returncode == 1, result.stderr[-3000:]
+        assert (
+            result.stderr.strip()
+            .splitlines()[-1]
+            .endswith(
+                f"runs on the TensorFlow backend only, not {backend} (set KERAS_BACKEND=tensorflow)"
+            )
+        )
+        return
     result = _run(python, script, ["--epochs", "1", "--samples", "16"], _env(backend))
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"backend: {backend}" in result.stdout
@@ -135,3 +155,18 @@ def test_data_parallel_on_another_backend_stops_with_a_clear_message(tmp_path: P
         "error: data_parallel training runs on the JAX backend, not tensorflow"
         " (set KERAS_BACKEND=jax)"
     )
+
+
+def test_the_goldens_pinned_to_tensorflow_are_the_models_keras_runs_there_alone() -> None:
+    from generator.analysis.backends import tensorflow_only
+    from generator.pipeline import check
+    from generator.spec.presets import preset_path
+
+    pinned = []
+    for script in golden_scripts():
+        path = preset_path(script.stem.rsplit("_", 1)[0])
+        assert path is not None
+        needs = tensorflow_only(check(path).graph)
+        assert _tensorflow_only(script) == (needs is not None), script.name
+        pinned += [script.name] if needs else []
+    assert "wide_deep_class.py" in pinned

@@ -31,7 +31,7 @@ from generator.spec.load import LoadedSpec
 from tests.keras.jax_forward import forward_on_jax
 from tests.keras.keras_builder import TENSORS, build, forward_batch, weight_counts
 from tests.keras.scripts import keras_layer
-from tests.strategies import CATALOG_TYPES, spatial_specs, specs
+from tests.strategies import CATALOG_TYPES, LOOKUP_TYPES, spatial_specs, specs
 
 pytestmark = pytest.mark.keras
 
@@ -52,7 +52,17 @@ def _static(spec: dict[str, Any]) -> Graph | SpecError:
         return error
 
 
-def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
+def _values(spec: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """The values the script would draw for each input (a lookup's vocabulary), if any."""
+    checked = check_loaded(LoadedSpec("random.yaml", spec), Path("random.yaml"))
+    return {item.name: item.values for item in checked.training.inputs}
+
+
+def _keras(
+    spec: dict[str, Any],
+    lengths: list[int] | None = None,
+    values: dict[str, tuple[Any, ...]] | None = None,
+) -> Any:
     import keras
 
     keras.backend.clear_session()
@@ -68,7 +78,8 @@ def _keras(spec: dict[str, Any], lengths: list[int] | None = None) -> Any:
     failure: Exception | None = None
     for length in lengths:
         try:
-            model(forward_batch(spec, length), training=False)  # eager: no tf.data, no tracing
+            # eager: no tf.data, no tracing
+            model(forward_batch(spec, length, values), training=False)
         except Exception as error:  # noqa: BLE001
             failure = error
             if TF_CPU_LACKS.search(str(error)):
@@ -115,6 +126,12 @@ def deliberately_stricter(problem: str) -> bool:
             "their ranks differ",
             "is given twice",
             "int32 values in training",  # noise layers: inference passes them, training fails
+            "cannot take string values",  # strings go into lookups only (README)
+            ", not float values",  # lookups take ids, not floats Keras would cast (README)
+            # Encodings whose symbolic shape is not the shape Keras computes (lookup.py)
+            "counts the values of a 2-D input",
+            "Keras builds another shape than it computes",
+            "so the script cannot make synthetic data",  # vocabularies with nothing in common
             "cannot adapt() it",  # Normalization without mean and variance
             # Rescaling by channel where the channels are unknown, or 1 (Keras would broadcast
             # the output wider than the shape it reports)
@@ -130,7 +147,10 @@ def _layer(spec: dict[str, Any], path: tuple[Any, ...]) -> dict[str, Any]:
 
 def assert_agrees(spec: dict[str, Any]) -> None:
     ours = _static(spec)
-    theirs = _keras(spec, None if isinstance(ours, SpecError) else [_synthetic_length(ours)])
+    if isinstance(ours, SpecError):
+        theirs = _keras(spec)
+    else:
+        theirs = _keras(spec, [_synthetic_length(ours)], _values(spec))
     if isinstance(ours, SpecError):
         problems = " | ".join(problem.render() for problem in ours.problems)
         if isinstance(theirs, Exception):
@@ -191,6 +211,13 @@ def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, An
 
 
 @PARITY
+@given(specs(focus=LOOKUP_TYPES))
+def test_lookups_and_time_distributed_agree_with_keras(spec: dict[str, Any]) -> None:
+    """String, scalar and id inputs into the lookups, hashing and binning; TimeDistributed."""
+    assert_agrees(spec)
+
+
+@PARITY
 @given(spatial_specs())
 def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
     """The convolution family in 1-D, 2-D and 3-D, in both data formats, drawn often."""
@@ -208,6 +235,10 @@ REFUSED = (
     "Rescaling by channel needs",
     "AlphaDropout noise_shape",
     "unequal depthwise strides",
+    "strings go into lookups only",
+    "lookups take ids",
+    "multi_hot of one value per example",
+    "Hashing one_hot over",
 )  # both we and Keras refuse these, or we on purpose (deliberately_stricter)
 REGRESSIONS = {
     "expressions broadcast as Keras does, sizes of 1 and unknown sizes included": {
@@ -431,6 +462,62 @@ REGRESSIONS |= {
              "kernel_size": 2, "data_format": "channels_first"},
             {"name": "l2", "type": "ConvLSTM2D", "inputs": "in1", "filters": 2, "kernel_size": 2,
              "data_format": "channels_first"},
+        ],
+    },
+}  # fmt: skip
+
+
+# Lookups, hashing, binning, string and scalar inputs, TimeDistributed.
+REGRESSIONS |= {
+    "strings go into lookups only (Keras passes them through a linear Activation)": {
+        "inputs": [{"name": "in0", "shape": [], "dtype": "string"}],
+        "layers": [{"name": "l0", "type": "Activation", "inputs": "in0", "activation": "linear"}],
+    },
+    "lookups take ids, not floats (Keras casts a float to an IntegerLookup)": {
+        "inputs": [{"name": "in0", "shape": [1]}],
+        "layers": [{"name": "l0", "type": "IntegerLookup", "inputs": "in0", "vocabulary": [0],
+                    "num_oov_indices": 0}],
+    },
+    "multi_hot of one value per example: Keras builds (4,) and computes (batch,)": {
+        "inputs": [{"name": "in0", "shape": [], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "CategoryEncoding", "inputs": "in0", "num_tokens": 4}],
+    },
+    "Hashing one_hot over a last axis of 3: Keras builds (None, 4), computes (None, 3, 4)": {
+        "inputs": [{"name": "in0", "shape": [3], "dtype": "int32"}],
+        "layers": [{"name": "l0", "type": "Hashing", "inputs": "in0", "num_bins": 4,
+                    "output_mode": "one_hot"}],
+    },
+    "lookups in every output mode on strings, ids and scalars": {
+        "inputs": [
+            {"name": "in0", "shape": [], "dtype": "string"},
+            {"name": "in1", "shape": [3], "dtype": "int32"},
+            {"name": "in2", "shape": []},
+        ],
+        "layers": [
+            {"name": "l0", "type": "StringLookup", "inputs": "in0", "vocabulary": ["red", "blue"],
+             "num_oov_indices": 0, "output_mode": "one_hot"},
+            {"name": "l1", "type": "StringLookup", "inputs": "in0", "vocabulary": ["red"],
+             "mask_token": "pad"},
+            {"name": "l2", "type": "Embedding", "inputs": "l1", "input_dim": 3, "output_dim": 2},
+            {"name": "l3", "type": "IntegerLookup", "inputs": "in1", "vocabulary": [4, 0],
+             "num_oov_indices": 2, "output_mode": "count"},
+            {"name": "l4", "type": "Hashing", "inputs": "in0", "num_bins": 3, "salt": [1, 2]},
+            {"name": "l5", "type": "CategoryEncoding", "inputs": "in1", "num_tokens": 5,
+             "output_mode": "one_hot"},
+            {"name": "l6", "type": "Discretization", "inputs": "in2", "bin_boundaries": [0.5],
+             "output_mode": "one_hot"},
+        ],
+    },
+    "TimeDistributed around a convolution, an LSTM, BatchNormalization and Embedding": {
+        "inputs": [{"name": "in0", "shape": [4, 6, 2]}, {"name": "in1", "shape": [3, 5],
+                    "dtype": "int32"}],
+        "layers": [
+            {"name": "l0", "type": "TimeDistributed", "inputs": "in0",
+             "layer": {"type": "Conv1D", "filters": 3, "kernel_size": 2}},
+            {"name": "l1", "type": "TimeDistributed", "layer": {"type": "LSTM", "units": 2}},
+            {"name": "l2", "type": "TimeDistributed", "layer": {"type": "BatchNormalization"}},
+            {"name": "l3", "type": "TimeDistributed", "inputs": "in1",
+             "layer": {"type": "Embedding", "input_dim": 2, "output_dim": 3}},
         ],
     },
 }  # fmt: skip
