@@ -14,6 +14,7 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.analysis.calls import spec_outputs
 from generator.analysis.catalog import CATALOG
 from generator.analysis.expressions import ComputeType, bound_names
 from generator.analysis.graph import Graph
@@ -22,6 +23,7 @@ from generator.codegen.code import (
     Code,
     InternalError,
     call,
+    fragment,
     identifier,
     list_of,
     literal,
@@ -60,7 +62,61 @@ def model_variables(spec: Spec) -> Variables:
     variables = Variables(taken=spec.blocks)
     variables.add([item.name for item in spec.inputs], fallback="input")
     variables.add([layer.name for layer in spec.layers])
+    _output_variables(variables, spec.layers)
     return variables
+
+
+def _output_variables(variables: Variables, layers: Sequence[LayerSpec]) -> None:
+    """A variable for each output of the layers that have several, after every layer's own."""
+    for name, outputs in spec_outputs(layers).items():
+        if len(outputs) > 1:
+            variables.outputs(name, outputs)
+
+
+def _targets(variables: Variables, name: str, outputs: Sequence[str]) -> Code:
+    """`encoder, encoder_state_h, encoder_state_c`: one variable per output."""
+    if len(outputs) == 1:
+        return variables[name]
+    return Code(", ".join(variables[f"{name}:{output}"] for output in outputs))
+
+
+def _comment(graph: Graph, name: str) -> Code:
+    node = graph.layer(name)
+    if len(node.output_names) > 1:
+        return shape_comment(node.output_shapes[0], *node.output_shapes[1:])
+    return shape_comment(node.shape)
+
+
+def call_keywords(
+    layer_type: LayerType, call: Mapping[str, Any] | None, tensor: Callable[[str], Code]
+) -> dict[str, Code]:
+    """The call's keyword arguments as code, in catalog order; false flags (Keras's
+    default) left out."""
+    keywords: dict[str, Code] = {}
+    given = call or {}
+    for key in layer_type.calls:
+        value = given.get(key)
+        if value is None or value is False:
+            continue
+        if value is True:
+            keywords[key] = literal(True)
+        elif isinstance(value, str):
+            keywords[key] = tensor(value)
+        else:
+            keywords[key] = list_of(tensor(ref) for ref in value)
+    return keywords
+
+
+def applied(layer_type: LayerType, inputs: Sequence[Code], keywords: Mapping[str, Code]) -> Code:
+    """What a layer object is called on: `(x)`, `([a, b])`, `(query, value)`, plus keywords."""
+    if layer_type.is_merge or layer_type.list_inputs:
+        parts = [list_of(inputs)]
+    elif layer_type.takes is not None:
+        parts = list(inputs)
+    else:
+        parts = [inputs[0]]
+    parts += [Code(f"{key}={fragment(value)}") for key, value in keywords.items()]
+    return Code(", ".join(parts))
 
 
 def model_lines(
@@ -70,11 +126,17 @@ def model_lines(
     shared = {layer.share for layer in spec.layers if layer.share is not None}
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
     lines: list[Code] = []
+    outputs = spec_outputs(spec.layers)
     for layer in spec.layers:
         inputs = [variables[ref] for ref in graph.spec_inputs[layer.name]]
-        comment = shape_comment(graph.layer(layer.name).shape)
-        target = variables[layer.name]
-        if layer.share is not None:
+        comment = _comment(graph, layer.name)
+        target = _targets(variables, layer.name, outputs[layer.name])
+        node = graph.layer(layer.name)
+        keywords = call_keywords(node.layer_type, layer.call, variables.__getitem__)
+        if layer.share is not None and layer.block is None and node.origin.chain == ():
+            on = applied(node.layer_type, inputs, keywords)
+            lines += assignment(target, objects[layer.share], [on], {}, comment, layout)
+        elif layer.share is not None:
             lines += assignment(
                 target, objects[layer.share], [_tensors(inputs)], {}, comment, layout
             )
@@ -99,10 +161,19 @@ def model_lines(
                 keywords["name"] = literal(layer.name)
                 function = f"layers.{layer_type.name}"
                 lines += assignment(variable, function, positional, keywords, None, layout)
-                lines += assignment(target, variable, [inputs[0]], {}, comment, layout)
+                on = applied(layer_type, inputs, call_keywords(layer_type, layer.call, variables.__getitem__))
+                lines += assignment(target, variable, [on], {}, comment, layout)
             else:
                 lines += layer_statement(
-                    target, layer_type, args, literal(layer.name), inputs, style, comment, layout
+                    target,
+                    layer_type,
+                    args,
+                    literal(layer.name),
+                    inputs,
+                    style,
+                    comment,
+                    layout,
+                    call=call_keywords(layer_type, layer.call, variables.__getitem__),
                 )
     return lines
 
@@ -141,6 +212,7 @@ def layer_statement(
     comment: Code | None,
     layout: Layout,
     value_code: ValueCode = literal,
+    call: Mapping[str, Code] | None = None,
 ) -> list[Code]:
     """`x = layers.Dense(...)(y)  # shape`, or `layers.concatenate([...], ...)`."""
     positional, keywords = constructor_args(layer_type, args, value_code)
@@ -150,7 +222,7 @@ def layer_statement(
         return assignment(
             target, function, [list_of(inputs), *positional], keywords, comment, layout
         )
-    applied_to = list_of(inputs) if layer_type.is_merge else inputs[0]
+    applied_to = applied(layer_type, inputs, call or {})
     function = f"layers.{layer_type.name}"
     return assignment(target, function, positional, keywords, comment, layout, applied_to)
 
@@ -261,10 +333,12 @@ def _block_function(
     variables = Variables(taken=[*spec.blocks, *block.param_names])
     variables.fixed(block.inputs)
     variables.add(inner.name for inner in block.layers)
+    _output_variables(variables, block.layers)
+    outputs = spec_outputs(block.layers)
     lines = []
     for inner in block.layers:
         inputs = [variables[ref] for ref in graph.block_inputs[name][inner.name]]
-        target = variables[inner.name]
+        target = _targets(variables, inner.name, outputs[inner.name])
         keras_name = _prefixed_name(inner.name)
         comment = _block_comment(graph, prefixes, inner.name)
         if inner.block is not None:
@@ -285,6 +359,7 @@ def _block_function(
                 comment,
                 layout,
                 _param_or_literal,
+                call_keywords(layer_type, inner.call, variables.__getitem__),
             )
     description = prose(block.description) or f"The {name} block."
     wrapped = textwrap.wrap(description, width=80, break_long_words=False, break_on_hyphens=False)
