@@ -155,7 +155,7 @@ def model_lines(
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
             if layer.name in shared:
-                variable = variables.take(f"{target}_layer")
+                variable = variables.take(f"{variables[layer.name]}_layer")
                 objects[layer.name] = variable
                 positional, keywords = constructor_args(layer_type, args, literal)
                 keywords["name"] = literal(layer.name)

@@ -97,11 +97,16 @@ def diagram_of(graph: Graph) -> Diagram:
     for node in graph.layers:
         origin = node.origin
         kind: Kind = "merge" if node.layer_type.is_merge else "layer"
-        drawn = Node(
-            node.name, node.layer_type.name, show_shape(node.shape), kind, node.name in outputs
-        )
+        shapes = node.output_shapes if len(node.output_names) > 1 else (node.shape,)
+        shown = ", ".join(show_shape(shape) for shape in shapes)
+        drawn = Node(node.name, node.layer_type.name, shown, kind, node.name in outputs)
         _cluster(clusters, origin.chain, origin.chain_blocks).members.append(drawn)
-    edges = tuple((source, node.name) for node in graph.layers for source in node.inputs)
+    # An edge leaves the layer whose output it carries (`encoder:state_h` from encoder).
+    edges = tuple(
+        dict.fromkeys(
+            (source.partition(":")[0], node.name) for node in graph.layers for source in node.takes
+        )
+    )
     shares = tuple((node.name, node.shares) for node in graph.layers if node.shares is not None)
     return Diagram(graph.name, root, edges, shares)
 

@@ -111,6 +111,8 @@ def _initial_state(layer: str) -> CallRule:
                     f" (its units), got {got}"
                 )
 
+    return rule
+
 
 def conv_lstm(spatial: int) -> Rule:
     """ConvLSTM*D: an LSTM whose gates are convolutions over (time, *spatial, channels)."""
