@@ -265,7 +265,7 @@ def test_a_shared_recurrent_layer_returns_its_states_at_each_call() -> None:
 
 # --- attention ------------------------------------------------------------------------------
 
-SERIES = [{"name": "series", "shape": [10, 6]}, {"name": "memory", "shape": [12, 4]}]
+SERIES = [{"name": "series", "shape": [10, 6]}, {"name": "memory", "shape": [10, 4]}]
 
 
 def attention(layer: dict[str, Any], *more: dict[str, Any]) -> dict[str, Any]:
@@ -288,11 +288,16 @@ def test_multi_head_attention_weights_and_shapes() -> None:
     out = rule(
         {"num_heads": 2, "key_dim": 3, "value_dim": 5, "output_shape": 7, "use_bias": False,
          "return_attention_scores": True},
-        [(None, 10, 6), (None, 12, 4), (None, 12, 8)],
+        [(None, 12, 6), (None, 12, 4), (None, 12, 8)],
     )
-    assert out.shape == (None, 10, 7)
-    assert out.extra == ((None, 2, 10, 12),)
+    assert out.shape == (None, 12, 7)
+    assert out.extra == ((None, 2, 12, 12),)
     assert out.trainable == 6 * 2 * 3 + 8 * 2 * 3 + 4 * 2 * 5 + 2 * 5 * 7
+    with pytest.raises(ShapeError, match="scores only for a query and a value of the same length"):
+        rule(
+            {"num_heads": 1, "key_dim": 1, "return_attention_scores": True},
+            [(None, 3, 2), (None, 4, 2)],
+        )
     with pytest.raises(ShapeError, match="key with the value's steps"):
         rule({"num_heads": 1, "key_dim": 1}, [(None, 3, 2), (None, 4, 2), (None, 5, 2)])
     with pytest.raises(ShapeError, match="3-D input"):
@@ -324,9 +329,9 @@ def test_attention_inputs_by_name_and_its_scores() -> None:
     )
     graph = checked(spec).graph
     assert graph.layer("cross").inputs == ("series", "memory")
-    assert graph.shape_of("cross:scores") == (None, 2, 10, 12)
+    assert graph.shape_of("cross:scores") == (None, 2, 10, 10)
     script = generate(checked(spec))
-    assert "cross, cross_scores = layers.MultiHeadAttention(  # (None, 10, 6), (None, 2, 10, 12)" in script
+    assert "cross, cross_scores = layers.MultiHeadAttention(  # (None, 10, 6), (None, 2, 10, 10)" in script
     assert "(series, memory, return_attention_scores=True, use_causal_mask=True)" in script
 
 
@@ -354,13 +359,13 @@ def test_attention_input_problems() -> None:
         ("layers.0.inputs", "Attention takes 2 to 3 inputs (query, value, key), got 1")
     ]
     spec = attention({"name": "cross", "type": "Attention", "inputs": ["series", "memory"]})
-    assert "last dimensions must match: query (None, 10, 6), key (None, 12, 4)" in (
+    assert "last dimensions must match: query (None, 10, 6), key (None, 10, 4)" in (
         problems(spec)[0][1]
     )
 
 
 def test_an_attention_mask_is_batch_query_steps_value_steps() -> None:
-    inputs = [*SERIES, {"name": "mask", "shape": [10, 11]}]
+    inputs = [*SERIES, {"name": "mask", "shape": [10, 11]}]  # value: 10 steps
     spec = attention(
         {"name": "cross", "type": "MultiHeadAttention", "num_heads": 1, "key_dim": 2,
          "inputs": ["series", "memory"], "call": {"attention_mask": "mask"}},
@@ -369,9 +374,9 @@ def test_an_attention_mask_is_batch_query_steps_value_steps() -> None:
     assert problems(spec) == [
         ("layers.0",
          "cross: MultiHeadAttention's attention_mask must be (batch, query steps, value steps)"
-         " = (None, 10, 12), got (None, 10, 11)")
+         " = (None, 10, 10), got (None, 10, 11)")
     ]
-    spec["inputs"][2]["shape"] = [10, 12]
+    spec["inputs"][2]["shape"] = [10, 10]
     script = generate(checked(spec))
     assert "(series, memory, attention_mask=mask)" in script
 

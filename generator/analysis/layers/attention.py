@@ -70,6 +70,14 @@ def multi_head(args: Args, inputs: Sequence[Shape]) -> Output:
     weights += heads * value_dim * out_dim + (out_dim if bias else 0)
     scores = (query[0], heads, query[1], value[1])
     extra = (scores,) if args.get("return_attention_scores") is True else ()
+    if extra and query[1] != value[1]:
+        # Keras's compute_output_spec shapes the scores (batch, heads, T, T): the model would
+        # be built for that shape and fail, or be wrong, on the real (batch, heads, T, S).
+        raise ShapeError(
+            f"{layer} returns its scores only for a query and a value of the same length"
+            f" (Keras builds them as (batch, heads, query steps, query steps)): query"
+            f" {show_shape(query)}, value {show_shape(value)}"
+        )
     return Output((*query[:-1], out_dim), weights, extra=extra)
 
 
