@@ -586,7 +586,7 @@ def _recurrent(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, 
     if draw(st.integers(0, 3)):
         layer["return_state"] = True
     states = [ref for ref, shape in shapes.items() if len(shape) == 2]
-    if states and draw(st.booleans()):
+    if states and draw(st.integers(0, 2)):
         count = len(RECURRENT_STATES[type_name])
         if draw(st.integers(0, 5)):  # mostly the right number, sometimes not
             wanted = [ref for ref in states if shapes[ref][-1] == units] or states
@@ -644,7 +644,7 @@ def _attention(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, 
 
 
 @st.composite
-def call_specs(draw: st.DrawFn, max_layers: int = 6) -> dict[str, Any]:
+def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
     """A random model of attention and recurrent layers, their states and scores."""
     from generator.analysis.plan import build_graph
     from generator.spec.model import parse_spec
@@ -672,10 +672,10 @@ def call_specs(draw: st.DrawFn, max_layers: int = 6) -> dict[str, Any]:
             layer = {"name": name, "type": "Dense", "inputs": draw(st.sampled_from(list(refs))),
                      "units": draw(st.integers(1, 4))}  # fmt: skip
         else:
-            shareable = [item["name"] for item in layers if item["type"] in RECURRENT_STATES]
+            shareable = [item for item in layers if item.get("type") in RECURRENT_STATES]
             if not shareable:
                 continue
-            target = next(item for item in layers if item["name"] == draw(st.sampled_from(shareable)))
+            target = draw(st.sampled_from(shareable))
             layer = {"name": name, "share": target["name"], "inputs": draw(st.sampled_from(list(refs)))}
             if "call" in target:
                 layer["call"] = target["call"]
@@ -685,7 +685,8 @@ def call_specs(draw: st.DrawFn, max_layers: int = 6) -> dict[str, Any]:
         trial = {
             "name": "probe",
             "inputs": inputs,
-            "layers": [*layers, {"name": "probe_out", "type": "Activation", "inputs": probe}],
+            "layers": [*layers, {"name": "probe_out", "type": "Activation", "inputs": probe,
+                                 "activation": "linear"}],  # fmt: skip
             "outputs": ["probe_out"],
         }
         try:
@@ -703,14 +704,14 @@ def call_specs(draw: st.DrawFn, max_layers: int = 6) -> dict[str, Any]:
         for ref in [*_refs_of(layer), *_call_refs(layer)]
     }
     ends = []
-    for layer in layers:
+    for layer in list(layers):
         if layer["name"] in used:
             continue
         several = _several(layer if "share" not in layer else {
             **next(item for item in layers if item["name"] == layer["share"]), **layer})  # fmt: skip
         if several:
             layers.append({"name": f"{layer['name']}_out", "type": "Activation",
-                           "inputs": f"{layer['name']}:output"})  # fmt: skip
+                           "activation": "linear", "inputs": f"{layer['name']}:output"})  # fmt: skip
             ends.append(f"{layer['name']}_out")
         else:
             ends.append(layer["name"])
