@@ -660,7 +660,7 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
         item["name"]: (None, *item["shape"]) for item in inputs
     }
     layers: list[dict[str, Any]] = []
-    for index in range(draw(st.integers(1, max_layers))):
+    for index in range(draw(st.integers(3, max_layers))):
         name = f"l{index}"
         refs = {ref: shape for ref, shape in shapes.items() if not ref.startswith("mask")}
         choice = draw(st.integers(0, 5))
@@ -680,42 +680,20 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
             if "call" in target:
                 layer["call"] = target["call"]
         layers.append(layer)
-        outputs = _several(layer if "share" not in layer else {**target, **layer})
-        probe = f"{name}:output" if outputs else name
-        trial = {
-            "name": "probe",
-            "inputs": inputs,
-            "layers": [*layers, {"name": "probe_out", "type": "Activation", "inputs": probe,
-                                 "activation": "linear"}],  # fmt: skip
-            "outputs": ["probe_out"],
-        }
+        extra, ends = _ends(layers)
+        trial = {"name": "probe", "inputs": inputs, "layers": [*layers, *extra], "outputs": ends}
         try:
             graph = build_graph(parse_spec(trial))
         except Exception:  # noqa: BLE001 - an invalid layer: keep it, stop growing here
             break
-        for output in outputs or ("",):
+        for output in _several(_resolved(layers, layer)) or ("",):
             ref = f"{name}:{output}" if output else name
             shapes[ref] = graph.shape_of(ref)
     if not layers:
         layers.append({"name": "l0", "type": "Dense", "inputs": "in0", "units": 2})
-    used = {
-        ref.partition(":")[0]
-        for layer in layers
-        for ref in [*_refs_of(layer), *_call_refs(layer)]
-    }
-    ends = []
-    for layer in list(layers):
-        if layer["name"] in used:
-            continue
-        several = _several(layer if "share" not in layer else {
-            **next(item for item in layers if item["name"] == layer["share"]), **layer})  # fmt: skip
-        if several:
-            layers.append({"name": f"{layer['name']}_out", "type": "Activation",
-                           "activation": "linear", "inputs": f"{layer['name']}:output"})  # fmt: skip
-            ends.append(f"{layer['name']}_out")
-        else:
-            ends.append(layer["name"])
-    used |= {ref.partition(":")[0] for layer in layers for ref in _refs_of(layer)}
+    extra, ends = _ends(layers)
+    layers += extra
+    used = {ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]}
     return {
         "name": "call_model",
         "inputs": [item for item in inputs if item["name"] in used] or inputs[:1],
@@ -725,14 +703,39 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
     }
 
 
-def _refs_of(layer: dict[str, Any]) -> list[str]:
+def _resolved(layers: list[dict[str, Any]], layer: dict[str, Any]) -> dict[str, Any]:
+    """A shared layer's entry with the type and arguments of the layer it shares."""
+    if "share" not in layer:
+        return layer
+    return {**next(item for item in layers if item["name"] == layer["share"]), **layer}
+
+
+def _ends(layers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The model outputs: every layer nothing takes; one with several outputs through a
+    linear Activation of its main output."""
+    used = {ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]}
+    extra, ends = [], []
+    for layer in layers:
+        if layer["name"] in used:
+            continue
+        if _several(_resolved(layers, layer)):
+            out = f"{layer['name']}_out"
+            extra.append({"name": out, "type": "Activation", "activation": "linear",
+                          "inputs": f"{layer['name']}:output"})  # fmt: skip
+            ends.append(out)
+        else:
+            ends.append(layer["name"])
+    return extra, ends
+
+
+def refs_of(layer: dict[str, Any]) -> list[str]:
     refs = layer.get("inputs", [])
     if isinstance(refs, dict):
         return list(refs.values())
     return [refs] if isinstance(refs, str) else list(refs)
 
 
-def _call_refs(layer: dict[str, Any]) -> list[str]:
+def call_refs(layer: dict[str, Any]) -> list[str]:
     found: list[str] = []
     for value in layer.get("call", {}).values():
         if isinstance(value, str):

@@ -40,13 +40,21 @@ def scored(args: Args) -> tuple[str, ...]:
     return ("output", "scores") if args.get("return_attention_scores") is True else ("output",)
 
 
-def _tensors(layer: str, inputs: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
-    """Query, value and key (the value when left out), each (batch, steps, features)."""
+def _tensors(
+    layer: str, inputs: Sequence[Shape], exact: bool = False
+) -> tuple[Shape, Shape, Shape]:
+    """Query, value and key (the value when left out), each (batch, steps, features).
+
+    The key has the value's steps: MultiHeadAttention checks it while building (`exact`:
+    an unknown length differs from a known one); the others only when they run, where an
+    unknown length may turn out equal (the synthetic data's length is chosen to fit).
+    """
     for shape in inputs:
         require_rank(shape, 3, layer, "(batch, steps, features)")
     query, value = inputs[0], inputs[1]
     key = inputs[2] if len(inputs) > 2 else value
-    if key[1] != value[1] and len(inputs) > 2:
+    differ = key[1] != value[1] and (exact or None not in (key[1], value[1]))
+    if differ and len(inputs) > 2:
         raise ShapeError(
             f"{layer} needs a key with the value's steps: value {show_shape(value)},"
             f" key {show_shape(key)}"
@@ -57,7 +65,7 @@ def _tensors(layer: str, inputs: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
 def multi_head(args: Args, inputs: Sequence[Shape]) -> Output:
     """Dense projections per head of query, key and value, then one back to the output size."""
     layer = "MultiHeadAttention"
-    query, value, key = _tensors(layer, inputs)
+    query, value, key = _tensors(layer, inputs, exact=True)
     dims = [known_last(shape, layer, "feature dimension") for shape in (query, value, key)]
     heads, key_dim = args["num_heads"], args["key_dim"]
     value_dim = args.get("value_dim") or key_dim
