@@ -676,7 +676,11 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
             if not shareable:
                 continue
             target = draw(st.sampled_from(shareable))
-            layer = {"name": name, "share": target["name"], "inputs": draw(st.sampled_from(list(refs)))}
+            layer = {
+                "name": name,
+                "share": target["name"],
+                "inputs": draw(st.sampled_from(list(refs))),
+            }
             if "call" in target:
                 layer["call"] = target["call"]
         layers.append(layer)
@@ -693,7 +697,9 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
         layers.append({"name": "l0", "type": "Dense", "inputs": "in0", "units": 2})
     extra, ends = _ends(layers)
     layers += extra
-    used = {ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]}
+    used = {
+        ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]
+    }
     return {
         "name": "call_model",
         "inputs": [item for item in inputs if item["name"] in used] or inputs[:1],
@@ -713,7 +719,9 @@ def _resolved(layers: list[dict[str, Any]], layer: dict[str, Any]) -> dict[str, 
 def _ends(layers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     """The model outputs: every layer nothing takes; one with several outputs through a
     linear Activation of its main output."""
-    used = {ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]}
+    used = {
+        ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]
+    }
     extra, ends = [], []
     for layer in layers:
         if layer["name"] in used:

@@ -211,10 +211,20 @@ def test_states_inside_a_block_and_its_calls() -> None:
                 "inputs": ["x"],
                 "params": ["units"],
                 "layers": [
-                    {"name": "first", "type": "GRU", "units": "$units", "return_sequences": True,
-                     "return_state": True},
-                    {"name": "second", "type": "GRU", "inputs": "first:output", "units": "$units",
-                     "call": {"initial_state": ["first:state"]}},
+                    {
+                        "name": "first",
+                        "type": "GRU",
+                        "units": "$units",
+                        "return_sequences": True,
+                        "return_state": True,
+                    },
+                    {
+                        "name": "second",
+                        "type": "GRU",
+                        "inputs": "first:output",
+                        "units": "$units",
+                        "call": {"initial_state": ["first:state"]},
+                    },
                 ],
             }
         },
@@ -272,8 +282,15 @@ def attention(layer: dict[str, Any], *more: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": "att",
         "inputs": SERIES,
-        "layers": [layer, *more, {"name": "pooled", "type": "GlobalAveragePooling1D",
-                                  "inputs": layer["name"] if not more else more[-1]["name"]}],
+        "layers": [
+            layer,
+            *more,
+            {
+                "name": "pooled",
+                "type": "GlobalAveragePooling1D",
+                "inputs": layer["name"] if not more else more[-1]["name"],
+            },
+        ],
         "outputs": ["pooled"],
         "training": {"loss": "mse"},
     }
@@ -286,8 +303,14 @@ def test_multi_head_attention_weights_and_shapes() -> None:
     assert out.shape == (None, 10, 6)
     assert out.trainable == 42 + 30 + 30 + 42
     out = rule(
-        {"num_heads": 2, "key_dim": 3, "value_dim": 5, "output_shape": 7, "use_bias": False,
-         "return_attention_scores": True},
+        {
+            "num_heads": 2,
+            "key_dim": 3,
+            "value_dim": 5,
+            "output_shape": 7,
+            "use_bias": False,
+            "return_attention_scores": True,
+        },
         [(None, 12, 6), (None, 12, 4), (None, 12, 8)],
     )
     assert out.shape == (None, 12, 7)
@@ -307,8 +330,10 @@ def test_multi_head_attention_weights_and_shapes() -> None:
 def test_dot_product_and_additive_attention_weights_and_shapes() -> None:
     dot = CATALOG["Attention"].infer
     assert dot({}, [(None, 10, 4), (None, 12, 4)]).trainable == 0
-    out = dot({"use_scale": True, "score_mode": "concat", "return_attention_scores": True},
-              [(None, 10, 4), (None, 12, 3), (None, 12, 4)])
+    out = dot(
+        {"use_scale": True, "score_mode": "concat", "return_attention_scores": True},
+        [(None, 10, 4), (None, 12, 3), (None, 12, 4)],
+    )
     assert (out.shape, out.extra, out.trainable) == ((None, 10, 3), ((None, 10, 12),), 2)
     with pytest.raises(ShapeError, match="last dimensions must match"):
         dot({}, [(None, 10, 4), (None, 12, 5)])
@@ -319,9 +344,14 @@ def test_dot_product_and_additive_attention_weights_and_shapes() -> None:
 
 def test_attention_inputs_by_name_and_its_scores() -> None:
     spec = attention(
-        {"name": "cross", "type": "MultiHeadAttention", "num_heads": 2, "key_dim": 3,
-         "inputs": {"value": "memory", "query": "series"},
-         "call": {"return_attention_scores": True, "use_causal_mask": True}},
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 2,
+            "key_dim": 3,
+            "inputs": {"value": "memory", "query": "series"},
+            "call": {"return_attention_scores": True, "use_causal_mask": True},
+        },
         {"name": "scores_flat", "type": "Flatten", "inputs": "cross:scores"},
         {"name": "head", "type": "Dense", "units": 6, "inputs": "scores_flat"},
         {"name": "back", "type": "Reshape", "target_shape": [1, 6]},
@@ -331,7 +361,10 @@ def test_attention_inputs_by_name_and_its_scores() -> None:
     assert graph.layer("cross").inputs == ("series", "memory")
     assert graph.shape_of("cross:scores") == (None, 2, 10, 10)
     script = generate(checked(spec))
-    assert "cross, cross_scores = layers.MultiHeadAttention(  # (None, 10, 6), (None, 2, 10, 10)" in script
+    assert (
+        "cross, cross_scores = layers.MultiHeadAttention(  # (None, 10, 6), (None, 2, 10, 10)"
+        in script
+    )
     assert "(series, memory, return_attention_scores=True, use_causal_mask=True)" in script
 
 
@@ -346,12 +379,19 @@ def test_self_attention_takes_one_tensor_twice_and_attention_a_list() -> None:
 
 def test_attention_input_problems() -> None:
     spec = attention(
-        {"name": "cross", "type": "MultiHeadAttention", "num_heads": 2, "key_dim": 3,
-         "inputs": {"query": "series", "values": "memory"}},
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 2,
+            "key_dim": 3,
+            "inputs": {"query": "series", "values": "memory"},
+        },
     )
     assert problems(spec) == [
-        ("layers.0.inputs",
-         "MultiHeadAttention takes query, value, key, not 'values' (did you mean 'value'?)"),
+        (
+            "layers.0.inputs",
+            "MultiHeadAttention takes query, value, key, not 'values' (did you mean 'value'?)",
+        ),
         ("layers.0.inputs", "MultiHeadAttention needs 'value' in its inputs"),
     ]
     spec = attention({"name": "one", "type": "Attention", "inputs": ["series"]})
@@ -359,22 +399,31 @@ def test_attention_input_problems() -> None:
         ("layers.0.inputs", "Attention takes 2 to 3 inputs (query, value, key), got 1")
     ]
     spec = attention({"name": "cross", "type": "Attention", "inputs": ["series", "memory"]})
-    assert "last dimensions must match: query (None, 10, 6), key (None, 10, 4)" in (
-        problems(spec)[0][1]
+    assert (
+        "last dimensions must match: query (None, 10, 6), key (None, 10, 4)"
+        in (problems(spec)[0][1])
     )
 
 
 def test_an_attention_mask_is_batch_query_steps_value_steps() -> None:
     inputs = [*SERIES, {"name": "mask", "shape": [10, 11]}]  # value: 10 steps
     spec = attention(
-        {"name": "cross", "type": "MultiHeadAttention", "num_heads": 1, "key_dim": 2,
-         "inputs": ["series", "memory"], "call": {"attention_mask": "mask"}},
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 1,
+            "key_dim": 2,
+            "inputs": ["series", "memory"],
+            "call": {"attention_mask": "mask"},
+        },
     )
     spec["inputs"] = inputs
     assert problems(spec) == [
-        ("layers.0",
-         "cross: MultiHeadAttention's attention_mask must be (batch, query steps, value steps)"
-         " = (None, 10, 10), got (None, 10, 11)")
+        (
+            "layers.0",
+            "cross: MultiHeadAttention's attention_mask must be (batch, query steps, value steps)"
+            " = (None, 10, 10), got (None, 10, 11)",
+        )
     ]
     spec["inputs"][2]["shape"] = [10, 10]
     script = generate(checked(spec))
@@ -385,7 +434,9 @@ def test_the_validate_table_and_the_diagram_show_every_output() -> None:
     graph = checked(SEQ2SEQ).graph
     row = next(row for row in layer_rows(graph) if row["name"] == "encoder")
     assert row["output_shapes"] == {
-        "output": [None, 16], "state_h": [None, 16], "state_c": [None, 16]
+        "output": [None, 16],
+        "state_h": [None, 16],
+        "state_c": [None, 16],
     }
     assert "(None, 16), (None, 16), (None, 16)" in as_table(graph, "spec.yaml")
     edges = diagram_of(graph).edges

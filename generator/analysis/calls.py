@@ -52,7 +52,9 @@ def with_flags(args: Args, call: Mapping[str, Any] | None) -> dict[str, Any]:
     return {**args, **flags(call)}
 
 
-def output_names(layer_type: LayerType | None, args: Args, call: Mapping[str, Any] | None) -> tuple[str, ...]:
+def output_names(
+    layer_type: LayerType | None, args: Args, call: Mapping[str, Any] | None
+) -> tuple[str, ...]:
     """The outputs of a layer of this type, given its arguments and its call."""
     if layer_type is None:
         return one_output(args)
@@ -82,10 +84,14 @@ def reference_problem(ref: str, outputs: Mapping[str, tuple[str, ...]]) -> str |
             )
         return None
     if len(names) == 1:
-        return f"{quoted(base)} has one output: write {quoted(base)}, without {quoted(':' + output)}"
+        return (
+            f"{quoted(base)} has one output: write {quoted(base)}, without {quoted(':' + output)}"
+        )
     if output not in names:
         hint = did_you_mean(output, list(names)) or ""
-        return f"unknown output {quoted(output)} of {quoted(base)}{hint} (it has {', '.join(names)})"
+        return (
+            f"unknown output {quoted(output)} of {quoted(base)}{hint} (it has {', '.join(names)})"
+        )
     return None
 
 

@@ -19,6 +19,14 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.analysis.calls import (
+    join_ref,
+    reference_problem,
+    spec_outputs,
+    split_ref,
+    tensor_refs,
+)
+from generator.analysis.catalog import CATALOG
 from generator.analysis.expressions import (
     COMPUTE,
     TensorExpression,
@@ -26,8 +34,6 @@ from generator.analysis.expressions import (
     local_name_problem,
 )
 from generator.analysis.expressions import parse as parse_compute
-from generator.analysis.calls import join_ref, reference_problem, spec_outputs, split_ref, tensor_refs
-from generator.analysis.catalog import CATALOG
 from generator.analysis.inputs import LayerInputs
 from generator.display import quoted
 from generator.errors import Problem, did_you_mean
@@ -139,9 +145,7 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
 
 
 _KINDS = ("type", "block", "share", "compute")
-_MAPPED_INPUTS = (
-    "only compute and attention layers map names to their inputs; list them instead"
-)
+_MAPPED_INPUTS = "only compute and attention layers map names to their inputs; list them instead"
 
 
 def _named(layer: LayerSpec) -> bool:
@@ -150,9 +154,7 @@ def _named(layer: LayerSpec) -> bool:
     return layer_type is not None and bool(layer_type.input_names)
 
 
-def resolved_call(
-    call: Mapping[str, Any] | None, resolve: Callable[[str], str]
-) -> dict[str, Any]:
+def resolved_call(call: Mapping[str, Any] | None, resolve: Callable[[str], str]) -> dict[str, Any]:
     """A layer's call arguments with every tensor reference resolved to its flat name."""
     resolved: dict[str, Any] = {}
     for key, value in (call or {}).items():
@@ -575,7 +577,11 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
             )
         if isinstance(inner.inputs, list) and not inner.inputs:
             yield Problem("must name at least one input", (*path, "inputs"))
-        called = [(ref, (*path, "call", key)) for key, refs in tensor_refs(inner.call).items() for ref in refs]
+        called = [
+            (ref, (*path, "call", key))
+            for key, refs in tensor_refs(inner.call).items()
+            for ref in refs
+        ]
         for ref, where in [*((ref, (*path, "inputs")) for ref in inner.references), *called]:
             base, _ = split_ref(ref)
             if base not in available:

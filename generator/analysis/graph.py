@@ -119,7 +119,5 @@ class Graph:
     def consumers(self, name: str) -> list[LayerNode]:
         """Layers that take `name` (or one of its outputs) as an input."""
         return [
-            node
-            for node in self.layers
-            if any(ref.partition(":")[0] == name for ref in node.takes)
+            node for node in self.layers if any(ref.partition(":")[0] == name for ref in node.takes)
         ]

@@ -295,7 +295,9 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
         kind = output_kind(layer.type, args, [known.kinds[ref] for ref in layer.inputs])
         out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
         if layer_type.call_rule is not None:
-            called = {key: [shapes[ref] for ref in refs] for key, refs in tensor_refs(layer.call).items()}
+            called = {
+                key: [shapes[ref] for ref in refs] for key, refs in tensor_refs(layer.call).items()
+            }
             layer_type.call_rule(args, [shapes[ref] for ref in layer.inputs], called)
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)
@@ -327,7 +329,9 @@ def _record(name: str, names: Sequence[str], out: Output) -> dict[str, Shape]:
     """The shape of each reference a layer's outputs can be taken by."""
     found = {name: out.shape}  # a bare name of a layer with several: its main output
     if len(names) > 1:
-        found |= {f"{name}:{output}": shape for output, shape in zip(names, out.shapes, strict=True)}
+        found |= {
+            f"{name}:{output}": shape for output, shape in zip(names, out.shapes, strict=True)
+        }
     return found
 
 

@@ -161,7 +161,9 @@ def model_lines(
                 keywords["name"] = literal(layer.name)
                 function = f"layers.{layer_type.name}"
                 lines += assignment(variable, function, positional, keywords, None, layout)
-                on = applied(layer_type, inputs, call_keywords(layer_type, layer.call, variables.__getitem__))
+                on = applied(
+                    layer_type, inputs, call_keywords(layer_type, layer.call, variables.__getitem__)
+                )
                 lines += assignment(target, variable, [on], {}, comment, layout)
             else:
                 lines += layer_statement(

@@ -274,7 +274,9 @@ def build(spec: dict[str, Any]) -> Any:
             tensors[name] = compute(keras, layer["compute"], local)
         elif "share" in layer and ("call" in layer or types.get(layer["share"]) in OUTPUTS):
             type_name = types[layer["share"]]
-            result = _apply(objects[layer["share"]], type_name, refs, tensors, layer.get("call", {}))
+            result = _apply(
+                objects[layer["share"]], type_name, refs, tensors, layer.get("call", {})
+            )
             _store(tensors, name, type_name, result)
         elif "share" in layer:
             target = objects[layer["share"]]

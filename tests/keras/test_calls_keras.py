@@ -59,7 +59,10 @@ def _keras_io_transformer() -> Any:
 
 @pytest.mark.parametrize(
     ("preset", "original", "total"),
-    [("seq2seq", _keras_io_seq2seq, 718_173), ("transformer_encoder", _keras_io_transformer, 93_130)],
+    [
+        ("seq2seq", _keras_io_seq2seq, 718_173),
+        ("transformer_encoder", _keras_io_transformer, 93_130),
+    ],
 )
 def test_preset_totals_match_the_keras_io_original(preset: str, original: Any, total: int) -> None:
     path = preset_path(preset)
@@ -94,10 +97,7 @@ def test_attention_rules_match_keras(
 
     tensors = [keras.Input(shape=shape) for shape in shapes]
     layer = getattr(keras.layers, name)(**args)
-    if CATALOG[name].list_inputs:
-        result = layer(tensors, **call)
-    else:
-        result = layer(*tensors, **call)
+    result = layer(tensors, **call) if CATALOG[name].list_inputs else layer(*tensors, **call)
     outputs = list(result) if isinstance(result, list | tuple) else [result]
     inferred = CATALOG[name].infer({**args, **call}, [(None, *shape) for shape in shapes])
     assert [tuple(tensor.shape) for tensor in outputs] == list(inferred.shapes)
