@@ -14,7 +14,7 @@ from generator.errors import SpecError
 from generator.pipeline import check, check_loaded, generate
 from generator.spec.load import LoadedSpec
 from generator.spec.presets import preset_path
-from generator.views.diagram import diagram_of
+from generator.views.diagram import diagram_of, to_dot, to_mermaid
 from generator.views.report import as_table, layer_rows
 
 
@@ -439,8 +439,21 @@ def test_the_validate_table_and_the_diagram_show_every_output() -> None:
         "state_c": [None, 16],
     }
     assert "(None, 16), (None, 16), (None, 16)" in as_table(graph, "spec.yaml")
-    edges = diagram_of(graph).edges
-    assert ("encoder", "decoder") in edges and ("target", "decoder") in edges
+    drawn = diagram_of(graph)
+    assert ("encoder", "decoder") in drawn.edges and ("target", "decoder") in drawn.edges
+    assert drawn.labels == {("encoder", "decoder"): "state_h, state_c"}
+    assert "n_encoder -- state_h, state_c --> n_decoder" in to_mermaid(graph)
+    assert '"encoder" -> "decoder" [label="state_h, state_c"];' in to_dot(graph)
+
+
+def test_hostile_call_arguments_and_output_names_are_refused() -> None:
+    spec = seq2seq(call={"initial_state=__import__('os')": ["encoder:state_h"]})
+    assert problems(spec)[0][1].startswith("unknown call argument")
+    spec = seq2seq(call={"initial_state": ["encoder:__class__", 'encoder:")\nimport os']})
+    assert [message.split(" (")[0] for _, message in problems(spec)] == [
+        "unknown output '__class__' of 'encoder'",
+        "unknown output '\")\\nimport os' of 'encoder'",
+    ]
 
 
 def test_the_presets_match_their_keras_io_totals() -> None:
