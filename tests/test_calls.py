@@ -238,7 +238,7 @@ def test_states_inside_a_block_and_its_calls() -> None:
     graph = checked(spec).graph
     assert graph.layer("two_second").takes == ("two_first:output", "two_first:state")
     script = generate(checked(spec))
-    assert "first, first_state = layers.GRU(" in script
+    assert "    # (None, None, 4), (None, 4)\n    first, first_state = layers.GRU(" in script
     assert "(first, initial_state=[first_state])" in script
     bad = copy.deepcopy(spec)
     bad["blocks"]["pair"]["layers"][1]["call"] = {"initial_state": ["first:states"]}

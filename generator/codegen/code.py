@@ -113,7 +113,7 @@ def prose(text: str) -> str:
     return one_line(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def shape_comment(shape: tuple[int | str | None, ...], *more: tuple[int | None, ...]) -> Code:
+def shape_comment(shape: tuple[int | str | None, ...], *more: tuple[int | str | None, ...]) -> Code:
     """`# (None, 28, 28, 32)`: numbers, None, and `*` for a size that differs between calls.
 
     A layer with several outputs lists each: `# (None, 256), (None, 256), (None, 256)`.

@@ -393,13 +393,28 @@ def _instance_prefixes(graph: Graph, block: str) -> list[str]:
 
 
 def _block_comment(graph: Graph, prefixes: Sequence[str], layer: str) -> Code | None:
-    """The output shape of a block's layer over all its calls; `*` where the calls differ."""
-    shapes = [graph.layer(f"{prefix}_{layer}").shape for prefix in prefixes]
-    if not shapes or len({len(shape) for shape in shapes}) != 1:
+    """The output shapes of a block's layer over all its calls; `*` where the calls differ."""
+    nodes = [graph.layer(f"{prefix}_{layer}") for prefix in prefixes]
+    if not nodes:
+        return None
+    several = len(nodes[0].output_names) > 1
+    per_output = zip(
+        *(node.output_shapes if several else (node.shape,) for node in nodes), strict=True
+    )
+    merged = [_merged(shapes) for shapes in per_output]
+    if any(shape is None for shape in merged):
+        return None
+    first, *more = [shape for shape in merged if shape is not None]
+    return shape_comment(first, *more)
+
+
+def _merged(shapes: Sequence[tuple[int | None, ...]]) -> tuple[Any, ...] | None:
+    """One shape for all calls, `*` where they differ; None when nothing is in common."""
+    if len({len(shape) for shape in shapes}) != 1:
         return None
     merged: list[Any] = []
     for dims in zip(*shapes, strict=True):
         merged.append(dims[0] if len(set(dims)) == 1 else "*")
     if all(dim == "*" for dim in merged[1:]):
         return None  # nothing in common between the calls worth a comment
-    return shape_comment(tuple(merged))
+    return tuple(merged)
