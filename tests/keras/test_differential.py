@@ -418,6 +418,15 @@ REGRESSIONS |= {
              "call": {"use_causal_mask": True}},
         ],
     },
+    "concat and additive scores broadcast a query or key of 1 feature (dot scores do not)": {
+        "inputs": [{"name": "in0", "shape": [None, 2]}, {"name": "in1", "shape": [5, 1]}],
+        "layers": [
+            {"name": "l0", "type": "Attention", "inputs": ["in1", "in0", "in0"],
+             "score_mode": "concat", "call": {"return_attention_scores": True}},
+            {"name": "l1", "type": "Activation", "activation": "linear", "inputs": "l0:output"},
+            {"name": "l2", "type": "AdditiveAttention", "inputs": ["in0", "in1"]},
+        ],
+    },
     "MultiHeadAttention scores of a query and a value of different lengths (Keras: T by T)": {
         "inputs": [{"name": "in0", "shape": [3, 2]}, {"name": "in1", "shape": [5, 2]}],
         "layers": [

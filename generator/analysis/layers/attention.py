@@ -94,10 +94,15 @@ def dot_product(layer: str, additive: bool) -> Callable[[Args, Sequence[Shape]],
 
     def rule(args: Args, inputs: Sequence[Shape]) -> Output:
         query, value, key = _tensors(layer, inputs)
-        if None not in (query[-1], key[-1]) and query[-1] != key[-1]:
+        # Dot scores multiply query and key; additive and concat scores add them, which
+        # broadcasts a size of 1 as Keras's ops do.
+        added = additive or args.get("score_mode", "dot") == "concat"
+        dims = (query[-1], key[-1])
+        if None not in dims and dims[0] != dims[1] and not (added and 1 in dims):
+            sizes = "match (or one be 1)" if added else "match"
             raise ShapeError(
                 f"{layer} compares the query with the key, so their last dimensions must"
-                f" match: query {show_shape(query)}, key {show_shape(key)}"
+                f" {sizes}: query {show_shape(query)}, key {show_shape(key)}"
             )
         if additive:
             weights = known_last(query, layer) if args.get("use_scale", True) else 0
