@@ -174,6 +174,31 @@ def test_unknown_call_arguments_and_bad_values() -> None:
     )
 
 
+def test_a_flag_is_true_or_false_and_only_typed_layers_take_call_arguments() -> None:
+    spec = seq2seq(
+        call={"initial_state": ["encoder:state_h", "encoder:state_c"], "use_causal_mask": "yes"}
+    )
+    assert problems(spec) == [
+        (
+            "layers.1.call.use_causal_mask",
+            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state)",
+        )
+    ]
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"].insert(
+        2, {"name": "c", "compute": "a", "inputs": {"a": "decoder"}, "call": {"x": True}}
+    )
+    assert problems(spec) == [("layers.2.call", "only a layer with a type takes call arguments")]
+    spec = attention(
+        {"name": "att", "type": "Attention", "inputs": ["series", "series"],
+         "call": {"use_causal_mask": "series"}},
+    )  # fmt: skip
+    spec["inputs"] = SERIES[:1]
+    assert problems(spec) == [
+        ("layers.0.call.use_causal_mask", "expected true or false, got 'series'")
+    ]
+
+
 def test_a_model_output_is_one_tensor() -> None:
     spec = copy.deepcopy(SEQ2SEQ)
     spec["outputs"] = ["next", "encoder"]

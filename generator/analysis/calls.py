@@ -36,10 +36,16 @@ def flags(call: Mapping[str, Any] | None) -> dict[str, bool]:
     return {key: value for key, value in (call or {}).items() if type(value) is bool}
 
 
-def tensor_refs(call: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
-    """The call's tensor arguments, each as a tuple of references."""
+def tensor_refs(
+    call: Mapping[str, Any] | None, layer_type: LayerType | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The call's tensor arguments, each as a tuple of references (with `layer_type`: only
+    the arguments it takes as tensors, the others being reported as unknown or not a flag)."""
     found: dict[str, tuple[str, ...]] = {}
     for key, value in (call or {}).items():
+        arg = None if layer_type is None else layer_type.calls.get(key)
+        if layer_type is not None and (arg is None or not arg.tensors):
+            continue
         if isinstance(value, str):
             found[key] = (value,)
         elif isinstance(value, list | tuple):
@@ -93,6 +99,14 @@ def reference_problem(ref: str, outputs: Mapping[str, tuple[str, ...]]) -> str |
             f"unknown output {quoted(output)} of {quoted(base)}{hint} (it has {', '.join(names)})"
         )
     return None
+
+
+def type_of(layer: LayerSpec, layers: Sequence[LayerSpec]) -> LayerType | None:
+    """The catalog type of a layer, or of the layer it shares."""
+    source = layer
+    if layer.share is not None:
+        source = next((item for item in layers if item.name == layer.share), layer)
+    return CATALOG.get(source.type or "") if source.type else None
 
 
 def call_problems(spec: Spec) -> Iterable[Problem]:

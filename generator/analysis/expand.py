@@ -25,6 +25,7 @@ from generator.analysis.calls import (
     spec_outputs,
     split_ref,
     tensor_refs,
+    type_of,
 )
 from generator.analysis.catalog import CATALOG
 from generator.analysis.expressions import (
@@ -579,7 +580,7 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
             yield Problem("must name at least one input", (*path, "inputs"))
         called = [
             (ref, (*path, "call", key))
-            for key, refs in tensor_refs(inner.call).items()
+            for key, refs in tensor_refs(inner.call, type_of(inner, block.layers)).items()
             for ref in refs
         ]
         for ref, where in [*((ref, (*path, "inputs")) for ref in inner.references), *called]:

@@ -12,6 +12,7 @@ from generator.analysis.calls import (
     spec_outputs,
     split_ref,
     tensor_refs,
+    type_of,
     with_flags,
 )
 from generator.analysis.catalog import CATALOG, LayerType
@@ -144,7 +145,7 @@ def _reference_problems(spec: Spec, taken: LayerInputs, problems: list[Problem])
         if isinstance(layer.inputs, list | dict) and not refs:
             problems.append(Problem("must name at least one input", path))
         problems.extend(Problem(text, path) for text in _unknown_or_later(spec, names, i, refs))
-        for key, call_refs in tensor_refs(layer.call).items():
+        for key, call_refs in tensor_refs(layer.call, type_of(layer, spec.layers)).items():
             found = _unknown_or_later(spec, names, i, call_refs)
             problems.extend(Problem(text, ("layers", i, "call", key)) for text in found)
 
