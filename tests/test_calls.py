@@ -502,3 +502,11 @@ layers:
         "error: spec.yaml:6:44: layers[1].inputs: 'encoder' has several outputs"
         " (output, state_h, state_c): name one, e.g. encoder:output"
     ]
+
+
+def test_state_variables_come_from_the_keras_name_made_readable() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"][0]["name"] = "class"
+    spec["layers"][1]["call"] = {"initial_state": ["class:state_h", "class:state_c"]}
+    script = generate(checked(spec))
+    assert "class_, class_state_h, class_state_c = layers.LSTM(" in script
