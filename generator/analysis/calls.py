@@ -70,11 +70,9 @@ def output_names(
 def spec_outputs(layers: Sequence[LayerSpec]) -> dict[str, tuple[str, ...]]:
     """The outputs of each layer of one scope (the model, or one block), by name."""
     found: dict[str, tuple[str, ...]] = {}
-    by_name = {layer.name: layer for layer in layers}
     for layer in layers:
-        source = by_name.get(layer.share or "", layer) if layer.share else layer
-        layer_type = CATALOG.get(source.type or "")
-        found[layer.name] = output_names(layer_type, source.arguments, layer.call)
+        source = _source(layer, layers)
+        found[layer.name] = output_names(type_of(layer, layers), source.arguments, layer.call)
     return found
 
 
@@ -103,10 +101,15 @@ def reference_problem(ref: str, outputs: Mapping[str, tuple[str, ...]]) -> str |
 
 def type_of(layer: LayerSpec, layers: Sequence[LayerSpec]) -> LayerType | None:
     """The catalog type of a layer, or of the layer it shares."""
-    source = layer
-    if layer.share is not None:
-        source = next((item for item in layers if item.name == layer.share), layer)
-    return CATALOG.get(source.type or "") if source.type else None
+    source = _source(layer, layers)
+    return CATALOG.get(source.type) if source.type else None
+
+
+def _source(layer: LayerSpec, layers: Sequence[LayerSpec]) -> LayerSpec:
+    """The layer whose type and arguments `layer` has: itself, or the one it shares."""
+    if layer.share is None:
+        return layer
+    return next((item for item in layers if item.name == layer.share), layer)
 
 
 def call_problems(spec: Spec) -> Iterable[Problem]:
@@ -122,10 +125,7 @@ _NO_CALL = "only a layer with a type takes call arguments"
 
 
 def _layer_call_problems(spec: Spec, layer: LayerSpec, path: FieldPath) -> Iterable[Problem]:
-    source = layer
-    if layer.share is not None:
-        source = next((item for item in spec.layers if item.name == layer.share), layer)
-    layer_type = CATALOG.get(source.type or "") if source.type else None
+    layer_type = type_of(layer, spec.layers)
     if isinstance(layer.inputs, dict) and layer_type is not None and layer_type.input_names:
         yield from _named_input_problems(layer_type, layer.inputs, (*path, "inputs"))
     if layer.call is None:
