@@ -427,6 +427,17 @@ REGRESSIONS |= {
             {"name": "l2", "type": "AdditiveAttention", "inputs": ["in0", "in1"]},
         ],
     },
+    "Attention scores take the key's steps, known or not (the value's may differ)": {
+        "inputs": [{"name": "in0", "shape": [3, 1]}, {"name": "in1", "shape": [None, 2]}],
+        "layers": [
+            {"name": "l1", "type": "Attention", "inputs": {"value": "in0", "key": "in1",
+             "query": "in1"}, "score_mode": "concat", "call": {"return_attention_scores": True}},
+            {"name": "l2", "type": "Activation", "activation": "linear", "inputs": "l1:output"},
+            {"name": "l3", "type": "AdditiveAttention", "inputs": ["in1", "in0", "in1"],
+             "dropout": 0.2, "call": {"return_attention_scores": True}},
+            {"name": "l4", "type": "Flatten", "inputs": "l3:scores"},
+        ],
+    },
     "MultiHeadAttention scores of a query and a value of different lengths (Keras: T by T)": {
         "inputs": [{"name": "in0", "shape": [3, 2]}, {"name": "in1", "shape": [5, 2]}],
         "layers": [

@@ -109,7 +109,7 @@ def dot_product(layer: str, additive: bool) -> Callable[[Args, Sequence[Shape]],
         else:
             weights = int(args.get("use_scale", False) is True)
             weights += int(args.get("score_mode", "dot") == "concat")
-        scores = (query[0], query[1], value[1])
+        scores = (*query[:-1], key[-2])  # the key's steps, as Keras's compute_output_spec
         extra = (scores,) if args.get("return_attention_scores") is True else ()
         return Output((*query[:-1], value[-1]), weights, extra=extra)
 
