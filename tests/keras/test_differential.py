@@ -130,6 +130,8 @@ def deliberately_stricter(problem: str) -> bool:
             # Keras shapes MultiHeadAttention's scores (batch, heads, T, T) even where the
             # value has S != T steps: a model built on them is wrong (README).
             "returns its scores only for a query and a value of the same length",
+            # GRU and SimpleRNN take extra initial states without a word and use the first.
+            "initial_state takes 1 state of",
         )
     )
 
@@ -220,6 +222,7 @@ def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
 
 
 REFUSED = (
+    "initial_state with too many",
     "MultiHeadAttention scores of",
     "Dot needs",
     "AveragePooling needs",
@@ -436,6 +439,14 @@ REGRESSIONS |= {
             {"name": "l3", "type": "AdditiveAttention", "inputs": ["in1", "in0", "in1"],
              "dropout": 0.2, "call": {"return_attention_scores": True}},
             {"name": "l4", "type": "Flatten", "inputs": "l3:scores"},
+        ],
+    },
+    "initial_state with too many states (GRU would ignore the extra one silently)": {
+        "inputs": [{"name": "in0", "shape": [None, 1]}],
+        "layers": [
+            {"name": "l3", "type": "GRU", "inputs": "in0", "units": 1, "return_state": True},
+            {"name": "l4", "type": "GRU", "inputs": "in0", "units": 1,
+             "call": {"initial_state": ["l3:output", "l3:state"]}},
         ],
     },
     "MultiHeadAttention scores of a query and a value of different lengths (Keras: T by T)": {
