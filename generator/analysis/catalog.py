@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from generator.analysis.layers import (
     activation,
+    attention,
     conv,
     core,
     lookup,
@@ -39,6 +40,7 @@ _FAMILIES: Mapping[str, LayerType] = {
         regularization,
         preprocessing,
         lookup,
+        attention,
     )
     for layer in family.LAYER_TYPES
 }

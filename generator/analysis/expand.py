@@ -19,6 +19,15 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.analysis.calls import (
+    join_ref,
+    reference_problem,
+    spec_outputs,
+    split_ref,
+    tensor_refs,
+    type_of,
+)
+from generator.analysis.catalog import CATALOG
 from generator.analysis.expressions import (
     COMPUTE,
     TensorExpression,
@@ -70,6 +79,7 @@ class FlatLayer:
     origin: Origin
     shares: str | None = None  # flat name of the layer whose weights this call reuses
     expression: TensorExpression | None = None  # a compute layer's, over `inputs` in order
+    call: Mapping[str, Any] = field(default_factory=dict)  # call arguments, references flat
 
 
 @dataclass
@@ -83,10 +93,11 @@ class Expanded:
     towers: dict[str, tuple[str, FieldPath]] = field(default_factory=dict)  # sharer -> original
 
     def resolve(self, name: str) -> str:
-        """The flat layer a name stands for."""
-        while name in self.aliases:
-            name = self.aliases[name]
-        return name
+        """The flat layer a name stands for; `layer:output` keeps its output."""
+        base, output = split_ref(name)
+        while base in self.aliases:
+            base = self.aliases[base]
+        return join_ref(base, output)
 
 
 def expand(spec: Spec, taken: LayerInputs) -> Expanded:
@@ -112,13 +123,16 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
                 )
             )
             continue
-        if isinstance(layer.inputs, dict) and layer.compute is None:
+        if isinstance(layer.inputs, dict) and layer.compute is None and not _named(layer):
             expanded.problems.append(Problem(_MAPPED_INPUTS, (*path, "inputs")))
         elif layer.compute is not None:
             _compute(expanded, layer, refs, (*taken.model[i], "")[0], path)
         elif layer.type is not None:
+            call = resolved_call(layer.call, expanded.resolve)
             expanded.layers.append(
-                FlatLayer(layer.name, layer.type, tuple(refs), layer.arguments, Origin(path))
+                FlatLayer(
+                    layer.name, layer.type, tuple(refs), layer.arguments, Origin(path), call=call
+                )
             )
         elif layer.block is not None and not blocks_sound:
             expanded.problems.extend(block_call_problems(spec, layer, refs, path))
@@ -132,7 +146,26 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
 
 
 _KINDS = ("type", "block", "share", "compute")
-_MAPPED_INPUTS = "only a compute layer maps local names to its inputs; list them instead"
+_MAPPED_INPUTS = "only compute and attention layers map names to their inputs; list them instead"
+
+
+def _named(layer: LayerSpec) -> bool:
+    """An attention layer names its inputs: {query: x, value: y}."""
+    layer_type = CATALOG.get(layer.type or "")
+    return layer_type is not None and bool(layer_type.input_names)
+
+
+def resolved_call(call: Mapping[str, Any] | None, resolve: Callable[[str], str]) -> dict[str, Any]:
+    """A layer's call arguments with every tensor reference resolved to its flat name."""
+    resolved: dict[str, Any] = {}
+    for key, value in (call or {}).items():
+        if isinstance(value, str):
+            resolved[key] = resolve(value)
+        elif isinstance(value, list):
+            resolved[key] = [resolve(item) for item in value]
+        else:
+            resolved[key] = value
+    return resolved
 
 
 def _compute(
@@ -227,9 +260,16 @@ def _shared(
         )
         return
     if target.type is not None:
+        call = resolved_call(layer.call, expanded.resolve)
         expanded.layers.append(
             FlatLayer(
-                layer.name, target.type, tuple(refs), target.arguments, Origin(path), target.name
+                layer.name,
+                target.type,
+                tuple(refs),
+                target.arguments,
+                Origin(path),
+                target.name,
+                call=call,
             )
         )
         return
@@ -270,7 +310,7 @@ def _instance(
         failed: list[Problem] = []
         fail = _expression_failure(block_name, j, origin, failed)
         name = f"{prefix}_{inner.name}"
-        inner_refs = [local[ref] for ref in inner_taken]
+        inner_refs = [_local_ref(local, ref) for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
         inner_origin = Origin(origin.path, origin.chain, block_name, inner.name, blocks)
         shares = f"{shares_prefix}_{inner.name}" if shares_prefix else None
@@ -287,14 +327,27 @@ def _instance(
             local[inner.name] = expanded.resolve(name)
         else:
             arguments = _substitute(inner.arguments, values, fail)
+            call = resolved_call(inner.call, lambda ref: _local_ref(local, ref))
             expanded.layers.append(
                 FlatLayer(
-                    name, inner.type or "", tuple(inner_refs), arguments, inner_origin, shares
+                    name,
+                    inner.type or "",
+                    tuple(inner_refs),
+                    arguments,
+                    inner_origin,
+                    shares,
+                    call=call,
                 )
             )
             local[inner.name] = name
         expanded.problems.extend(failed)
     expanded.aliases[prefix] = local[block.output or block.layers[-1].name]
+
+
+def _local_ref(local: Mapping[str, str], ref: str) -> str:
+    """A block-local reference as a flat one: `lstm:state_h` -> `enc_lstm:state_h`."""
+    base, output = split_ref(ref)
+    return join_ref(local[base], output)
 
 
 def block_call_problems(
@@ -432,9 +485,27 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
         yield from _block_input_use_problems(block_name, block)
         yield from _block_parameter_problems(block_name, block)
         yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
-        if block.output is not None and block.output not in [inner.name for inner in block.layers]:
+        if block.output is not None and split_ref(block.output)[1] is not None:
+            yield Problem(
+                "a block returns one layer's only output; follow"
+                f" {quoted(block.output)} with a layer and return that",
+                (*base, "output"),
+            )
+        elif block.output is not None and block.output not in [
+            inner.name for inner in block.layers
+        ]:
             hint = did_you_mean(block.output, [inner.name for inner in block.layers])
             yield Problem(f"unknown layer {quoted(block.output)}{hint}", (*base, "output"))
+        else:
+            returned = block.output or block.layers[-1].name
+            names = spec_outputs(block.layers).get(returned, ())
+            if len(names) > 1:
+                yield Problem(
+                    f"the block returns {quoted(returned)}, which has several outputs"
+                    f" ({', '.join(names)}); follow the one you want with a layer and return"
+                    " that",
+                    (*base, "output" if block.output else "layers"),
+                )
 
 
 def _called_blocks(spec: Spec) -> set[str]:
@@ -482,6 +553,7 @@ def _block_local_name_problems(spec: Spec, block_name: str, block: BlockSpec) ->
 def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
     """What a block's layers take and call: earlier names, no sharing, no recursion."""
     available = list(block.inputs)
+    outputs = spec_outputs(block.layers)
     for j, inner in enumerate(block.layers):
         path: FieldPath = ("blocks", block_name, "layers", j)
         kinds = [key for key in ("type", "block") if getattr(inner, key) is not None]
@@ -492,7 +564,7 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
             yield Problem(
                 "share works between top-level layers, not inside a block", (*path, "share")
             )
-        if isinstance(inner.inputs, dict) and inner.compute is None:
+        if isinstance(inner.inputs, dict) and inner.compute is None and not _named(inner):
             yield Problem(_MAPPED_INPUTS, (*path, "inputs"))
         if inner.compute is not None:
             yield Problem(
@@ -506,14 +578,24 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
             )
         if isinstance(inner.inputs, list) and not inner.inputs:
             yield Problem("must name at least one input", (*path, "inputs"))
-        for ref in inner.references:
-            if ref not in available:
-                hint = did_you_mean(ref, available)
+        called = [
+            (ref, (*path, "call", key))
+            for key, refs in tensor_refs(inner.call, type_of(inner, block.layers)).items()
+            for ref in refs
+        ]
+        for ref, where in [*((ref, (*path, "inputs")) for ref in inner.references), *called]:
+            base, _ = split_ref(ref)
+            if base not in available:
+                hint = did_you_mean(base, available)
                 yield Problem(
-                    f"unknown name {quoted(ref)} in block {quoted(block_name)}{hint}"
+                    f"unknown name {quoted(base)} in block {quoted(block_name)}{hint}"
                     " (a block's layers take its inputs or its earlier layers)",
-                    (*path, "inputs"),
+                    where,
                 )
+            else:
+                problem = reference_problem(ref, outputs)
+                if problem:
+                    yield Problem(problem, where)
         available.append(inner.name)
 
 
@@ -530,7 +612,11 @@ def _nested_call_problems(
 def _block_input_use_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
     """Every input of a block is taken by one of its layers."""
     for name in block.inputs:
-        takers = [inner for inner in block.layers if name in inner.references]
+        takers = [
+            inner
+            for inner in block.layers
+            if name in {split_ref(ref)[0] for ref in (*inner.references, *inner.call_references)}
+        ]
         if not takers and not (name == block.inputs[0] and block.layers[0].inputs is None):
             yield Problem(
                 f"input {quoted(name)} is never used in block {quoted(block_name)}",
