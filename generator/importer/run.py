@@ -1,0 +1,64 @@
+"""The import pipeline: read -> refuse -> convert -> find blocks -> write text -> check."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.codegen.code import InternalError
+from generator.importer.archive import read_saved_model
+from generator.importer.document import document_text
+from generator.importer.keras3 import Document, model_document
+from generator.pipeline import CheckedSpec, check_loaded
+from generator.spec.load import load_text
+
+
+@dataclass(frozen=True)
+class ImportedSpec:
+    """The spec text as it will be written, and the spec checked as `generate` checks it."""
+
+    text: str
+    checked: CheckedSpec
+
+
+def import_model(source: Path, spec_format: str = "yaml") -> ImportedSpec:
+    """Read a saved model and give its spec; SpecError with every problem, nothing written."""
+    saved = read_saved_model(source)
+    document = model_document(saved.model, saved.compile_config, saved.file)
+    document = {
+        "name": document["name"],
+        "description": f"Imported from {source.name} by mergegen import.",
+        **{key: value for key, value in document.items() if key != "name"},
+    }
+    document = with_blocks(document)
+    text = document_text(document, spec_format)
+    # The same load and checks as any spec file: a hostile value is refused here.
+    shown = f"{saved.file} (imported spec)"
+    loaded = load_text(text, shown, spec_format)
+    if loaded.data != _as_written(document, spec_format):
+        raise InternalError(f"the {spec_format} text of the imported spec reads back differently")
+    checked = check_loaded(loaded, Path(shown))
+    return ImportedSpec(text, checked)
+
+
+def _as_written(document: Document, spec_format: str) -> Document:
+    """TOML has no null: a variable length reads back as "None" (the spec takes both)."""
+    if spec_format != "toml":
+        return document
+    inputs = [
+        {**item, "shape": ["None" if dim is None else dim for dim in item["shape"]]}
+        for item in document["inputs"]
+    ]
+    return {**document, "inputs": inputs}
+
+
+def with_blocks(document: Document) -> Document:
+    """Repeated structure as blocks, where generator/importer/blocks.py is present."""
+    if importlib.util.find_spec("generator.importer.blocks") is None:
+        return document
+    module: Any = importlib.import_module("generator.importer.blocks")
+    result: Document = module.find_blocks(document)
+    return result
