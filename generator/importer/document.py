@@ -43,10 +43,52 @@ def _leaf(value: dict[str, Any]) -> bool:
 
 
 def _yaml_flow(value: Any) -> str:
-    text = yaml.safe_dump(
-        value, default_flow_style=True, width=_WIDE, sort_keys=False, allow_unicode=False
-    )
-    return text.removesuffix("\n...\n").rstrip("\n")
+    """YAML flow text of plain data; a string is left plain only where YAML reads it back."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        # YAML 1.1 floats need a dot: 1e-05 would read back as a string.
+        return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
+    if isinstance(value, str):
+        return _yaml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_flow(item) for item in value) + "]"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{_yaml_string(k)}: {_yaml_flow(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    raise TypeError(f"not spec data: {type(value).__name__}")
+
+
+_PLAIN = re.compile(r"[A-Za-z_$][A-Za-z0-9_.$>-]*\Z")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _yaml_string(text: str) -> str:
+    if _PLAIN.match(text) and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:
+        return text
+    return _quoted(text, "\\U{:08x}")
+
+
+def _quoted(text: str, wide: str) -> str:
+    """A double-quoted string with only printable ASCII inside, the rest as escapes."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(wide.format(code))
+    return '"' + "".join(out) + '"'
 
 
 # JSON -----------------------------------------------------------------------------------------
@@ -130,15 +172,4 @@ def _toml_value(value: Any, path: tuple[str, ...]) -> str:
 
 
 def _toml_string(text: str) -> str:
-    out = []
-    for char in text:
-        code = ord(char)
-        if char == '"':
-            out.append('\\"')
-        elif char == "\\":
-            out.append("\\\\")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    return _quoted(text, "\\U{:08x}")

@@ -5,6 +5,7 @@ by tests/keras/test_import_defaults.py (which also checks it); arguments that fo
 required one (a pooling layer's strides follow its pool_size) are decided in keras3.py.
 """
 
+# ruff: noqa: E501 - one line per layer class, as Keras serializes it
 from __future__ import annotations
 
 from collections.abc import Mapping

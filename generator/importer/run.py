@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from generator.codegen.code import InternalError
 from generator.importer.archive import read_saved_model
@@ -24,8 +27,13 @@ class ImportedSpec:
     checked: CheckedSpec
 
 
-def import_model(source: Path, spec_format: str = "yaml") -> ImportedSpec:
-    """Read a saved model and give its spec; SpecError with every problem, nothing written."""
+def import_model(
+    source: Path, spec_format: str = "yaml", spec_path: Path | None = None
+) -> ImportedSpec:
+    """Read a saved model and give its spec; SpecError with every problem, nothing written.
+
+    `spec_path` is where the spec will be written: the checked spec's file name.
+    """
     saved = read_saved_model(source)
     document = model_document(saved.model, saved.compile_config, saved.file)
     document = {
@@ -34,14 +42,27 @@ def import_model(source: Path, spec_format: str = "yaml") -> ImportedSpec:
         **{key: value for key, value in document.items() if key != "name"},
     }
     document = with_blocks(document)
-    text = document_text(document, spec_format)
-    # The same load and checks as any spec file: a hostile value is refused here.
+    # The same load and checks as any spec file (JSON, the fastest parser for a large
+    # model): a hostile name, string or number is refused here, as in a spec.
     shown = f"{saved.file} (imported spec)"
-    loaded = load_text(text, shown, spec_format)
-    if loaded.data != _as_written(document, spec_format):
+    loaded = load_text(json.dumps(document), shown, "json")
+    checked = check_loaded(loaded, spec_path or Path(f"{document['name']}.{spec_format}"))
+    text = document_text(document, spec_format)
+    if _read_back(text, spec_format) != _as_written(document, spec_format):
         raise InternalError(f"the {spec_format} text of the imported spec reads back differently")
-    checked = check_loaded(loaded, Path(shown))
     return ImportedSpec(text, checked)
+
+
+def _read_back(text: str, spec_format: str) -> Any:
+    """The text parsed again, by the fastest parser of its format."""
+    if spec_format == "json":
+        return json.loads(text)
+    if spec_format == "toml":
+        import tomllib
+
+        return tomllib.loads(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 def _as_written(document: Document, spec_format: str) -> Document:
