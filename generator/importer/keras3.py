@@ -44,7 +44,7 @@ def model_document(
     for layer in layers:
         converter.add(layer)
     document: Document = {"name": config.get("name", "imported")}
-    document["inputs"] = converter.inputs
+    document["inputs"] = _in_order(converter.inputs, config.get("input_layers"))
     document["layers"] = converter.layers
     outputs = converter.outputs(config.get("output_layers"))
     last = converter.layers[-1]["name"] if converter.layers else None
@@ -67,6 +67,7 @@ class _Converter:
         self.layers: list[dict[str, Any]] = []
         self.problems: list[Problem] = []
         self.implicit: set[str] = set()  # nodes Keras adds by itself (a mask)
+        self.masking: set[str] = set()  # Embedding layers with mask_zero=True
 
     def fail(self, name: Any, message: str) -> None:
         self.problems.append(Problem(f"layer {show_value(name)}: {message}", (), self.file))
@@ -130,7 +131,10 @@ class _Converter:
         self, name: Any, class_name: str, args: list[Any], config: dict[str, Any]
     ) -> None:
         if class_name in ops.IMPLICIT:
-            self.implicit.add(str(name))
+            if self._is_mask(args):
+                self.implicit.add(str(name))
+            else:
+                self.fail(name, f"{class_name} is written only as the mask an Embedding adds")
             return
         sources = self._sources(name, args)
         if sources is None:
@@ -142,6 +146,16 @@ class _Converter:
             return
         bound = {local: _source(tensor) for local, tensor in zip(ops.LOCALS, tensors, strict=False)}
         self.layers.append({"name": name, "compute": text, "inputs": bound})
+
+    def _is_mask(self, args: list[Any]) -> bool:
+        """not_equal(embedding, 0): the mask Embedding(mask_zero=True) computes."""
+        return (
+            len(args) == 2
+            and _is_tensor(args[0])
+            and _source(args[0]) in self.masking
+            and type(args[1]) is int
+            and args[1] == 0
+        )
 
     def _layer(self, name: Any, class_name: str, args: list[Any], config: dict[str, Any]) -> None:
         layer_type = CATALOG[class_name]
@@ -171,6 +185,8 @@ class _Converter:
                           " yet (mergegen writes only Keras's default there)")
                 continue
             entry[key] = _argument(layer_type.args[key].kind.family, key, value)
+        if class_name == "Embedding" and config.get("mask_zero") is True:
+            self.masking.add(str(name))
         self.layers.append(entry)
 
     def outputs(self, output_layers: Any) -> list[Any]:
@@ -188,6 +204,17 @@ class _Converter:
 
 
 _NO_DEFAULT = object()
+
+
+def _in_order(inputs: list[dict[str, Any]], input_layers: Any) -> list[dict[str, Any]]:
+    """The model's inputs in the order of its input_layers (the layer list may differ)."""
+    if isinstance(input_layers, list) and input_layers and isinstance(input_layers[0], str):
+        input_layers = [input_layers]
+    order = [item[0] for item in input_layers if isinstance(item, list) and item] if isinstance(
+        input_layers, list
+    ) else []
+    rank = {name: index for index, name in enumerate(order)}
+    return sorted(inputs, key=lambda item: rank.get(item["name"], len(rank)))
 
 
 def _argument(family: str | None, key: str, value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 from generator.analysis.catalog import CATALOG
 from generator.display import quoted, show_value
 from generator.errors import Problem
-from generator.importer.ops import OPERATIONS, is_operation
+from generator.importer.ops import IMPLICIT, OPERATIONS, is_operation
 
 MODEL_CLASSES = {
     ("Functional", "keras.src.models.functional"),
@@ -67,7 +67,7 @@ def layer_problem(layer: dict[str, Any]) -> str | None:
             " (flatten it into the outer model)"
         )
     if is_operation(layer):
-        if class_name in OPERATIONS:
+        if class_name in OPERATIONS or class_name in IMPLICIT:
             return None
         return (
             f"layer {name}: the Keras operation {shown} is not one a `compute:` expression"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,9 @@ from generator.importer.document import document_text
 from generator.importer.keras3 import Document, model_document
 from generator.pipeline import CheckedSpec, check_loaded
 from generator.spec.load import load_text
+
+
+BLOCKS_MODULE = "generator.importer.blocks"  # find_blocks(spec) -> spec with blocks
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,11 @@ def _as_written(document: Document, spec_format: str) -> Document:
 
 def with_blocks(document: Document) -> Document:
     """Repeated structure as blocks, where generator/importer/blocks.py is present."""
-    if importlib.util.find_spec("generator.importer.blocks") is None:
+    try:
+        module: Any = importlib.import_module(BLOCKS_MODULE)
+    except ModuleNotFoundError as missing:
+        if missing.name != BLOCKS_MODULE:
+            raise
         return document
-    module: Any = importlib.import_module("generator.importer.blocks")
     result: Document = module.find_blocks(document)
     return result

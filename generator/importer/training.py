@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import struct
 from typing import Any
 
 from generator.importer.values import is_serialized, spec_object
@@ -14,7 +16,7 @@ def training_section(compile_config: Any) -> dict[str, Any]:
     section: dict[str, Any] = {}
     optimizer = compile_config.get("optimizer")
     if optimizer is not None:
-        section["optimizer"] = _object("optimizer", optimizer)
+        section["optimizer"] = _object("optimizer", _float32_rate(optimizer))
     loss = compile_config.get("loss")
     if loss is not None:
         section["loss"] = _per_output("loss", loss)
@@ -25,6 +27,27 @@ def training_section(compile_config: Any) -> dict[str, Any]:
     if isinstance(weights, dict) and weights:
         section["loss_weights"] = weights
     return section
+
+
+def _float32_rate(optimizer: Any) -> Any:
+    """The learning rate as its shortest decimal: Keras keeps it in a float32 variable."""
+    config = optimizer.get("config") if isinstance(optimizer, dict) else None
+    rate = config.get("learning_rate") if isinstance(config, dict) else None
+    if type(rate) is not float or not math.isfinite(rate) or _f32(rate) != rate:
+        return optimizer
+    for digits in range(1, 18):
+        short = float(f"{rate:.{digits}g}")
+        if _f32(short) == rate:
+            return {**optimizer, "config": {**config, "learning_rate": short}}
+    return optimizer
+
+
+def _f32(value: float) -> float:
+    try:
+        result: float = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.nan
+    return result
 
 
 def _object(family: str, value: Any) -> Any:
