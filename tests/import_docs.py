@@ -12,7 +12,11 @@ def tensor(source: str, shape: list[Any] | None = None) -> dict[str, Any]:
     """A serialized symbolic tensor coming out of `source`."""
     return {
         "class_name": "__keras_tensor__",
-        "config": {"shape": shape or [None, 4], "dtype": "float32", "keras_history": [source, 0, 0]},
+        "config": {
+            "shape": shape or [None, 4],
+            "dtype": "float32",
+            "keras_history": [source, 0, 0],
+        },
     }
 
 
@@ -26,8 +30,12 @@ def input_layer(name: str, shape: list[Any]) -> dict[str, Any]:
 
 
 def layer(
-    class_name: str, name: str, args: list[Any], config: dict[str, Any] | None = None,
-    module: str = "keras.layers", registered: str | None = None,
+    class_name: str,
+    name: str,
+    args: list[Any],
+    config: dict[str, Any] | None = None,
+    module: str = "keras.layers",
+    registered: str | None = None,
 ) -> dict[str, Any]:
     """A layer (or an operation, with its module) called once on `args`."""
     own = {"name": name, "trainable": True, "dtype": POLICY, **(config or {})}

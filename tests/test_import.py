@@ -185,11 +185,29 @@ def test_a_builtin_lookalike_from_another_module_is_custom(tmp_path: Path) -> No
     ("config", "message"),
     [
         ({"activation": "relu\nimport os"}, "expected one of linear"),
-        ({"activation": {"module": "builtins", "class_name": "function", "config": "eval",
-                         "registered_name": None}}, "expected one of linear"),  # fmt: skip
+        (
+            {
+                "activation": {
+                    "module": "builtins",
+                    "class_name": "function",
+                    "config": "eval",
+                    "registered_name": None,
+                }
+            },
+            "expected one of linear",
+        ),  # fmt: skip
         ({"units": 10**12}, "integer"),
-        ({"kernel_initializer": {"module": "os", "class_name": "system", "config": {},
-                                 "registered_name": None}}, "initializer"),  # fmt: skip
+        (
+            {
+                "kernel_initializer": {
+                    "module": "os",
+                    "class_name": "system",
+                    "config": {},
+                    "registered_name": None,
+                }
+            },
+            "initializer",
+        ),  # fmt: skip
     ],
 )
 def test_hostile_arguments_are_refused_as_in_a_spec(
@@ -241,11 +259,13 @@ def test_a_keras_archive_is_read_from_config_json_only(tmp_path: Path) -> None:
 
 def test_a_zip_bomb_is_refused_within_a_second(tmp_path: Path) -> None:
     archive = tmp_path / "bomb.keras"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
-        with zipped.open("config.json", "w", force_zip64=True) as member:
-            block = b" " * (1 << 20)
-            for _ in range(MAX_CONFIG_BYTES // len(block) * 4):
-                member.write(block)
+    block = b" " * (1 << 20)
+    with (
+        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped,
+        zipped.open("config.json", "w", force_zip64=True) as member,
+    ):
+        for _ in range(MAX_CONFIG_BYTES // len(block) * 4):
+            member.write(block)
     assert archive.stat().st_size < MAX_CONFIG_BYTES // 50
     start = time.perf_counter()
     with pytest.raises(SpecError) as refused:

@@ -70,9 +70,15 @@ _STR_TAG = "tag:yaml.org,2002:str"
 
 
 def _yaml_string(text: str) -> str:
-    if _PLAIN.match(text) and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG:
+    if _PLAIN.match(text) and _plain_is_text(text):
         return text
     return _quoted(text, "\\U{:08x}")
+
+
+def _plain_is_text(text: str) -> bool:
+    """YAML reads the plain word back as this string (not as true, null or a number)."""
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag == _STR_TAG
 
 
 def _quoted(text: str, wide: str) -> str:
@@ -134,10 +140,14 @@ def _toml_table(table: dict[str, Any], path: tuple[str, ...]) -> str:
 
 
 def _is_table(value: Any) -> bool:
-    return isinstance(value, dict) and any(
-        _is_table(item) or _is_table_array(item) or isinstance(item, dict)
-        for item in value.values()
-    ) and not _leaf(value)
+    return (
+        isinstance(value, dict)
+        and any(
+            _is_table(item) or _is_table_array(item) or isinstance(item, dict)
+            for item in value.values()
+        )
+        and not _leaf(value)
+    )
 
 
 def _is_table_array(value: Any) -> bool:
@@ -152,9 +162,7 @@ def _toml_value(value: Any, path: tuple[str, ...]) -> str:
     if value is None:
         if len(path) >= 2 and path[-1] == "shape":
             return '"None"'  # the spec reads "None" as a variable length
-        raise SpecError(
-            [Problem("TOML has no null for this value; import as yaml or json", path)]
-        )
+        raise SpecError([Problem("TOML has no null for this value; import as yaml or json", path)])
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

@@ -74,7 +74,7 @@ class _Converter:
 
     def add(self, layer: dict[str, Any]) -> None:
         name = layer.get("name")
-        config = layer.get("config") if isinstance(layer.get("config"), dict) else {}
+        config = _mapping(layer.get("config"))
         class_name = layer.get("class_name")
         if class_name == "InputLayer" and layer.get("module") == "keras.layers":
             self._input(name, config)
@@ -85,8 +85,9 @@ class _Converter:
             self.fail(name, f"called {count} times; shared layers are not imported yet")
             return
         node = nodes[0]
-        args = node.get("args") if isinstance(node.get("args"), list) else []
-        kwargs = node.get("kwargs") if isinstance(node.get("kwargs"), dict) else {}
+        given = node.get("args")
+        args: list[Any] = given if isinstance(given, list) else []
+        kwargs = _mapping(node.get("kwargs"))
         if self._tensor_kwargs(name, kwargs):
             return
         if ops.is_operation(layer):
@@ -122,8 +123,10 @@ class _Converter:
     def _sources(self, name: Any, args: list[Any]) -> list[str] | None:
         found = [_source(tensor) for tensor in _tensors(args)]
         if any(source is None for source in found):
-            self.fail(name, "takes the second output of a layer or a shared layer's call;"
-                      " not imported yet")
+            self.fail(
+                name,
+                "takes the second output of a layer or a shared layer's call; not imported yet",
+            )
             return None
         return [source for source in found if source is not None]
 
@@ -181,8 +184,11 @@ class _Converter:
             if key in ("strides",) and "pool_size" in config and same(value, config["pool_size"]):
                 continue  # a pooling layer's strides default to its pool size
             if key not in layer_type.args:
-                self.fail(name, f"{class_name} with {key}={show_value(value)} is not imported"
-                          " yet (mergegen writes only Keras's default there)")
+                self.fail(
+                    name,
+                    f"{class_name} with {key}={show_value(value)} is not imported"
+                    " yet (mergegen writes only Keras's default there)",
+                )
                 continue
             entry[key] = _argument(layer_type.args[key].kind.family, key, value)
         if class_name == "Embedding" and config.get("mask_zero") is True:
@@ -206,13 +212,19 @@ class _Converter:
 _NO_DEFAULT = object()
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _in_order(inputs: list[dict[str, Any]], input_layers: Any) -> list[dict[str, Any]]:
     """The model's inputs in the order of its input_layers (the layer list may differ)."""
     if isinstance(input_layers, list) and input_layers and isinstance(input_layers[0], str):
         input_layers = [input_layers]
-    order = [item[0] for item in input_layers if isinstance(item, list) and item] if isinstance(
-        input_layers, list
-    ) else []
+    order = (
+        [item[0] for item in input_layers if isinstance(item, list) and item]
+        if isinstance(input_layers, list)
+        else []
+    )
     rank = {name: index for index, name in enumerate(order)}
     return sorted(inputs, key=lambda item: rank.get(item["name"], len(rank)))
 

@@ -1,7 +1,7 @@
 """Keras 3.15's serialized defaults: what `get_config()` holds for an argument left out.
 
-An imported argument equal to its default here is left out of the spec. Written from Keras
-by tests/keras/test_import_defaults.py (which also checks it); arguments that follow a
+An imported argument equal to its default here is left out of the spec. Taken from Keras and
+checked by tests/keras/test_import_defaults.py; arguments that follow a
 required one (a pooling layer's strides follow its pool_size) are decided in keras3.py.
 """
 

@@ -17,7 +17,6 @@ from generator.importer.keras3 import Document, model_document
 from generator.pipeline import CheckedSpec, check_loaded
 from generator.spec.load import load_text
 
-
 BLOCKS_MODULE = "generator.importer.blocks"  # find_blocks(spec) -> spec with blocks
 
 

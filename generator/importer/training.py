@@ -32,7 +32,9 @@ def training_section(compile_config: Any) -> dict[str, Any]:
 def _float32_rate(optimizer: Any) -> Any:
     """The learning rate as its shortest decimal: Keras keeps it in a float32 variable."""
     config = optimizer.get("config") if isinstance(optimizer, dict) else None
-    rate = config.get("learning_rate") if isinstance(config, dict) else None
+    if not isinstance(config, dict):
+        return optimizer
+    rate = config.get("learning_rate")
     if type(rate) is not float or not math.isfinite(rate) or _f32(rate) != rate:
         return optimizer
     for digits in range(1, 18):

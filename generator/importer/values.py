@@ -52,7 +52,7 @@ def spec_object(family: str, value: Any) -> Any:
         plain = next((n for n, cls in catalog.names.items() if cls == class_name), None)
         return plain or class_name
     short = keras_class.short_argument
-    if list(args) == [short] and not isinstance(args[short], dict | list):
+    if short is not None and list(args) == [short] and not isinstance(args[short], dict | list):
         return {class_name: args[short]}
     return {class_name: args}
 
@@ -77,9 +77,7 @@ def compact_size(name: str, value: Any) -> Any:
     """[3, 3] as 3, [[1, 1], [1, 1]] as 1: what Keras expands back to the same value."""
     if name not in SIZE_ARGUMENTS or not isinstance(value, list) or not value:
         return value
-    flat = [
-        item for part in value for item in (part if isinstance(part, list) else [part])
-    ]
+    flat = [item for part in value for item in (part if isinstance(part, list) else [part])]
     if all(type(item) is int for item in flat) and len(set(flat)) == 1:
         return flat[0]
     return value

@@ -88,9 +88,7 @@ def test_the_rebuilt_model_has_the_originals_json(name: str, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("name", _selected(sorted(REFUSED)))
-def test_models_with_custom_layers_are_refused_naming_the_class(
-    name: str, tmp_path: Path
-) -> None:
+def test_models_with_custom_layers_are_refused_naming_the_class(name: str, tmp_path: Path) -> None:
     source = tmp_path / f"{name}.json"
     source.write_text(_original(name).to_json())
     with pytest.raises(SpecError) as refused:
