@@ -361,3 +361,24 @@ def test_a_refused_import_writes_nothing_and_exits_2(cli, tmp_path: Path) -> Non
 def test_a_missing_source_is_one_error(cli, tmp_path: Path) -> None:
     result = cli("import", "nothing.keras")
     assert result.exit_code == 2 and result.errors == ["error: nothing.keras: no such file"]
+
+
+# Speed that scales -----------------------------------------------------------------------------
+
+
+def test_static_inference_time_per_layer_stays_flat() -> None:
+    """8 times the layers cost about 8 times the time (a quadratic step would cost ~60 times)."""
+    from generator.analysis.plan import build_graph
+    from generator.spec.model import parse_spec
+    from tests.benchmarks.import_bench import chain
+
+    def seconds(layers: int) -> float:
+        spec = parse_spec(chain(layers))
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            build_graph(spec)
+            best = min(best, time.process_time() - start)
+        return best
+
+    assert seconds(4000) / seconds(500) < 16

@@ -243,13 +243,14 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
     layer_type = layer_type_of(layer)
     args = layer_type.keras_args(layer.arguments)
     shapes = known.shapes
-    named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
     try:
         kind = output_kind(layer.type, args, [known.kinds[ref] for ref in layer.inputs])
         out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)
     except ShapeError as error:
+        # Named only on failure: _display scans every layer, once per layer would be quadratic.
+        named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
         return f"{named}{error}"
     if layer.shares is not None and layer.shares in known.outs:
         original = known.outs[layer.shares]
