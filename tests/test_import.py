@@ -382,3 +382,21 @@ def test_static_inference_time_per_layer_stays_flat() -> None:
         return best
 
     assert seconds(4000) / seconds(500) < 16
+
+
+def test_a_sequential_model_becomes_a_chain(tmp_path: Path) -> None:
+    chain_json = dense_chain()
+    first, hidden = chain_json["config"]["layers"]
+    document = {
+        "module": "keras", "class_name": "Sequential", "registered_name": None,
+        "config": {"name": "seq", "layers": [
+            {key: value for key, value in first.items() if key not in ("name", "inbound_nodes")},
+            {key: value for key, value in hidden.items() if key not in ("name", "inbound_nodes")},
+            {**{k: v for k, v in hidden.items() if k not in ("name", "inbound_nodes")},
+             "config": {**hidden["config"], "name": "out", "units": 1}},
+        ]},
+    }  # fmt: skip
+    spec = imported(tmp_path, document)
+    assert spec["inputs"] == [{"name": "features", "shape": [4]}]
+    assert [entry["name"] for entry in spec["layers"]] == ["hidden", "out"]
+    assert "inputs" in spec["layers"][0] and "inputs" not in spec["layers"][1]

@@ -30,6 +30,8 @@ def model_document(
     if refused:
         raise SpecError([refused])
     config = model.get("config", model) if "class_name" in model else model
+    if model.get("class_name") == "Sequential" and isinstance(config, dict):
+        config = as_functional(config, file)
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise SpecError([Problem("no model config with a list of layers", (), file)])
     layers = [layer for layer in config["layers"] if isinstance(layer, dict)]
@@ -210,6 +212,32 @@ class _Converter:
 
 
 _NO_DEFAULT = object()
+
+
+def as_functional(config: dict[str, Any], file: str) -> dict[str, Any]:
+    """A Sequential model's config as the Functional config of the same chain of layers."""
+    layers = [item for item in config.get("layers") or [] if isinstance(item, dict)]
+    if not layers or layers[0].get("class_name") != "InputLayer":
+        shape = config.get("build_input_shape")
+        if not isinstance(shape, list):
+            raise SpecError([Problem("a Sequential model without an input shape", (), file)])
+        config_in = {"batch_shape": shape, "dtype": "float32", "name": "input_layer"}
+        layers.insert(0, {"module": "keras.layers", "class_name": "InputLayer",
+                          "registered_name": None, "config": config_in})  # fmt: skip
+    chained = []
+    previous: Any = None
+    for layer in layers:
+        name = _mapping(layer.get("config")).get("name")
+        tensor = {"class_name": TENSOR, "config": {"keras_history": [previous, 0, 0]}}
+        nodes: list[Any] = [] if previous is None else [{"args": [tensor], "kwargs": {}}]
+        chained.append({**layer, "name": name, "inbound_nodes": nodes})
+        previous = name
+    return {
+        "name": config.get("name", "sequential"),
+        "layers": chained,
+        "input_layers": [[chained[0]["name"], 0, 0]],
+        "output_layers": [[previous, 0, 0]],
+    }
 
 
 def _mapping(value: Any) -> dict[str, Any]:

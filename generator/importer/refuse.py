@@ -18,6 +18,7 @@ MODEL_CLASSES = {
     ("Model", "keras.src.models.model"),
     ("Model", "keras"),
 }
+SEQUENTIAL = {("Sequential", "keras.src.models.sequential"), ("Sequential", "keras")}
 NESTED_MODELS = {"Sequential", "Functional", "Model"}
 BUILTIN_MODULE = "keras.layers"
 
@@ -29,13 +30,8 @@ def model_problem(model: dict[str, Any], file: str) -> Problem | None:
     key = (model.get("class_name"), model.get("module"))
     if key in MODEL_CLASSES and model.get("registered_name") in (None, "Functional", "Model"):
         return None
-    if key == ("Sequential", "keras.src.models.sequential") or key == ("Sequential", "keras"):
-        return Problem(
-            "a Sequential model: save it as a Functional model (keras.Model(inputs, outputs))"
-            " to import it",
-            (),
-            file,
-        )
+    if key in SEQUENTIAL and model.get("registered_name") in (None, "Sequential"):
+        return None
     return Problem(
         f"the model's class {show_value(model.get('class_name'))} (module"
         f" {show_value(model.get('module'))}) is a subclassed model, whose call() is Python"
