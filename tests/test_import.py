@@ -400,3 +400,45 @@ def test_a_sequential_model_becomes_a_chain(tmp_path: Path) -> None:
     assert spec["inputs"] == [{"name": "features", "shape": [4]}]
     assert [entry["name"] for entry in spec["layers"]] == ["hidden", "out"]
     assert "inputs" in spec["layers"][0] and "inputs" not in spec["layers"][1]
+
+
+@pytest.mark.parametrize(
+    ("class_name", "args", "compute"),
+    [
+        ("Add", ["T", 3.0], "x + 3.0"),
+        ("Subtract", [3.0, "T"], "3.0 - x"),
+        ("Multiply", ["T", "U"], "x * y"),
+        ("TrueDivide", ["T", -2], "x / -2"),
+        ("Absolute", ["T"], "abs(x)"),
+        ("Sigmoid", ["T"], "sigmoid(x)"),
+        ("Maximum", ["T", 0.0], "maximum(x, 0.0)"),
+        ("Negative", ["T"], "-x"),
+    ],
+)
+def test_recorded_operations_become_the_same_expression(
+    tmp_path: Path, class_name: str, args: list[Any], compute: str
+) -> None:
+    named = {"T": tensor("a"), "U": tensor("b")}
+    two = "U" in args
+    operation = layer(
+        class_name,
+        "op",
+        [named.get(arg, arg) if isinstance(arg, str) else arg for arg in args],
+        module="keras.src.ops.numpy",
+        registered=class_name,
+    )
+    after = layer("Dense", "out", [tensor("op")], {"units": 1})
+    inputs = ["a", "b"] if two else ["a"]
+    layers = [*(input_layer(name, [4]) for name in inputs), operation, after]
+    document = functional("ops", layers, inputs, ["out"])
+    entry = imported(tmp_path, document)["layers"][0]
+    assert entry["compute"] == compute
+    assert entry["inputs"]["x"] == "a"
+
+
+def test_an_operation_no_expression_writes_is_refused_naming_it(tmp_path: Path) -> None:
+    operation = layer("Einsum", "op", [tensor("a")], module="keras.src.ops.numpy",
+                      registered="Einsum")  # fmt: skip
+    document = functional("ops", [input_layer("a", [4]), operation], ["a"], ["op"])
+    (line,) = problems(tmp_path, document)
+    assert "the Keras operation 'Einsum'" in line
