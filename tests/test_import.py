@@ -442,3 +442,13 @@ def test_an_operation_no_expression_writes_is_refused_naming_it(tmp_path: Path) 
     document = functional("ops", [input_layer("a", [4]), operation], ["a"], ["op"])
     (line,) = problems(tmp_path, document)
     assert "the Keras operation 'Einsum'" in line
+
+
+def test_an_archives_shared_object_ids_are_bookkeeping_not_arguments(tmp_path: Path) -> None:
+    document = dense_chain()
+    for entry in document["config"]["layers"][1:]:
+        entry["config"]["dtype"] = {**entry["config"]["dtype"], "shared_object_id": 140234}
+    archive = tmp_path / "model.keras"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("config.json", json.dumps(document))
+    assert import_model(archive).checked.spec.layers[0].arguments == {"units": 3}

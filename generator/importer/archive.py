@@ -74,6 +74,7 @@ def _read_archive(path: Path, file: str) -> SavedModel:
         raise _error(file, f"cannot read the archive ({error})") from None
     if not isinstance(config, dict):
         raise _error(file, "config.json must hold a JSON object")
+    config = without_sharing(config)
     compile_config = config.get("compile_config")
     return SavedModel(file, config, compile_config if isinstance(compile_config, dict) else None)
 
@@ -105,6 +106,16 @@ def _read_capped(stream: IO[bytes], file: str, what: str, compressed: int | None
                 f"{what} expands more than {MAX_RATIO} times (a zip bomb?); not read",
             )
         chunks.append(chunk)
+
+
+def without_sharing(value: Any) -> Any:
+    """Drop the `shared_object_id` that an archive adds to objects several layers share
+    (the float32 dtype policy of every layer): bookkeeping for loading, not an argument."""
+    if isinstance(value, dict):
+        return {k: without_sharing(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [without_sharing(item) for item in value]
+    return value
 
 
 def parse_json(raw: bytes, file: str) -> Any:
