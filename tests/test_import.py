@@ -452,3 +452,12 @@ def test_an_archives_shared_object_ids_are_bookkeeping_not_arguments(tmp_path: P
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("config.json", json.dumps(document))
     assert import_model(archive).checked.spec.layers[0].arguments == {"units": 3}
+
+
+def test_call_arguments_keras_does_not_add_itself_are_refused(tmp_path: Path) -> None:
+    document = dense_chain()
+    document["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": True}
+    (line,) = problems(tmp_path, document)
+    assert "the call argument training=True is not imported yet" in line
+    document["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": False}
+    assert imported(tmp_path, document)["layers"][0]["name"] == "hidden"

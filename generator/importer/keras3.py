@@ -103,6 +103,8 @@ class _Converter:
         if not isinstance(shape, list) or not shape:
             self.fail(name, f"an input without a batch_shape, got {show_value(shape)}")
             return
+        if shape[0] is not None:
+            self.fail(name, f"a fixed batch size {show_value(shape[0])} is not imported yet")
         entry["shape"] = shape[1:]
         if config.get("dtype", "float32") != "float32":
             entry["dtype"] = config.get("dtype")
@@ -112,13 +114,17 @@ class _Converter:
         self.inputs.append(entry)
 
     def _tensor_kwargs(self, name: Any, kwargs: dict[str, Any]) -> bool:
-        """Call arguments holding tensors: only the mask Keras passes by itself is allowed."""
+        """Call arguments: only those Keras records by itself (training=False, a mask)."""
         for key, value in kwargs.items():
             for tensor in _tensors(value):
                 source = _source(tensor)
                 if key == "mask" and source in self.implicit:
                     continue
                 self.fail(name, f"the call argument {key}= takes a tensor; not imported yet")
+                return True
+            if not _tensors(value) and value is not None and (key, value) != ("training", False):
+                shown = show_value(value)
+                self.fail(name, f"the call argument {key}={shown} is not imported yet")
                 return True
         return False
 
