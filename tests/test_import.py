@@ -461,3 +461,34 @@ def test_call_arguments_keras_does_not_add_itself_are_refused(tmp_path: Path) ->
     assert "the call argument training=True is not imported yet" in line
     document["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": False}
     assert imported(tmp_path, document)["layers"][0]["name"] == "hidden"
+
+
+# Keras 2 ---------------------------------------------------------------------------------------
+
+
+def test_a_keras_2_functional_model_imports_as_keras_3(tmp_path: Path) -> None:
+    spec = yaml.safe_load(import_model(FIXTURES / "keras2_functional.json").text)
+    assert spec["inputs"] == [{"name": "image", "shape": [8, 8, 3]}]
+    assert spec["layers"] == [
+        {"name": "conv", "type": "Conv2D", "inputs": "image", "filters": 4, "kernel_size": 3,
+         "padding": "same", "activation": "relu"},
+        {"name": "skip", "type": "Conv2D", "inputs": "image", "filters": 4, "kernel_size": 1,
+         "use_bias": False, "kernel_initializer": "he_normal"},
+        {"name": "sum", "type": "Add", "inputs": ["conv", "skip"]},
+        {"name": "pool", "type": "GlobalAveragePooling2D"},
+        {"name": "out", "type": "Dense", "units": 2, "activation": "softmax"},
+    ]  # fmt: skip
+
+
+def test_a_keras_2_sequential_model_and_its_custom_layers(tmp_path: Path) -> None:
+    dense = {"class_name": "Dense", "config": {"name": "d", "dtype": "float32", "units": 2,
+                                              "batch_input_shape": [None, 3]}}  # fmt: skip
+    sequential = {"class_name": "Sequential", "keras_version": "2.12.0",
+                  "config": {"name": "s", "layers": [dense]}}  # fmt: skip
+    spec = imported(tmp_path, sequential)
+    assert spec["inputs"] == [{"name": "input_layer", "shape": [3]}]
+    assert spec["layers"] == [{"name": "d", "type": "Dense", "inputs": "input_layer", "units": 2}]
+    op = {"class_name": "TFOpLambda", "config": {"name": "tf.math.add", "function": "math.add"}}
+    sequential["config"]["layers"] = [dense, op]  # type: ignore[index]
+    (line,) = problems(tmp_path, sequential)
+    assert "custom class 'TFOpLambda'" in line

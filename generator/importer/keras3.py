@@ -13,6 +13,7 @@ from generator.analysis.catalog import CATALOG
 from generator.display import show_value
 from generator.errors import Problem, SpecError
 from generator.importer import ops
+from generator.importer.keras2 import is_keras2, upgrade
 from generator.importer.keras_defaults import COMMON, LAYER_DEFAULTS
 from generator.importer.refuse import layer_problem, model_problem
 from generator.importer.training import training_section
@@ -26,6 +27,8 @@ def model_document(
     model: dict[str, Any], compile_config: dict[str, Any] | None, file: str
 ) -> Document:
     """The spec document of a saved Functional model; SpecError naming every refusal."""
+    if is_keras2(model):
+        model = upgrade(model)
     refused = model_problem(model, file)
     if refused:
         raise SpecError([refused])
@@ -189,8 +192,17 @@ class _Converter:
             default = COMMON.get(key, defaults.get(key, _NO_DEFAULT))
             if default is not _NO_DEFAULT and same(value, default):
                 continue
+            family = layer_type.args[key].kind.family if key in layer_type.args else None
+            if (
+                family
+                and default is not _NO_DEFAULT
+                and spec_object(family, value) == spec_object(family, default)
+            ):
+                continue  # the same object in another form (Keras 2 writes no module)
             if key in ("strides",) and "pool_size" in config and same(value, config["pool_size"]):
                 continue  # a pooling layer's strides default to its pool size
+            if value is None and key in layer_type.args and layer_type.args[key].kind.family:
+                continue  # no regularizer (Keras 2 writes activity_regularizer: null too)
             if key not in layer_type.args:
                 self.fail(
                     name,
