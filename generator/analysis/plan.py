@@ -287,10 +287,10 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
     layer_type = layer_type_of(layer)
     args = with_flags(layer_type.keras_args(layer.arguments), layer.call)
     shapes = known.shapes
-    named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
     for ref in _all_refs(layer):
         several = known.several.get(ref)
         if several:  # a block parameter made it several; the spec's checks saw one
+            named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
             return f"{named}{reference_problem(ref, {ref: several})}"
     try:
         kinds = [known.kinds[ref] for ref in layer.inputs]
@@ -304,6 +304,8 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)
     except ShapeError as error:
+        # Named only on failure: _display scans every layer, once per layer would be quadratic.
+        named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
         return f"{named}{error}"
     if layer.shares is not None and layer.shares in known.outs:
         original = known.outs[layer.shares]

@@ -354,6 +354,60 @@ def check(
             raise Exit(1)
 
 
+class SpecFormatChoice(StrEnum):
+    """The file format of an imported spec."""
+
+    yaml = "yaml"
+    json = "json"
+    toml = "toml"
+
+
+@app.command(
+    "import",
+    epilog="Example: mergegen import resnet50.keras -o resnet50.yaml && mergegen generate"
+    " resnet50.yaml",
+)
+def import_(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A .keras archive, or a .json file holding model.to_json() (or its config).",
+            metavar="SOURCE",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="SPEC",
+            help="Where to write the spec; - for stdout. Default: ./<model name>.<format>.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    spec_format: Annotated[
+        Optional[SpecFormatChoice],  # noqa: UP045
+        typer.Option(
+            "--format", help="The spec's format; default: from -o's suffix, else yaml."
+        ),
+    ] = None,
+) -> None:
+    """Read a saved Keras model (never running anything in it) and write its spec."""
+    with handle_errors():
+        from generator.cli.import_command import run_import
+
+        run_import(
+            source,
+            output,
+            force,
+            spec_format.value if spec_format else None,
+            echo=typer.echo,
+            note=_note,
+            error=_error,
+        )
+
+
 @app.command(epilog="Example: mergegen schema -o mergegen.schema.json")
 def schema(
     output: Annotated[

@@ -1,1 +1,1 @@
-"""Import: a saved Keras model back to a readable spec."""
+"""Import: a saved Keras model (.keras archive or its JSON) read back into a spec."""

@@ -140,11 +140,12 @@ def deliberately_stricter(problem: str) -> bool:
             "counts the values of a 2-D input",
             "Keras builds another shape than it computes",
             "so the script cannot make synthetic data",  # vocabularies with nothing in common
-            "cannot adapt() it",  # Normalization without mean and variance
+            "cannot adapt() it",  # a lookup without its vocabulary or boundaries
+            "Normalization needs both mean and variance, or neither",
             # Rescaling by channel where the channels are unknown, or 1 (Keras would broadcast
             # the output wider than the shape it reports)
             "(give one value, or one per entry of that axis)",
-            "AlphaDropout noise_shape",  # Keras reads it only when training draws noise
+            "Dropout noise_shape",  # Keras reads it only when training draws noise
             # Keras shapes MultiHeadAttention's scores (batch, heads, T, T) even where the
             # value has S != T steps: a model built on them is wrong (README).
             "returns its scores only for a query and a value of the same length",
@@ -302,8 +303,12 @@ REGRESSIONS = {
             {"name": "l6", "type": "MaxPooling2D"},
         ],
     },
-    "a Normalization needs mean and variance (Keras would wait for adapt())": {
+    "a Normalization needs mean and variance both, or neither (Keras too)": {
         "inputs": [{"name": "in0", "shape": [3]}],
+        "layers": [{"name": "l0", "type": "Normalization", "inputs": "in0", "mean": 1.0}],
+    },
+    "a Normalization without mean and variance holds adapt()'s weights": {
+        "inputs": [{"name": "in0", "shape": [2, 3]}],
         "layers": [{"name": "l0", "type": "Normalization", "inputs": "in0"}],
     },
     "Resizing a 3-D input would resize the batch axis": {

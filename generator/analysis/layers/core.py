@@ -16,10 +16,12 @@ from generator.analysis.layers.base import (
     show_shape,
     single,
 )
+from generator.analysis.layers.regularization import masked_dropout
 from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
     ACTIVATIONS,
     boolean,
+    noise_shape,
     non_negative_int,
     number,
     number_between,
@@ -79,9 +81,10 @@ LAYER_TYPES = [
         "Dropout",
         {
             "rate": Arg(number_between(0, 1), required=True, positional=True),
+            "noise_shape": Arg(noise_shape()),
             "seed": Arg(non_negative_int()),
         },
-        same_shape,
+        masked_dropout("Dropout"),
     ),
     LayerType(
         "Embedding",

@@ -3,6 +3,7 @@ Rescaling, Resizing, CenterCrop, Normalization (mean and variance given)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,10 +80,13 @@ def image(layer: str) -> Rule:
 def normalization(args: Args, inputs: Sequence[Shape]) -> Output:
     shape = single(inputs)
     mean, variance = args.get("mean"), args.get("variance")
-    if mean is None or variance is None:
+    if (mean is None) != (variance is None):
         raise ShapeError(
-            "Normalization needs both mean and variance (the script cannot adapt() it to data)"
+            "Normalization needs both mean and variance, or neither (statistics that adapt()"
+            " or saved weights set)"
         )
+    if mean is None:
+        return _adaptable(args, shape)
     if _length(mean) != _length(variance):
         raise ShapeError("Normalization mean and variance need the same number of values")
     kept = sorted(distinct_axes("Normalization", shape, args.get("axis", -1)))
@@ -95,6 +99,18 @@ def normalization(args: Args, inputs: Sequence[Shape]) -> Output:
     _fits("Normalization", "mean", _length(mean), shape[kept[-1]], f"axis {kept[-1]}")
     # mean and variance are constants, not weights: Keras counts no parameters.
     return Output(shape)
+
+
+def _adaptable(args: Args, shape: Shape) -> Output:
+    """Without mean and variance: a mean and a variance per kept entry and a count, as weights."""
+    kept = sorted(distinct_axes("Normalization", shape, args.get("axis", -1)))
+    sizes = [shape[axis] for axis in kept]
+    if any(size is None for size in sizes):
+        raise ShapeError(
+            f"Normalization keeps axes {kept} of {show_shape(shape)}, which need known sizes"
+        )
+    entries = math.prod(size for size in sizes if size is not None)
+    return Output(shape, non_trainable=2 * entries + 1)
 
 
 LAYER_TYPES = [

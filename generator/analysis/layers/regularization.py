@@ -43,20 +43,29 @@ def spatial_dropout(spatial: int) -> Rule:
     return rule
 
 
-def alpha_dropout(args: Args, inputs: Sequence[Shape]) -> Output:
+def masked_dropout(layer: str) -> Rule:
+    """Dropout and AlphaDropout: a noise_shape, if any, has one size (None or 1) per axis."""
+
+    def rule(args: Args, inputs: Sequence[Shape]) -> Output:
+        return _masked(layer, args, inputs)
+
+    return rule
+
+
+def _masked(layer: str, args: Args, inputs: Sequence[Shape]) -> Output:
     shape = single(inputs)
     mask = args.get("noise_shape")
     if mask is None:
         return Output(shape)
     if len(mask) != len(shape):
         raise ShapeError(
-            f"AlphaDropout noise_shape {show_shape(tuple(mask))} needs {len(shape)} entries,"
+            f"{layer} noise_shape {show_shape(tuple(mask))} needs {len(shape)} entries,"
             f" one per axis of {show_shape(shape)} (the batch first)"
         )
     for axis, (size, dim) in enumerate(zip(mask, shape, strict=True)):
         if size not in (None, 1, dim) or (axis == 0 and size not in (None, 1)):
             raise ShapeError(
-                f"AlphaDropout noise_shape {show_shape(tuple(mask))}"
+                f"{layer} noise_shape {show_shape(tuple(mask))}"
                 f" does not fit {show_shape(shape)}"
                 f" on axis {axis} (use null for the input's size, or 1)"
             )
@@ -88,7 +97,7 @@ LAYER_TYPES = [
     LayerType(
         "AlphaDropout",
         {"rate": RATE, "noise_shape": Arg(noise_shape()), "seed": SEED},
-        alpha_dropout,
+        masked_dropout("AlphaDropout"),
     ),
     LayerType(
         "ActivityRegularization",

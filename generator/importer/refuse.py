@@ -1,0 +1,88 @@
+"""What the importer never reads: Lambda bytecode, custom classes, subclassed models.
+
+Each offending layer is one problem naming its class; nothing of it is imported or run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.analysis.catalog import CATALOG
+from generator.display import quoted, show_value
+from generator.errors import Problem
+from generator.importer.ops import IMPLICIT, OPERATIONS, is_operation
+
+MODEL_CLASSES = {
+    ("Functional", "keras.src.models.functional"),
+    ("Functional", "keras"),
+    ("Model", "keras.src.models.model"),
+    ("Model", "keras"),
+}
+SEQUENTIAL = {("Sequential", "keras.src.models.sequential"), ("Sequential", "keras")}
+NESTED_MODELS = {"Sequential", "Functional", "Model"}
+BUILTIN_MODULE = "keras.layers"
+
+
+def model_problem(model: dict[str, Any], file: str) -> Problem | None:
+    """A subclassed model, or anything that is not a Functional model's JSON."""
+    if "class_name" not in model:
+        return None  # the bare config of model.get_config()
+    key = (model.get("class_name"), model.get("module"))
+    if key in MODEL_CLASSES and model.get("registered_name") in (None, "Functional", "Model"):
+        return None
+    if key in SEQUENTIAL and model.get("registered_name") in (None, "Sequential"):
+        return None
+    return Problem(
+        f"the model's class {show_value(model.get('class_name'))} (module"
+        f" {show_value(model.get('module'))}) is a subclassed model, whose call() is Python"
+        " code the JSON does not hold; refused",
+        (),
+        file,
+    )
+
+
+def layer_problem(layer: dict[str, Any]) -> str | None:
+    """Why one layer entry cannot be imported, naming its class; None when it can."""
+    class_name = layer.get("class_name")
+    module = layer.get("module")
+    registered = layer.get("registered_name")
+    name = show_value(layer.get("name"))
+    shown = show_value(class_name)
+    if class_name == "Lambda":
+        return (
+            f"layer {name}: Lambda holds Python bytecode, which is never read or run; refused"
+            " (write it as a `compute:` expression over keras.ops)"
+        )
+    if module == BUILTIN_MODULE and registered is None:
+        if class_name == "InputLayer" or class_name in CATALOG:
+            return None
+        return f"layer {name}: the Keras layer {shown} is not supported by mergegen yet"
+    if module == "keras" and class_name in NESTED_MODELS and registered is None:
+        return (
+            f"layer {name}: a nested {class_name} model; nested models are not imported yet"
+            " (flatten it into the outer model)"
+        )
+    if is_operation(layer):
+        if class_name in OPERATIONS or class_name in IMPLICIT:
+            return None
+        return (
+            f"layer {name}: the Keras operation {shown} is not one a `compute:` expression"
+            " can write yet"
+        )
+    return (
+        f"layer {name}: custom class {shown} (module {show_value(module)}, registered as"
+        f" {show_value(registered)}) is not a Keras built-in; refused, nothing of it is run"
+        f"{_expression_hint(layer.get('config'))}"
+    )
+
+
+def _expression_hint(config: Any) -> str:
+    """A custom layer holding only a constant scale is likely a formula `compute:` can write."""
+    if not isinstance(config, dict):
+        return ""
+    own = set(config) - {"name", "trainable", "dtype"}
+    scale = config.get("scale")
+    if own == {"scale"} and isinstance(scale, int | float) and not isinstance(scale, bool):
+        example = quoted(f"a + b * {scale!r}")
+        return f" (a constant scale can be written as a `compute:` expression, e.g. {example})"
+    return ""

@@ -1,0 +1,65 @@
+"""The archive's compile config as the spec's training section (optimizer, loss, metrics)."""
+
+from __future__ import annotations
+
+import math
+import struct
+from typing import Any
+
+from generator.importer.values import is_serialized, spec_object
+
+
+def training_section(compile_config: Any) -> dict[str, Any]:
+    """Optimizer, loss and metrics in the spec's forms; empty when the model was not compiled."""
+    if not isinstance(compile_config, dict) or not compile_config:
+        return {}
+    section: dict[str, Any] = {}
+    optimizer = compile_config.get("optimizer")
+    if optimizer is not None:
+        section["optimizer"] = _object("optimizer", _float32_rate(optimizer))
+    loss = compile_config.get("loss")
+    if loss is not None:
+        section["loss"] = _per_output("loss", loss)
+    metrics = compile_config.get("metrics")
+    if metrics:
+        section["metrics"] = _per_output("metric", metrics)
+    weights = compile_config.get("loss_weights")
+    if isinstance(weights, dict) and weights:
+        section["loss_weights"] = weights
+    return section
+
+
+def _float32_rate(optimizer: Any) -> Any:
+    """The learning rate as its shortest decimal: Keras keeps it in a float32 variable."""
+    config = optimizer.get("config") if isinstance(optimizer, dict) else None
+    if not isinstance(config, dict):
+        return optimizer
+    rate = config.get("learning_rate")
+    if type(rate) is not float or not math.isfinite(rate) or _f32(rate) != rate:
+        return optimizer
+    for digits in range(1, 18):
+        short = float(f"{rate:.{digits}g}")
+        if _f32(short) == rate:
+            return {**optimizer, "config": {**config, "learning_rate": short}}
+    return optimizer
+
+
+def _f32(value: float) -> float:
+    try:
+        result: float = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.nan
+    return result
+
+
+def _object(family: str, value: Any) -> Any:
+    return spec_object(family, value) if is_serialized(value) else value
+
+
+def _per_output(family: str, value: Any) -> Any:
+    """One object, a list of them, or one (or a list) per output name."""
+    if isinstance(value, list):
+        return [_per_output(family, item) for item in value]
+    if isinstance(value, dict) and not is_serialized(value):
+        return {key: _per_output(family, item) for key, item in value.items()}
+    return _object(family, value)
