@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
-import types
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,7 +13,7 @@ import yaml
 
 from generator.errors import SpecError
 from generator.importer.archive import MAX_CONFIG_BYTES, read_saved_model
-from generator.importer.run import BLOCKS_MODULE, import_model
+from generator.importer.run import import_model
 from tests.import_docs import dense_chain, functional, input_layer, layer, tensor
 
 FIXTURES = Path(__file__).parent / "import_fixtures"
@@ -124,15 +122,19 @@ def test_the_embedding_mask_operation_is_left_to_keras(tmp_path: Path) -> None:
     assert [entry["name"] for entry in spec["layers"]] == ["embed", "pool"]
 
 
-def test_find_blocks_is_called_once_when_the_module_exists(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen: list[Any] = []
-    module = types.ModuleType(BLOCKS_MODULE)
-    module.find_blocks = lambda spec: seen.append(spec) or spec  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, BLOCKS_MODULE, module)
-    imported(tmp_path, dense_chain())
-    assert len(seen) == 1 and seen[0]["layers"][0]["name"] == "hidden"
+def test_repeated_layers_come_back_as_one_block(tmp_path: Path) -> None:
+    """Five prefixed Dense triples in a chain: one block, five calls, the Keras names kept."""
+    chain = [input_layer("x", [4])]
+    previous = "x"
+    stages = [f"stage{k}" for k in range(1, 6)]
+    for stage in stages:
+        for part, units in (("fc", 8), ("mid", 6), ("out", 4)):
+            name = f"{stage}_{part}"
+            chain.append(layer("Dense", name, [tensor(previous)], {"units": units}))
+            previous = name
+    spec = imported(tmp_path, functional("chain", chain, ["x"], [previous]))
+    assert len(spec["blocks"]) == 1
+    assert [entry["name"] for entry in spec["layers"]] == stages
 
 
 # Refusals --------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +11,12 @@ import yaml
 
 from generator.codegen.code import InternalError
 from generator.importer.archive import read_saved_model
+from generator.importer.blocks import find_blocks
 from generator.importer.document import document_text
 from generator.importer.keras3 import Document, model_document
+from generator.importer.keras_defaults import LAYER_DEFAULTS
 from generator.pipeline import CheckedSpec, check_loaded
 from generator.spec.load import load_text
-
-BLOCKS_MODULE = "generator.importer.blocks"  # find_blocks(spec) -> spec with blocks
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def import_model(
         "description": f"Imported from {source.name} by mergegen import.",
         **{key: value for key, value in document.items() if key != "name"},
     }
-    document = with_blocks(document)
+    document = find_blocks(document, LAYER_DEFAULTS)
     # The same load and checks as any spec file (JSON, the fastest parser for a large
     # model): a hostile name, string or number is refused here, as in a spec.
     shown = f"{saved.file} (imported spec)"
@@ -75,15 +74,3 @@ def _as_written(document: Document, spec_format: str) -> Document:
         for item in document["inputs"]
     ]
     return {**document, "inputs": inputs}
-
-
-def with_blocks(document: Document) -> Document:
-    """Repeated structure as blocks, where generator/importer/blocks.py is present."""
-    try:
-        module: Any = importlib.import_module(BLOCKS_MODULE)
-    except ModuleNotFoundError as missing:
-        if missing.name != BLOCKS_MODULE:
-            raise
-        return document
-    result: Document = module.find_blocks(document)
-    return result
