@@ -388,9 +388,7 @@ def import_(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     spec_format: Annotated[
         Optional[SpecFormatChoice],  # noqa: UP045
-        typer.Option(
-            "--format", help="The spec's format; default: from -o's suffix, else yaml."
-        ),
+        typer.Option("--format", help="The spec's format; default: from -o's suffix, else yaml."),
     ] = None,
 ) -> None:
     """Read a saved Keras model (never running anything in it) and write its spec."""
