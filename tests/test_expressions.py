@@ -186,7 +186,6 @@ def test_errors_point_at_the_compute_field() -> None:
             },
             "cannot take int32 values",
         ),
-        ({**_with("a + b"), "outputs": ["e"]}, "cannot be a model output"),
     ],
 )
 def test_compute_layer_errors(spec: dict[str, Any], message: str) -> None:
@@ -251,3 +250,69 @@ def test_only_a_compute_layer_maps_local_names() -> None:
     spec = _with("a + b")
     spec["layers"][1]["inputs"] = {"x": "e"}
     assert "only a compute layer maps local names" in " ".join(_problems(spec))
+
+
+def _in_block(compute: str, inputs: Any = None, top_compute: bool = False) -> dict[str, Any]:
+    """A block whose last layer is an expression over its two Dense layers, called twice."""
+    head = {
+        "inputs": ["x", "y"],
+        "params": ["units"],
+        "layers": [
+            {"name": "dx", "type": "Dense", "units": "$units", "inputs": "x"},
+            {"name": "dy", "type": "Dense", "units": "$units", "inputs": "y"},
+            {"name": "dist", "compute": compute, "inputs": inputs or {"p": "dx", "q": "dy"}},
+        ],
+    }
+    last: dict[str, Any] = {"name": "out", "type": "Add", "inputs": ["h1", "h2"]}
+    if top_compute:
+        last = {"name": "out", "compute": "h1 * h2", "inputs": ["h1", "h2"]}
+    return {
+        "name": "probe",
+        "inputs": [{"name": "a", "shape": [8]}, {"name": "b", "shape": [8]}],
+        "blocks": {"head": head},
+        "layers": [
+            {"name": "h1", "block": "head", "inputs": ["a", "b"], "units": 4},
+            {"name": "h2", "block": "head", "inputs": ["b", "a"], "units": 4},
+            last,
+        ],
+    }
+
+
+def test_a_compute_layer_inside_a_block_is_a_line_of_the_block_function() -> None:
+    script = _script(_in_block("abs(p - q)"))
+    block = script[script.index("def head(") : script.index("def build_model")]
+    assert "dist = keras.ops.abs(dx - dy)  # (None, 4)" in block
+    assert "return dist" in block
+
+
+def test_a_block_expression_is_checked_once_at_its_definition() -> None:
+    assert _problems(_in_block("abs(p - r)")) == [
+        "s.yaml: blocks.head.layers[2].compute: unknown name 'r' (inputs: p, q) in \"abs(p - r)\""
+    ]
+    assert _problems(_in_block("p + q", {"p": "dx", "q": "dx"})) == [
+        "s.yaml: blocks.head.layers[2].inputs: names the same input twice"
+    ]
+    spec = _in_block("abs(p - q)")
+    spec["blocks"]["head"]["layers"][2]["units"] = 3
+    assert "unknown field 'units' for a compute layer" in _problems(spec)[0]
+
+
+def test_a_block_expression_whose_shapes_clash_points_at_the_call() -> None:
+    spec = _in_block("abs(p - q)")
+    spec["blocks"]["head"]["layers"][1]["units"] = 5
+    assert any(
+        'in "p - q", p (None, 4) and q (None, 5) do not broadcast' in line
+        for line in _problems(spec)
+    ), _problems(spec)
+
+
+def test_an_expression_may_be_a_model_output_with_zeros_for_labels() -> None:
+    script = _script(_in_block("abs(p - q)", top_compute=True))
+    assert "out = h1 * h2  # (None, 4)" in script
+    assert 'outputs=out, name="probe"' in script
+    assert "y = np.zeros((samples, 4), dtype=np.float32)" in script
+
+
+def test_a_layer_output_keeps_random_labels() -> None:
+    script = _script(_in_block("abs(p - q)"))
+    assert "y = rng.random((samples, 4), dtype=np.float32)" in script

@@ -139,29 +139,32 @@ def _compute(
     expanded: Expanded, layer: LayerSpec, refs: list[str], previous: str, path: FieldPath
 ) -> None:
     """A compute layer: its local names checked, its expression parsed against them."""
+    expression, problems = checked_expression(layer, previous, path)
+    expanded.problems.extend(problems)
+    if expression is not None:
+        flat = FlatLayer(layer.name, COMPUTE, tuple(refs), {}, Origin(path), expression=expression)
+        expanded.layers.append(flat)
+
+
+def checked_expression(
+    layer: LayerSpec, previous: str, path: FieldPath
+) -> tuple[TensorExpression | None, list[Problem]]:
+    """A compute layer's expression, or the problems of its fields (at `path`)."""
     if layer.arguments:
         extra = next(iter(layer.arguments))
-        expanded.problems.append(
-            Problem(
-                f"unknown field {quoted(extra)} for a compute layer"
-                " (it takes name, compute, inputs)",
-                (*path, extra),
-            )
+        message = (
+            f"unknown field {quoted(extra)} for a compute layer (it takes name, compute, inputs)"
         )
-        return
+        return None, [Problem(message, (*path, extra))]
     bound = bound_names(layer.inputs) or [(previous, previous)]
     for local, _ in bound:
         problem = local_name_problem(local)
         if problem:
-            expanded.problems.append(Problem(problem, (*path, "inputs")))
-            return
+            return None, [Problem(problem, (*path, "inputs"))]
     try:
-        expression = parse_compute(layer.compute or "", [local for local, _ in bound])
+        return parse_compute(layer.compute or "", [local for local, _ in bound]), []
     except ExpressionError as error:
-        expanded.problems.append(Problem(str(error), (*path, "compute")))
-        return
-    flat = FlatLayer(layer.name, COMPUTE, tuple(refs), {}, Origin(path), expression=expression)
-    expanded.layers.append(flat)
+        return None, [Problem(str(error), (*path, "compute"))]
 
 
 def block_calls(spec: Spec) -> dict[str, int]:
@@ -274,7 +277,17 @@ def _instance(
         blocks = (*origin.chain_blocks, block_name)
         inner_origin = Origin(origin.path, origin.chain, block_name, inner.name, blocks)
         shares = f"{shares_prefix}_{inner.name}" if shares_prefix else None
-        if inner.block is not None:
+        if inner.compute is not None:
+            # Checked in the block's definition; it has no parameters to fill in.
+            expression, _ = checked_expression(inner, (*inner_taken, "")[0], ())
+            if expression is not None:
+                expanded.layers.append(
+                    FlatLayer(
+                        name, COMPUTE, tuple(inner_refs), {}, inner_origin, expression=expression
+                    )
+                )
+            local[inner.name] = name
+        elif inner.block is not None:
             nested = Origin(
                 origin.path, (*origin.chain, inner.name), block_name, inner.name, blocks
             )
@@ -432,6 +445,7 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
         yield from _block_input_use_problems(block_name, block)
         yield from _block_parameter_problems(block_name, block)
         yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
+        yield from _block_compute_problems(block_name, block, taken.blocks[block_name])
         if block.output is not None and block.output not in [inner.name for inner in block.layers]:
             hint = did_you_mean(block.output, [inner.name for inner in block.layers])
             yield Problem(f"unknown layer {quoted(block.output)}{hint}", (*base, "output"))
@@ -484,21 +498,18 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
     available = list(block.inputs)
     for j, inner in enumerate(block.layers):
         path: FieldPath = ("blocks", block_name, "layers", j)
-        kinds = [key for key in ("type", "block") if getattr(inner, key) is not None]
-        if len(kinds) != 1 and inner.share is None and inner.compute is None:
+        kinds = [key for key in ("type", "block", "compute") if getattr(inner, key) is not None]
+        if len(kinds) != 1 and inner.share is None:
             given = " and ".join(kinds) if kinds else "none"
-            yield Problem(f"a block's layer needs exactly one of type or block (got {given})", path)
+            yield Problem(
+                f"a block's layer needs exactly one of type, block or compute (got {given})", path
+            )
         if inner.share is not None:
             yield Problem(
                 "share works between top-level layers, not inside a block", (*path, "share")
             )
         if isinstance(inner.inputs, dict) and inner.compute is None:
             yield Problem(_MAPPED_INPUTS, (*path, "inputs"))
-        if inner.compute is not None:
-            yield Problem(
-                "compute layers work at the top level, not inside a block (yet)",
-                (*path, "compute"),
-            )
         if inner.block is not None and _reaches(spec, inner.block, block_name):
             yield Problem(
                 f"block {quoted(block_name)} uses itself through {quoted(inner.block)}",
@@ -515,6 +526,19 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
                     (*path, "inputs"),
                 )
         available.append(inner.name)
+
+
+def _block_compute_problems(
+    block_name: str, block: BlockSpec, inner_inputs: Sequence[Sequence[str]]
+) -> Iterable[Problem]:
+    """A block's compute layers: fields and expression checked once, in the definition."""
+    for j, (inner, refs) in enumerate(zip(block.layers, inner_inputs, strict=True)):
+        if inner.compute is None or inner.type is not None or inner.block is not None:
+            continue
+        path: FieldPath = ("blocks", block_name, "layers", j)
+        yield from checked_expression(inner, (*refs, "")[0], path)[1]
+        if len(set(refs)) != len(refs):
+            yield Problem("names the same input twice", (*path, "inputs"))
 
 
 def _nested_call_problems(

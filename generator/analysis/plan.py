@@ -43,7 +43,6 @@ def build_graph(spec: Spec) -> Graph:
     problems += expanded.problems
     problems += _flat_name_problems(spec, expanded)
     problems += _noise_name_problems(spec, expanded)
-    problems += _computed_output_problems(spec, outputs)
     problems += argument_problems(spec, expanded, calls)
     problems += arity_problems(spec, expanded, taken, calls)
     if problems:
@@ -90,19 +89,6 @@ def layer_type_of(layer: FlatLayer) -> LayerType:
     if layer.expression is not None:
         return compute_type(layer.expression)
     return CATALOG[layer.type]
-
-
-def _computed_output_problems(spec: Spec, outputs: tuple[str, ...]) -> Iterable[Problem]:
-    """Keras names an output after its last operation, so an expression cannot be one."""
-    for i, layer in enumerate(spec.layers):
-        if layer.compute is not None and layer.name in outputs:
-            where: FieldPath = ("outputs", outputs.index(layer.name))
-            yield Problem(
-                f"{quoted(layer.name)} is an expression, which cannot be a model output (Keras"
-                " would name the output after its last operation; follow it with a layer,"
-                " e.g. {type: Activation, activation: linear})",
-                where if spec.outputs is not None else ("layers", i, "compute"),
-            )
 
 
 def _noise_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:

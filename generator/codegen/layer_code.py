@@ -15,7 +15,8 @@ from generator.analysis.arithmetic import (
     parse,
 )
 from generator.analysis.catalog import CATALOG
-from generator.analysis.expressions import ComputeType, bound_names
+from generator.analysis.expand import checked_expression
+from generator.analysis.expressions import ComputeType, TensorExpression, bound_names
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
 from generator.codegen.code import (
@@ -120,11 +121,24 @@ def _computed(
     if not isinstance(layer_type, ComputeType) or layer_type.expression is None:
         raise InternalError(f"compute layer {layer.name!r} has no checked expression")
     refs = graph.spec_inputs[layer.name]
+    return expression_lines(layer_type.expression, layer, refs, variables, target, comment, layout)
+
+
+def expression_lines(
+    expression: TensorExpression,
+    layer: LayerSpec,
+    refs: Sequence[str],
+    variables: Variables,
+    target: Code,
+    comment: Code | None,
+    layout: Layout,
+) -> list[Code]:
+    """`target = <expression>`, its local names written as the scope's variables."""
     bound = bound_names(layer.inputs) or [(refs[0], refs[0])]
     tensors = {local: variables[ref] for local, ref in bound}
-    code = layer_type.expression.python(tensors.__getitem__, literal)
+    code = expression.python(tensors.__getitem__, literal)
     line = Code(f"{target} = {code}")
-    if not layout.shape_comments:
+    if comment is None or not layout.shape_comments:
         return [line]
     if layout.fits(f"{line}  {comment}"):
         return [Code(f"{line}  {comment}")]
@@ -267,7 +281,11 @@ def _block_function(
         target = variables[inner.name]
         keras_name = _prefixed_name(inner.name)
         comment = _block_comment(graph, prefixes, inner.name)
-        if inner.block is not None:
+        if inner.compute is not None:
+            refs = graph.block_inputs[name][inner.name]
+            expression = _block_expression(inner, refs)
+            lines += expression_lines(expression, inner, refs, variables, target, comment, layout)
+        elif inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
             keywords["name"] = keras_name
             function = identifier(inner.block)
@@ -296,6 +314,14 @@ def _block_function(
         lines=tuple(lines),
         output=variables[block.output or block.layers[-1].name],
     )
+
+
+def _block_expression(inner: LayerSpec, refs: Sequence[str]) -> TensorExpression:
+    """A block's compute layer, parsed again as its definition was checked."""
+    expression, problems = checked_expression(inner, (*refs, "")[0], ())
+    if expression is None:
+        raise InternalError(f"unchecked expression reached code generation: {problems}")
+    return expression
 
 
 def _prefixed_name(suffix: str) -> Code:
