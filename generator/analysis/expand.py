@@ -8,6 +8,7 @@ and for rendering.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ from generator.spec.model import BlockSpec, LayerSpec, Spec
 from generator.spec.names import MAX_NAME_LENGTH, identifier_problem, keras_name_problem
 
 MAX_BLOCK_DEPTH = 8
+MODEL_SEPARATOR = "/"  # in flat names only: Keras refuses it in layer names
 BLOCK_RESERVED = frozenset({"name"})  # the block function's own parameter
 MAPPING_ARGUMENT = (
     "a block argument cannot be a mapping such as a Keras object; write the object in the"
@@ -50,6 +52,7 @@ class Origin:
     block: str | None = None  # the block whose layer this is
     block_layer: str | None = None
     chain_blocks: tuple[str, ...] = ()  # the block each call of `chain` instantiates
+    model: str | None = None  # the top-level call whose own keras.Model holds this layer
 
     @property
     def context(self) -> str:
@@ -124,8 +127,10 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
             expanded.problems.extend(block_call_problems(spec, layer, refs, path))
         elif layer.block is not None:
             expanded.tower_inputs[layer.name] = tuple(refs)
-            origin = Origin(path, (layer.name,))
-            _instance(spec, taken, expanded, layer, layer.name, refs, origin, None)
+            prefix = model_prefix(spec, layer, layer.name)
+            model = layer.name if prefix != layer.name else None
+            origin = Origin(path, (layer.name,), model=model)
+            _instance(spec, taken, expanded, layer, prefix, refs, origin, None)
         else:
             _shared(spec, taken, expanded, layer, top_names, refs, path, blocks_sound)
     return expanded
@@ -240,8 +245,11 @@ def _shared(
         return  # a copy of a block instance, whose block's problems are reported
     expanded.tower_inputs[layer.name] = tuple(refs)
     expanded.towers[layer.name] = (target.name, path)
-    origin = Origin(path, (layer.name,))
-    _instance(spec, taken, expanded, target, layer.name, refs, origin, target.name)
+    prefix = model_prefix(spec, target, layer.name)
+    model = layer.name if prefix != layer.name else None
+    origin = Origin(path, (layer.name,), model=model)
+    original = model_prefix(spec, target, target.name)
+    _instance(spec, taken, expanded, target, prefix, refs, origin, original)
 
 
 def _instance(
@@ -272,11 +280,13 @@ def _instance(
     ):
         failed: list[Problem] = []
         fail = _expression_failure(block_name, j, origin, failed)
-        name = f"{prefix}_{inner.name}"
+        name = flat_name(prefix, inner.name)
         inner_refs = [local[ref] for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
-        inner_origin = Origin(origin.path, origin.chain, block_name, inner.name, blocks)
-        shares = f"{shares_prefix}_{inner.name}" if shares_prefix else None
+        inner_origin = Origin(
+            origin.path, origin.chain, block_name, inner.name, blocks, origin.model
+        )
+        shares = flat_name(shares_prefix, inner.name) if shares_prefix else None
         if inner.compute is not None:
             # Checked in the block's definition; it has no parameters to fill in.
             expression, _ = checked_expression(inner, (*inner_taken, "")[0], ())
@@ -289,7 +299,12 @@ def _instance(
             local[inner.name] = name
         elif inner.block is not None:
             nested = Origin(
-                origin.path, (*origin.chain, inner.name), block_name, inner.name, blocks
+                origin.path,
+                (*origin.chain, inner.name),
+                block_name,
+                inner.name,
+                blocks,
+                origin.model,
             )
             arguments = _substitute(inner.arguments, values, fail)
             substituted = LayerSpec.model_validate(
@@ -307,7 +322,36 @@ def _instance(
             )
             local[inner.name] = name
         expanded.problems.extend(failed)
-    expanded.aliases[prefix] = local[block.output or block.layers[-1].name]
+    outputs = [local[output] for output in block.output_names]
+    instance = prefix.removesuffix(MODEL_SEPARATOR)
+    expanded.aliases[instance] = outputs[0]
+    if len(outputs) > 1:
+        for k, output in enumerate(outputs):
+            expanded.aliases[f"{instance}[{k}]"] = output
+
+
+def flat_name(prefix: str, layer: str) -> str:
+    """A block layer's flat name: `<call>_<layer>`, or `<model call>/<layer>` in a model block.
+
+    Keras names a block layer `<call>_<layer>`; inside a block's own keras.Model it keeps its
+    block-local name, and "/" (which no Keras name holds) keeps it apart from the model's.
+    """
+    return f"{prefix}{layer}" if prefix.endswith(MODEL_SEPARATOR) else f"{prefix}_{layer}"
+
+
+def model_prefix(spec: Spec, layer: LayerSpec, name: str) -> str:
+    """The prefix of a top-level call's layers: `<name>/` for a model block."""
+    block = spec.blocks.get(layer.block or "")
+    return f"{name}{MODEL_SEPARATOR}" if block is not None and block.model else name
+
+
+OUTPUT_REFERENCE = re.compile(r"(?P<call>.+)\[(?P<index>[0-9]{1,4})\]\Z")
+
+
+def output_reference(ref: str) -> tuple[str, int] | None:
+    """`encoder[2]`: one output of a block call that returns several, as (call, index)."""
+    found = OUTPUT_REFERENCE.match(ref)
+    return (found.group("call"), int(found.group("index"))) if found else None
 
 
 def block_call_problems(
@@ -438,7 +482,6 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
     """Checks of each block on its own: names, references, parameters, recursion."""
     called = _called_blocks(spec)
     for block_name, block in spec.blocks.items():
-        base: FieldPath = ("blocks", block_name)
         yield from _block_name_problems(spec, block_name, called)
         yield from _block_local_name_problems(spec, block_name, block)
         yield from _block_reference_problems(spec, block_name, block)
@@ -446,9 +489,26 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
         yield from _block_parameter_problems(block_name, block)
         yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
         yield from _block_compute_problems(block_name, block, taken.blocks[block_name])
-        if block.output is not None and block.output not in [inner.name for inner in block.layers]:
-            hint = did_you_mean(block.output, [inner.name for inner in block.layers])
-            yield Problem(f"unknown layer {quoted(block.output)}{hint}", (*base, "output"))
+        yield from _block_output_problems(block_name, block)
+
+
+def _block_output_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """The layers a block returns: its own, each once; several only from a model block."""
+    base: FieldPath = ("blocks", block_name, "output")
+    names = [inner.name for inner in block.layers]
+    several = isinstance(block.output, list)
+    if several and not block.output:
+        yield Problem("must name at least one layer", base)
+    if several and len(block.output_names) > 1 and not block.model:
+        yield Problem(
+            "only a model block returns several layers (add model: true, or return one)", base
+        )
+    for k, output in enumerate(block.output_names if block.output is not None else []):
+        where = (*base, k) if several else base
+        if output not in names:
+            yield Problem(f"unknown layer {quoted(output)}{did_you_mean(output, names)}", where)
+        elif output in block.output_names[:k]:
+            yield Problem(f"{quoted(output)} is listed twice", where)
 
 
 def _called_blocks(spec: Spec) -> set[str]:
@@ -548,6 +608,14 @@ def _nested_call_problems(
     for j, (inner, refs) in enumerate(zip(block.layers, inner_inputs, strict=True)):
         if inner.block is not None:
             path: FieldPath = ("blocks", block_name, "layers", j)
+            called = spec.blocks.get(inner.block)
+            if called is not None and called.model:
+                yield Problem(
+                    f"block {quoted(inner.block)} is a model of its own: call it from the"
+                    " top-level layers",
+                    (*path, "block"),
+                )
+                continue
             yield from block_call_problems(spec, inner, refs, path)
 
 

@@ -9,7 +9,13 @@ from generator.analysis.arguments import argument_problems, arity_problems
 from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
 from generator.analysis.dtypes import dtype_kind, output_kind
-from generator.analysis.expand import Expanded, FlatLayer, block_calls, expand
+from generator.analysis.expand import (
+    Expanded,
+    FlatLayer,
+    block_calls,
+    expand,
+    output_reference,
+)
 from generator.analysis.expressions import NOISE_NAME, compute_type
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.inputs import LayerInputs, layer_inputs
@@ -132,12 +138,52 @@ class _Names:
         self.position = {name: j for j, name in enumerate(self.layers)}
 
 
+def call_outputs(spec: Spec) -> dict[str, list[str]]:
+    """Top-level calls of a block that returns several layers (shared copies too): their names."""
+    by_name = {layer.name: layer for layer in spec.layers}
+    found: dict[str, list[str]] = {}
+    for layer in spec.layers:
+        original = by_name.get(layer.share or "", layer) if layer.share else layer
+        block = spec.blocks.get(original.block or "")
+        if block is not None and len(block.output_names) > 1:
+            found[layer.name] = block.output_names
+    return found
+
+
+def _output_reference_problem(spec: Spec, ref: str) -> tuple[str | None, str]:
+    """A reference to one output, `encoder[2]`: (problem or None, the call it names)."""
+    taken = output_reference(ref)
+    several = call_outputs(spec)
+    if taken is None:
+        if ref in several:
+            listed = ", ".join(f"{ref}[{k}] ({name})" for k, name in enumerate(several[ref]))
+            return f"{quoted(ref)} returns several layers; take one: {listed}", ref
+        return None, ref
+    call, index = taken
+    if call not in several:
+        return (
+            f"{quoted(ref)}: {quoted(call)} is not a block call that returns several layers",
+            call,
+        )
+    if index >= len(several[call]):
+        return (
+            f"{quoted(ref)}: {quoted(call)} returns {len(several[call])} layers"
+            f" (0 to {len(several[call]) - 1})",
+            call,
+        )
+    return None, call
+
+
 def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) -> Iterable[str]:
     """A reference must name an input or an earlier layer; a later one may close a cycle."""
     input_names, layer_names, position = names.inputs, names.layers, names.position
     name = layer_names[i]
-    for ref in refs:
-        if ref in input_names:
+    for written in refs:
+        if written in input_names:
+            continue
+        problem, ref = _output_reference_problem(spec, written)
+        if problem is not None and ref in position and position[ref] < i:
+            yield problem
             continue
         if ref not in position:
             yield f"unknown layer {quoted(ref)}{did_you_mean(ref, input_names + layer_names[:i])}"
@@ -187,6 +233,14 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
             )
         elif name in spec.outputs[:i]:
             problems.append(Problem(f"{quoted(name)} is listed twice", path))
+        elif name in call_outputs(spec):
+            problems.append(
+                Problem(
+                    f"{quoted(name)} returns several layers; a model output is one layer"
+                    " (follow the one you want with a layer)",
+                    path,
+                )
+            )
     return tuple(spec.outputs)
 
 
@@ -218,7 +272,11 @@ def _infer(
         message = _infer_layer(expanded, layer, known)
         if message is not None:
             failures.append((layer, message))
-    problems = [*_once_per_block(spec, failures, calls), *_tower_problems(expanded, known.shapes)]
+    problems = [
+        *_once_per_block(spec, failures, calls),
+        *_tower_problems(expanded, known.shapes),
+        *_model_call_problems(spec, expanded, known.shapes),
+    ]
     if problems:
         raise SpecError(problems)
     return _graph(spec, expanded, taken, outputs, known)
@@ -377,6 +435,30 @@ def _tower_problem(expanded: Expanded, tower: str, shapes: Mapping[str, Shape]) 
     return Problem(message, (*path, "inputs"))
 
 
+def _model_call_problems(
+    spec: Spec, expanded: Expanded, shapes: Mapping[str, Shape]
+) -> Iterable[Problem]:
+    """A model block's build function makes its Inputs once: every call feeds those shapes."""
+    first: dict[str, tuple[str, list[Shape]]] = {}
+    for i, layer in enumerate(spec.layers):
+        block = spec.blocks.get(layer.block or "")
+        refs = expanded.tower_inputs.get(layer.name, ())
+        if block is None or not block.model or any(ref not in shapes for ref in refs):
+            continue
+        given = [shapes[ref] for ref in refs]
+        if layer.block not in first:
+            first[layer.block or ""] = (layer.name, given)
+            continue
+        original, built = first[layer.block or ""]
+        if not all(_fits_input(a, b) for a, b in zip(built, given, strict=True)):
+            yield Problem(
+                f"block {quoted(layer.block)} is a model built for"
+                f" {', '.join(show_shape(shape) for shape in built)} (its call {quoted(original)}),"
+                f" but this call gives {', '.join(show_shape(shape) for shape in given)}",
+                ("layers", i, "inputs"),
+            )
+
+
 def _only_lengths_open(built: Shape, given: Shape) -> bool:
     """The shapes differ only where the call leaves a size open that the tower fixes."""
     return len(built) == len(given) and all(
@@ -439,6 +521,8 @@ def _check_connected(graph: Graph) -> None:
     """Every input and layer must lead to an output, as Keras would drop it silently."""
     used: set[str] = set()
     pending = [graph.resolve(name) for name in graph.outputs]
+    # A model block's keras.Model computes every layer it returns, used later or not.
+    pending += [graph.resolve(name) for name in graph.aliases if output_reference(name)]
     by_name = {node.name: node for node in graph.layers}
     while pending:
         name = pending.pop()

@@ -19,6 +19,7 @@ from generator.analysis.expand import checked_expression
 from generator.analysis.expressions import ComputeType, TensorExpression, bound_names
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
+from generator.analysis.plan import call_outputs
 from generator.codegen.code import (
     Code,
     InternalError,
@@ -56,11 +57,23 @@ def block_functions(spec: Spec, graph: Graph, style: Style, layout: Layout) -> l
     ]
 
 
+def block_function_name(spec: Spec, block: str) -> Code:
+    """`tower` for a block's function; `build_encoder` for a model block's."""
+    return identifier(f"build_{block}" if spec.blocks[block].model else block)
+
+
 def model_variables(spec: Spec) -> Variables:
-    """The variables of build_model(): one per input and top-level layer, by Keras name."""
-    variables = Variables(taken=spec.blocks)
+    """The variables of build_model(): one per input and top-level layer, by Keras name.
+
+    A call of a model block that returns several layers is the model object itself; each of
+    its outputs (`encoder[0]`) gets a variable named after the block layer it returns.
+    """
+    variables = Variables(taken=[block_function_name(spec, name) for name in spec.blocks])
     variables.add([item.name for item in spec.inputs], fallback="input")
     variables.add([layer.name for layer in spec.layers])
+    for instance, outputs in call_outputs(spec).items():
+        for k, output in enumerate(outputs):
+            variables.add_as(f"{instance}[{k}]", output)
     return variables
 
 
@@ -71,11 +84,26 @@ def model_lines(
     shared = {layer.share for layer in spec.layers if layer.share is not None}
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
     lines: list[Code] = []
+    several = call_outputs(spec)
     for layer in spec.layers:
         inputs = [variables[ref] for ref in graph.spec_inputs[layer.name]]
-        comment = shape_comment(graph.layer(layer.name).shape)
+        comment: Code | None = shape_comment(graph.layer(layer.name).shape)
         target = variables[layer.name]
-        if layer.share is not None:
+        if layer.name in several:
+            outputs = [variables[f"{layer.name}[{k}]"] for k in range(len(several[layer.name]))]
+            comment, target = None, Code(", ".join(outputs))
+        called = spec.blocks.get(layer.block or "")
+        if called is not None and called.model:
+            if layer.name in several:
+                model = variables[layer.name]
+            else:
+                model = variables.take(f"{variables[layer.name]}_model")
+            objects[layer.name] = model
+            keywords = {**_block_arguments(layer), "name": literal(layer.name)}
+            builder = block_function_name(spec, layer.block or "")
+            lines += assignment(model, builder, [], keywords, None, layout)
+            lines += assignment(target, model, [_tensors(inputs)], {}, comment, layout)
+        elif layer.share is not None:
             lines += assignment(
                 target, objects[layer.share], [_tensors(inputs)], {}, comment, layout
             )
@@ -88,8 +116,7 @@ def model_lines(
             )
         elif layer.block is not None:
             keywords = {**_block_arguments(layer), "name": literal(layer.name)}
-            block = identifier(layer.block)
-            lines += assignment(target, block, inputs, keywords, comment, layout)
+            lines += assignment(target, identifier(layer.block), inputs, keywords, comment, layout)
         else:
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
@@ -113,7 +140,7 @@ def _computed(
     layer: LayerSpec,
     variables: Variables,
     target: Code,
-    comment: Code,
+    comment: Code | None,
     layout: Layout,
 ) -> list[Code]:
     """`target = keras.ops.abs(left - right)`: the expression rebuilt from its checked tree."""
@@ -260,27 +287,27 @@ def _tower(
 def _block_function(
     spec: Spec, graph: Graph, style: Style, layout: Layout, name: str, block: BlockSpec
 ) -> BlockFunction:
-    prefixes = _instance_prefixes(graph, name)
     required = [identifier(param) for param in block.param_names if param not in block.defaults]
     defaults = [
         Code(f"{identifier(param)}={literal(value)}") for param, value in block.defaults.items()
     ]
     parameters = [
-        *(identifier(item) for item in block.inputs),
+        *([] if block.model else [identifier(item) for item in block.inputs]),
         *required,
         *defaults,
         Code("*"),
         Code("name"),
     ]
-    variables = Variables(taken=[*spec.blocks, *block.param_names])
+    functions = [block_function_name(spec, other) for other in spec.blocks]
+    variables = Variables(taken=[*functions, *block.param_names])
     variables.fixed(block.inputs)
     variables.add(inner.name for inner in block.layers)
-    lines = []
+    lines = _model_inputs(spec, graph, name, block) if block.model else []
     for inner in block.layers:
         inputs = [variables[ref] for ref in graph.block_inputs[name][inner.name]]
         target = variables[inner.name]
-        keras_name = _prefixed_name(inner.name)
-        comment = _block_comment(graph, prefixes, inner.name)
+        keras_name = literal(inner.name) if block.model else _prefixed_name(inner.name)
+        comment = _block_comment(graph, name, inner.name)
         if inner.compute is not None:
             refs = graph.block_inputs[name][inner.name]
             expression = _block_expression(inner, refs)
@@ -288,7 +315,7 @@ def _block_function(
         elif inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
             keywords["name"] = keras_name
-            function = identifier(inner.block)
+            function = block_function_name(spec, inner.block)
             lines += assignment(target, function, inputs, keywords, comment, layout)
         else:
             layer_type = CATALOG[inner.type or ""]
@@ -307,13 +334,32 @@ def _block_function(
     description = prose(block.description) or f"The {name} block."
     wrapped = textwrap.wrap(description, width=80, break_long_words=False, break_on_hyphens=False)
     docstring = wrapped[0] if len(wrapped) == 1 else "\n    ".join([*wrapped, ""])
+    outputs = [variables[output] for output in block.output_names]
+    output = outputs[0] if len(outputs) == 1 else list_of(outputs)
+    if block.model:
+        model_inputs = _tensors([identifier(item) for item in block.inputs])
+        output = Code(f"keras.Model({model_inputs}, {output}, name=name)")
     return BlockFunction(
-        name=identifier(name),
+        name=block_function_name(spec, name),
         parameters=Code(", ".join(parameters)),
         docstring=Code(f'"""{docstring}"""'),
         lines=tuple(lines),
-        output=variables[block.output or block.layers[-1].name],
+        output=output,
     )
+
+
+def _model_inputs(spec: Spec, graph: Graph, name: str, block: BlockSpec) -> list[Code]:
+    """A model block's `keras.Input`s, shaped as its calls feed it (the same in every call)."""
+    first = next(layer for layer in spec.layers if layer.block == name)
+    dtypes = {item.name: item.dtype for item in graph.inputs}
+    lines = []
+    for block_input, ref in zip(block.inputs, graph.spec_inputs[first.name], strict=True):
+        keywords = {"shape": literal(graph.shape_of(graph.resolve(ref))[1:])}
+        if dtypes.get(ref, "float32") != "float32":
+            keywords["dtype"] = literal(dtypes[ref])
+        keywords["name"] = literal(block_input)
+        lines.append(Code(f"{identifier(block_input)} = {call('keras.Input', (), keywords)}"))
+    return lines
 
 
 def _block_expression(inner: LayerSpec, refs: Sequence[str]) -> TensorExpression:
@@ -330,20 +376,13 @@ def _prefixed_name(suffix: str) -> Code:
     return Code("f" + repr("{name}_" + text))
 
 
-def _instance_prefixes(graph: Graph, block: str) -> list[str]:
-    """The name prefixes of every call of `block`, nested calls included."""
-    prefixes: list[str] = []
-    for node in graph.layers:
-        if node.origin.block == block and node.origin.block_layer:
-            prefix = node.name[: -len(node.origin.block_layer) - 1]
-            if prefix not in prefixes:
-                prefixes.append(prefix)
-    return prefixes
-
-
-def _block_comment(graph: Graph, prefixes: Sequence[str], layer: str) -> Code | None:
+def _block_comment(graph: Graph, block: str, layer: str) -> Code | None:
     """The output shape of a block's layer over all its calls; `*` where the calls differ."""
-    shapes = [graph.layer(f"{prefix}_{layer}").shape for prefix in prefixes]
+    shapes = [
+        node.shape
+        for node in graph.layers
+        if node.origin.block == block and node.origin.block_layer == layer
+    ]
     if not shapes or len({len(shape) for shape in shapes}) != 1:
         return None
     merged: list[Any] = []

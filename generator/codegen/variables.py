@@ -37,6 +37,10 @@ class Variables:
             if name not in self._by_name:
                 self._by_name[name] = self.take(readable(name, fallback))
 
+    def add_as(self, name: str, wanted: str) -> None:
+        """A variable for `name` (not itself a Keras name) that reads like `wanted`."""
+        self._by_name[name] = self.take(readable(wanted))
+
     def fixed(self, names: Iterable[str]) -> None:
         """Names that are their own variables already (block inputs: checked identifiers)."""
         for name in names:

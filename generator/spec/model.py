@@ -99,12 +99,28 @@ class BlockSpec(_Strict):
         default_factory=dict, description="Default values of some parameters."
     )
     layers: list[LayerSpec] = Field(min_length=1, description="The block's layers, in order.")
-    output: str | None = Field(None, description="The layer the block returns; default: the last.")
+    output: str | list[str] | None = Field(
+        None,
+        description="The layer the block returns; default: the last. A model block may return"
+        ' several, [z_mean, z_log_var, z], each taken by a later layer as "encoder[0]", ...',
+    )
+    model: bool = Field(
+        False,
+        description="Build the block as a keras.Model of its own (def build_<block>()),"
+        " called at the top level; reachable as model.get_layer(<call name>).",
+    )
 
     @property
     def param_names(self) -> list[str]:
         """Every parameter, in order."""
         return list(self.params)
+
+    @property
+    def output_names(self) -> list[str]:
+        """The layers the block returns, in order."""
+        if self.output is None:
+            return [self.layers[-1].name]
+        return [self.output] if isinstance(self.output, str) else list(self.output)
 
 
 class TrainingSpec(_Strict):
