@@ -101,6 +101,8 @@ def diagram_of(graph: Graph) -> Diagram:
             node.name, node.layer_type.name, show_shape(node.shape), kind, node.name in outputs
         )
         _cluster(clusters, origin.chain, origin.chain_blocks).members.append(drawn)
+        if origin.model is not None:  # a model block's call: a keras.Model of its own
+            clusters[(origin.model,)].label = f"{origin.model}: {origin.chain_blocks[0]} (Model)"
     edges = tuple((source, node.name) for node in graph.layers for source in node.inputs)
     shares = tuple((node.name, node.shares) for node in graph.layers if node.shares is not None)
     return Diagram(graph.name, root, edges, shares)

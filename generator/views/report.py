@@ -36,9 +36,18 @@ def layer_rows(graph: Graph) -> list[dict[str, Any]]:
     return rows
 
 
+def sub_models(graph: Graph) -> dict[str, int]:
+    """Each model block call (its own keras.Model) and its weights, counted once per model."""
+    totals: dict[str, int] = {}
+    for node in graph.layers:
+        if node.origin.model is not None:
+            totals[node.origin.model] = totals.get(node.origin.model, 0) + node.params
+    return totals
+
+
 def as_json_data(graph: Graph, spec_file: str) -> dict[str, Any]:
     """The validate report as JSON-ready data."""
-    return {
+    data = {
         "spec": spec_file,
         "model": graph.name,
         "layers": layer_rows(graph),
@@ -46,6 +55,9 @@ def as_json_data(graph: Graph, spec_file: str) -> dict[str, Any]:
         "trainable_params": graph.trainable_params,
         "non_trainable_params": graph.non_trainable_params,
     }
+    if sub_models(graph):
+        data["sub_models"] = sub_models(graph)
+    return data
 
 
 def as_json(reports: list[dict[str, Any]]) -> str:
@@ -83,5 +95,9 @@ def as_table(graph: Graph, spec_file: str) -> str:
             f"Total params: {graph.total_params:,}",
             f"Trainable params: {graph.trainable_params:,}",
             f"Non-trainable params: {graph.non_trainable_params:,}",
+            *(
+                f"Sub-model {name}: {params:,} params (layers {name}/...)"
+                for name, params in sub_models(graph).items()
+            ),
         ]
     )
