@@ -124,7 +124,7 @@ def test_a_shared_call_reuses_the_model_and_its_weights() -> None:
     spec = _plain_model()
     spec["layers"][1] = {"name": "right", "share": "left", "inputs": "b"}
     graph = checked(spec).graph
-    assert sub_models(graph) == {"left": 15, "right": 0}
+    assert sub_models(graph) == {"left": 15}  # the shared call is the same model
     assert graph.total_params == 15
     text = script(spec)
     assert text.count("build_head(") == 2  # the definition and one call
@@ -233,3 +233,19 @@ def test_a_model_block_keeps_an_int_input_dtype() -> None:
         "layers": [{"name": "embedder", "block": "embed", "inputs": "ids"}],
     }
     assert 'x = keras.Input(shape=(6,), dtype="int32", name="x")' in script(spec)
+
+
+def test_a_shared_call_of_a_model_with_several_outputs_unpacks_them_again() -> None:
+    spec = vae()
+    spec["inputs"].append({"name": "other", "shape": [28, 28, 1]})
+    spec["layers"][0]["inputs"] = "image"
+    spec["layers"].insert(1, {"name": "again", "share": "encoder", "inputs": "other"})
+    spec["layers"].append(
+        {"name": "gap", "compute": "abs(a - b)", "inputs": {"a": "encoder[2]", "b": "again[2]"}}
+    )
+    spec["outputs"] = ["decoder", "kl_loss", "gap"]
+    text = script(spec)
+    assert "z_mean, z_log_var, z = encoder(image)" in text
+    assert "z_mean_2, z_log_var_2, z_2 = encoder(other)" in text
+    assert "gap = keras.ops.abs(z - z_2)  # (None, 2)" in text
+    assert sub_models(checked(spec).graph) == {"encoder": 69_076, "decoder": 65_089}

@@ -37,10 +37,11 @@ def layer_rows(graph: Graph) -> list[dict[str, Any]]:
 
 
 def sub_models(graph: Graph) -> dict[str, int]:
-    """Each model block call (its own keras.Model) and its weights, counted once per model."""
+    """Each model block call (its own keras.Model) and its weights; a shared call is not one."""
+    shared = {node.origin.model for node in graph.layers if node.shares is not None}
     totals: dict[str, int] = {}
     for node in graph.layers:
-        if node.origin.model is not None:
+        if node.origin.model is not None and node.origin.model not in shared:
             totals[node.origin.model] = totals.get(node.origin.model, 0) + node.params
     return totals
 
