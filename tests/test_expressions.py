@@ -316,3 +316,66 @@ def test_an_expression_may_be_a_model_output_with_zeros_for_labels() -> None:
 def test_a_layer_output_keeps_random_labels() -> None:
     script = _script(_in_block("abs(p - q)"))
     assert "y = rng.random((samples, 4), dtype=np.float32)" in script
+
+
+def test_a_block_expression_takes_the_blocks_parameters_as_numbers() -> None:
+    spec = _in_block("abs(p - q) ** $power * $scale")
+    spec["blocks"]["head"]["params"] += ["scale", "power"]
+    spec["blocks"]["head"]["defaults"] = {"power": 2}
+    spec["layers"][0]["scale"] = 0.5
+    spec["layers"][1]["scale"] = -1
+    script = _script(spec)
+    assert "def head(x, y, units, scale, power=2, *, name):" in script
+    assert "dist = keras.ops.abs(dx - dy) ** power * scale  # (None, 4)" in script
+    assert 'h2 = head(b, a, units=4, scale=-1, name="h2")' in script
+
+
+@pytest.mark.parametrize(
+    ("compute", "value", "message"),
+    [
+        (
+            "p * $scale + q",
+            "big",
+            "s.yaml: blocks.head.layers[2].compute (h1): $scale is 'big', not a number"
+            ' in "p * $scale + q"',
+        ),
+        (
+            "p / $scale + q",
+            0,
+            "s.yaml: blocks.head.layers[2].compute (h1): p / $scale divides by zero"
+            ' in "p / $scale + q"',
+        ),
+        (
+            "p * $size + q",
+            1.0,
+            "s.yaml: blocks.head.layers[2].compute: $size is not a parameter of the block"
+            ' (parameters: $units, $scale) in "p * $size + q"',
+        ),
+        (
+            "clip(p, 0, $scale) + q",
+            1.0,
+            "s.yaml: blocks.head.layers[2].compute: $scale must be a number"
+            ' in "clip(p, 0, $scale) + q"',
+        ),
+    ],
+)
+def test_block_parameters_in_expressions_are_checked(
+    compute: str, value: Any, message: str
+) -> None:
+    spec = _in_block(compute)
+    spec["blocks"]["head"]["params"].append("scale")
+    spec["layers"][0]["scale"] = value
+    spec["layers"][1]["scale"] = 1.0
+    assert message in _problems(spec), _problems(spec)
+
+
+def test_a_parameter_used_only_in_an_expression_counts_as_used() -> None:
+    spec = _in_block("p * $scale + q")
+    spec["blocks"]["head"]["params"].append("scale")
+    for call in spec["layers"][:2]:
+        call["scale"] = 2.0
+    assert "dist = dx * scale + dy" in _script(spec)
+
+
+def test_dollar_is_not_allowed_outside_a_block() -> None:
+    assert "'$' is not allowed in an expression" in _problems(_with("a * $k + b"))[0]

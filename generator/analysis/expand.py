@@ -22,9 +22,11 @@ from generator.analysis.arithmetic import (
 )
 from generator.analysis.expressions import (
     COMPUTE,
+    Params,
     TensorExpression,
     bound_names,
     local_name_problem,
+    parameters_of,
 )
 from generator.analysis.expressions import parse as parse_compute
 from generator.analysis.inputs import LayerInputs
@@ -152,9 +154,12 @@ def _compute(
 
 
 def checked_expression(
-    layer: LayerSpec, previous: str, path: FieldPath
+    layer: LayerSpec, previous: str, path: FieldPath, params: Params = None
 ) -> tuple[TensorExpression | None, list[Problem]]:
-    """A compute layer's expression, or the problems of its fields (at `path`)."""
+    """A compute layer's expression, or the problems of its fields (at `path`).
+
+    In a block, `params` are the block's parameters (or one call's values) for `$name`.
+    """
     if layer.arguments:
         extra = next(iter(layer.arguments))
         message = (
@@ -167,7 +172,7 @@ def checked_expression(
         if problem:
             return None, [Problem(problem, (*path, "inputs"))]
     try:
-        return parse_compute(layer.compute or "", [local for local, _ in bound]), []
+        return parse_compute(layer.compute or "", [local for local, _ in bound], params), []
     except ExpressionError as error:
         return None, [Problem(str(error), (*path, "compute"))]
 
@@ -288,8 +293,11 @@ def _instance(
         )
         shares = flat_name(shares_prefix, inner.name) if shares_prefix else None
         if inner.compute is not None:
-            # Checked in the block's definition; it has no parameters to fill in.
-            expression, _ = checked_expression(inner, (*inner_taken, "")[0], ())
+            # Checked in the block's definition; a call's "$param" values only here.
+            previous = (*inner_taken, "")[0]
+            expression, problems = checked_expression(inner, previous, (), values)
+            for problem in problems:
+                fail(problem.path, problem.message)
             if expression is not None:
                 expanded.layers.append(
                     FlatLayer(
@@ -596,7 +604,7 @@ def _block_compute_problems(
         if inner.compute is None or inner.type is not None or inner.block is not None:
             continue
         path: FieldPath = ("blocks", block_name, "layers", j)
-        yield from checked_expression(inner, (*refs, "")[0], path)[1]
+        yield from checked_expression(inner, (*refs, "")[0], path, block.param_names)[1]
         if len(set(refs)) != len(refs):
             yield Problem("names the same input twice", (*path, "inputs"))
 
@@ -634,6 +642,7 @@ def _block_parameter_problems(block_name: str, block: BlockSpec) -> Iterable[Pro
     """Parameters: defaults only for parameters, every "$name" declared, every one used."""
     base: FieldPath = ("blocks", block_name)
     used = {name for inner in block.layers for name in parameters_used(inner.arguments)}
+    used |= {name for inner in block.layers for name in parameters_of(inner.compute or "")}
     bare = {  # unknown names inside expressions are reported at the expression
         name
         for inner in block.layers

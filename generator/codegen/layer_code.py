@@ -160,10 +160,11 @@ def expression_lines(
     comment: Code | None,
     layout: Layout,
 ) -> list[Code]:
-    """`target = <expression>`, its local names written as the scope's variables."""
+    """`target = <expression>`, its local names written as the scope's variables (and a
+    block's `$param` as the block function's parameter)."""
     bound = bound_names(layer.inputs) or [(refs[0], refs[0])]
     tensors = {local: variables[ref] for local, ref in bound}
-    code = expression.python(tensors.__getitem__, literal)
+    code = expression.python(tensors.__getitem__, literal, identifier)
     line = Code(f"{target} = {code}")
     if comment is None or not layout.shape_comments:
         return [line]
@@ -310,7 +311,7 @@ def _block_function(
         comment = _block_comment(graph, name, inner.name)
         if inner.compute is not None:
             refs = graph.block_inputs[name][inner.name]
-            expression = _block_expression(inner, refs)
+            expression = _block_expression(inner, refs, block)
             lines += expression_lines(expression, inner, refs, variables, target, comment, layout)
         elif inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
@@ -362,9 +363,9 @@ def _model_inputs(spec: Spec, graph: Graph, name: str, block: BlockSpec) -> list
     return lines
 
 
-def _block_expression(inner: LayerSpec, refs: Sequence[str]) -> TensorExpression:
+def _block_expression(inner: LayerSpec, refs: Sequence[str], block: BlockSpec) -> TensorExpression:
     """A block's compute layer, parsed again as its definition was checked."""
-    expression, problems = checked_expression(inner, (*refs, "")[0], ())
+    expression, problems = checked_expression(inner, (*refs, "")[0], (), block.param_names)
     if expression is None:
         raise InternalError(f"unchecked expression reached code generation: {problems}")
     return expression
