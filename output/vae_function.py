@@ -57,7 +57,9 @@ def build_encoder(*, name):
 
 
 def build_decoder(*, name):
-    """A Dense layer and three transposed convolutions from a latent point to an image."""
+    """A Dense layer and three transposed convolutions
+    from a latent point to an image.
+    """
     latent = keras.Input(shape=(2,), name="latent")
     dense = layers.Dense(3136, activation="relu", name="dense")(latent)  # (None, 3136)
     reshape = layers.Reshape((7, 7, 64), name="reshape")(dense)  # (None, 7, 7, 64)
@@ -83,7 +85,7 @@ def build_model():
     """
     image = keras.Input(shape=(28, 28, 1), name="image")
     encoder = build_encoder(name="encoder")
-    z_mean, z_log_var, z = encoder(image)
+    z_mean, z_log_var, z = encoder(image)  # (None, 2), (None, 2), (None, 2)
     decoder_model = build_decoder(name="decoder")
     decoder = decoder_model(z)  # (None, 28, 28, 1)
     # (None, 1)

@@ -249,3 +249,21 @@ def test_a_shared_call_of_a_model_with_several_outputs_unpacks_them_again() -> N
     assert "z_mean_2, z_log_var_2, z_2 = encoder(other)" in text
     assert "gap = keras.ops.abs(z - z_2)  # (None, 2)" in text
     assert sub_models(checked(spec).graph) == {"encoder": 69_076, "decoder": 65_089}
+
+
+def test_a_model_blocks_function_name_is_free() -> None:
+    spec = _plain_model()
+    spec["blocks"]["build_head"] = {"layers": [{"name": "dense", "type": "Dense", "units": 2}]}
+    spec["layers"].append({"name": "more", "block": "build_head", "inputs": "joined"})
+    assert problems(spec) == [
+        "s.yaml: blocks.head: the model block's function build_head would take block"
+        " build_head's name"
+    ]
+
+
+def test_a_block_docstring_of_80_characters_still_fits_the_line() -> None:
+    spec = _plain_model()
+    spec["blocks"]["head"]["description"] = "x" * 39 + " " + "y" * 40  # 80 characters
+    text = script(spec)
+    assert max(len(line) for line in text.splitlines()) <= 88
+    assert '    """' + "x" * 39 + "\n" in text

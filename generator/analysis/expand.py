@@ -530,6 +530,12 @@ def _called_blocks(spec: Spec) -> set[str]:
 def _block_name_problems(spec: Spec, block_name: str, called: set[str]) -> Iterable[Problem]:
     """The block's own name: an identifier, not a layer's, and used somewhere."""
     problem = identifier_problem(block_name)
+    function = f"build_{block_name}"  # a model block's function
+    if problem is None and spec.blocks[block_name].model:
+        if function in spec.blocks:
+            problem = f"the model block's function {function} would take block {function}'s name"
+        elif identifier_problem(function):
+            problem = f"the model block's function {function} is a name the script uses"
     if problem is None and block_name not in called and called <= set(spec.blocks):
         problem = f"block {quoted(block_name)} is never used"
     if problem:

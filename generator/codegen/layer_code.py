@@ -90,8 +90,10 @@ def model_lines(
         comment: Code | None = shape_comment(graph.layer(layer.name).shape)
         target = variables[layer.name]
         if layer.name in several:
-            outputs = [variables[f"{layer.name}[{k}]"] for k in range(len(several[layer.name]))]
-            comment, target = None, Code(", ".join(outputs))
+            names = [f"{layer.name}[{k}]" for k in range(len(several[layer.name]))]
+            target = Code(", ".join(variables[name] for name in names))
+            shapes = [shape_comment(graph.layer(name).shape) for name in names]
+            comment = Code("# " + ", ".join(shape.removeprefix("# ") for shape in shapes))
         called = spec.blocks.get(layer.block or "")
         if called is not None and called.model:
             if layer.name in several:
@@ -334,6 +336,9 @@ def _block_function(
             )
     description = prose(block.description) or f"The {name} block."
     wrapped = textwrap.wrap(description, width=80, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) == 1 and not layout.fits(f'"""{description}"""'):
+        # Too long for one line with its quotes, and black would join a one-line body back.
+        wrapped = textwrap.wrap(description, width=len(description) // 2 + 8)
     docstring = wrapped[0] if len(wrapped) == 1 else "\n    ".join([*wrapped, ""])
     outputs = [variables[output] for output in block.output_names]
     output = outputs[0] if len(outputs) == 1 else list_of(outputs)
