@@ -136,6 +136,7 @@ class _Names:
         self.inputs = [item.name for item in spec.inputs]
         self.layers = [layer.name for layer in spec.layers]
         self.position = {name: j for j, name in enumerate(self.layers)}
+        self.several = call_outputs(spec)
 
 
 def call_outputs(spec: Spec) -> dict[str, list[str]]:
@@ -150,10 +151,9 @@ def call_outputs(spec: Spec) -> dict[str, list[str]]:
     return found
 
 
-def _output_reference_problem(spec: Spec, ref: str) -> tuple[str | None, str]:
+def _output_reference_problem(several: Mapping[str, list[str]], ref: str) -> tuple[str | None, str]:
     """A reference to one output, `encoder[2]`: (problem or None, the call it names)."""
     taken = output_reference(ref)
-    several = call_outputs(spec)
     if taken is None:
         if ref in several:
             listed = ", ".join(f"{ref}[{k}] ({name})" for k, name in enumerate(several[ref]))
@@ -181,7 +181,7 @@ def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) ->
     for written in refs:
         if written in input_names:
             continue
-        problem, ref = _output_reference_problem(spec, written)
+        problem, ref = _output_reference_problem(names.several, written)
         if problem is not None and ref in position and position[ref] < i:
             yield problem
             continue
@@ -223,6 +223,7 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     if not spec.outputs:
         problems.append(Problem("must name at least one layer", ("outputs",)))
     input_names = {item.name for item in spec.inputs}
+    several = call_outputs(spec)
     for i, name in enumerate(spec.outputs):
         path: FieldPath = ("outputs", i)
         if name in input_names:
@@ -233,7 +234,7 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
             )
         elif name in spec.outputs[:i]:
             problems.append(Problem(f"{quoted(name)} is listed twice", path))
-        elif name in call_outputs(spec):
+        elif name in several:
             problems.append(
                 Problem(
                     f"{quoted(name)} returns several layers; a model output is one layer"
