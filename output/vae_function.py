@@ -16,7 +16,7 @@ import numpy as np
 from keras import layers
 
 
-@keras.saving.register_keras_serializable(package="mergegen")
+@keras.utils.register_keras_serializable(package="mergegen")
 class NormalLike(keras.layers.Layer):
     """A standard normal sample shaped like its input, drawn anew on every call."""
 

@@ -57,7 +57,7 @@ def test_the_joined_model_calls_each_sub_model_once() -> None:
     text = script(VAE)
     body = text[text.index("def build_model(") :]
     assert 'encoder = build_encoder(name="encoder")\n' in body
-    assert "z_mean, z_log_var, z = encoder(image)\n" in body
+    assert "z_mean, z_log_var, z = encoder(image)  # (None, 2), (None, 2), (None, 2)\n" in body
     assert 'decoder_model = build_decoder(name="decoder")\n' in body
     assert "decoder = decoder_model(z)  # (None, 28, 28, 1)" in body
     assert 'outputs={"decoder": decoder, "kl_loss": kl_loss}' in body
