@@ -122,15 +122,17 @@ NESTED: dict[str, Any] = {
         "tower": {
             "model": True,
             "inputs": ["x"],
+            "params": ["factor"],
+            "defaults": {"factor": 0.5},
             "layers": [
                 {"name": "stage", "block": "unit", "units": 5},
-                {"name": "halved", "compute": "stage * 0.5"},
+                {"name": "halved", "compute": "stage * $factor"},
                 {"name": "out", "type": "Dense", "units": 3, "inputs": "halved"},
             ],
         },
     },
     "layers": [
-        {"name": "left", "block": "tower", "inputs": "a"},
+        {"name": "left", "block": "tower", "inputs": "a", "factor": 0.25},
         {"name": "right", "share": "left", "inputs": "b"},
         {"name": "gap", "compute": "abs(p - q)", "inputs": {"p": "left", "q": "right"}},
     ],
@@ -144,8 +146,13 @@ def test_a_shared_model_block_with_a_nested_block_and_expressions(
     checked = check_loaded(LoadedSpec("nested.yaml", NESTED), Path("nested.yaml"))
     script = tmp_path / f"nested_{style}.py"
     script.write_text(generate(checked, style, script_name=script.name))
+    assert "halved = stage * factor  # (None, 5)" in script.read_text()
     model = load_script(script).build_model()
     tower = model.get_layer("left")
+    x = np.ones((1, 6), dtype="float32")
+    stage = tower.get_layer("stage_dense")(x)
+    expected = tower.get_layer("out")(np.asarray(stage) * 0.25)  # the call's factor
+    assert np.allclose(np.asarray(tower(x)), np.asarray(expected), atol=1e-6)
     assert tower.get_layer("stage_dense").count_params() == 35  # the nested call's prefix
     assert model.count_params() == checked.graph.total_params == 53  # shared: counted once
     for node in checked.graph.layers:
