@@ -120,6 +120,8 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         "input_dim": st.integers(2, 20),
         "output_dim": st.integers(1, 5),
         "n": st.integers(1, 3),
+        "num_heads": st.integers(1, 3),
+        "key_dim": st.integers(1, 4),
         "target_shape": _reshape_target(shape),
         "dims": st.permutations(list(range(1, max(rank, 2)))),
         "layer": st.fixed_dictionaries(
@@ -549,3 +551,203 @@ def spatial_specs(draw: st.DrawFn, max_layers: int = 4) -> dict[str, Any]:
 def _refs(layer: dict[str, Any]) -> list[str]:
     refs = layer["inputs"]
     return [refs] if isinstance(refs, str) else list(refs)
+
+
+# Layers with several outputs and call arguments: recurrent layers returning their states,
+# states fed back as initial_state, the attention layers with their call flags, and the
+# references to one output (`l0:state_h`) that feed later layers.
+RECURRENT_STATES = {"SimpleRNN": ("state",), "LSTM": ("state_h", "state_c"), "GRU": ("state",)}
+ATTENTION = ("MultiHeadAttention", "Attention", "AdditiveAttention")
+
+
+def _several(layer: dict[str, Any]) -> tuple[str, ...]:
+    """The outputs a drawn layer has, as the spec names them (one: itself)."""
+    call = layer.get("call", {})
+    if layer.get("type") in RECURRENT_STATES and layer.get("return_state"):
+        return ("output", *RECURRENT_STATES[layer["type"]])
+    if layer.get("type") in ATTENTION and call.get("return_attention_scores"):
+        return ("output", "scores")
+    return ()
+
+
+@st.composite
+def _recurrent(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, Any]:
+    sequences = [ref for ref, shape in shapes.items() if len(shape) == 3] or list(shapes)
+    type_name = draw(st.sampled_from(sorted(RECURRENT_STATES)))
+    units = draw(st.integers(1, 4))
+    layer: dict[str, Any] = {
+        "name": name,
+        "type": type_name,
+        "inputs": draw(st.sampled_from(sequences)),
+        "units": units,
+    }
+    if draw(st.booleans()):
+        layer["return_sequences"] = True
+    if draw(st.integers(0, 3)):
+        layer["return_state"] = True
+    states = [ref for ref, shape in shapes.items() if len(shape) == 2]
+    if states and draw(st.integers(0, 2)):
+        count = len(RECURRENT_STATES[type_name])
+        if draw(st.integers(0, 5)):  # mostly the right number, sometimes not
+            wanted = [ref for ref in states if shapes[ref][-1] == units] or states
+        else:
+            wanted, count = states, draw(st.integers(1, 3))
+        layer["call"] = {
+            "initial_state": draw(st.lists(st.sampled_from(wanted), min_size=count, max_size=count))
+        }
+    return layer
+
+
+@st.composite
+def _attention(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, Any]:
+    sequences = [ref for ref, shape in shapes.items() if len(shape) == 3] or list(shapes)
+    type_name = draw(st.sampled_from(ATTENTION))
+    query = draw(st.sampled_from(sequences))
+    value = draw(st.sampled_from(sequences))
+    key = draw(st.none() | st.sampled_from(sequences))
+    layer: dict[str, Any] = {"name": name, "type": type_name}
+    if draw(st.booleans()):
+        named = {"query": query, "value": value, **({"key": key} if key else {})}
+        layer["inputs"] = dict(draw(st.permutations(list(named.items()))))
+    else:
+        layer["inputs"] = [query, value, *([key] if key else [])]
+    if type_name == "MultiHeadAttention":
+        layer |= {"num_heads": draw(st.integers(1, 3)), "key_dim": draw(st.integers(1, 4))}
+        optional = {
+            "value_dim": st.integers(1, 4),
+            "output_shape": st.integers(1, 4),
+            "use_bias": st.booleans(),
+            "dropout": st.sampled_from([0.0, 0.2]),
+        }
+    elif type_name == "Attention":
+        optional = {
+            "use_scale": st.booleans(),
+            "score_mode": st.sampled_from(["dot", "concat"]),
+            "dropout": st.sampled_from([0.0, 0.2]),
+        }
+    else:
+        optional = {"use_scale": st.booleans(), "dropout": st.sampled_from([0.0, 0.2])}
+    for arg, source in optional.items():
+        if draw(st.integers(0, 2)) == 0:
+            layer[arg] = draw(source)
+    call: dict[str, Any] = {}
+    if draw(st.booleans()):
+        call["return_attention_scores"] = True
+    if draw(st.integers(0, 2)) == 0:
+        call["use_causal_mask"] = True
+    masks = [ref for ref in shapes if ref.startswith("mask")]
+    if type_name == "MultiHeadAttention" and masks and draw(st.booleans()):
+        call["attention_mask"] = draw(st.sampled_from(masks))
+    if call:
+        layer["call"] = call
+    return layer
+
+
+@st.composite
+def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
+    """A random model of attention and recurrent layers, their states and scores."""
+    from generator.analysis.plan import build_graph
+    from generator.spec.model import parse_spec
+
+    steps = st.sampled_from([None, 3, 5])
+    inputs: list[dict[str, Any]] = [
+        {"name": f"in{i}", "shape": [draw(steps), draw(st.integers(1, 4))]}
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    if draw(st.integers(0, 3)) == 0:
+        inputs.append({"name": "mask0", "shape": [draw(steps), draw(steps)]})
+    shapes: dict[str, tuple[int | None, ...]] = {
+        item["name"]: (None, *item["shape"]) for item in inputs
+    }
+    layers: list[dict[str, Any]] = []
+    for index in range(draw(st.integers(3, max_layers))):
+        name = f"l{index}"
+        refs = {ref: shape for ref, shape in shapes.items() if not ref.startswith("mask")}
+        choice = draw(st.integers(0, 5))
+        if choice in (0, 1):
+            layer = draw(_recurrent(name, refs))
+        elif choice in (2, 3):
+            layer = draw(_attention(name, refs))
+        elif choice == 4:
+            layer = {"name": name, "type": "Dense", "inputs": draw(st.sampled_from(list(refs))),
+                     "units": draw(st.integers(1, 4))}  # fmt: skip
+        else:
+            shareable = [item for item in layers if item.get("type") in RECURRENT_STATES]
+            if not shareable:
+                continue
+            target = draw(st.sampled_from(shareable))
+            layer = {
+                "name": name,
+                "share": target["name"],
+                "inputs": draw(st.sampled_from(list(refs))),
+            }
+            if "call" in target:
+                layer["call"] = target["call"]
+        layers.append(layer)
+        extra, ends = _ends(layers)
+        trial = {"name": "probe", "inputs": inputs, "layers": [*layers, *extra], "outputs": ends}
+        try:
+            graph = build_graph(parse_spec(trial))
+        except Exception:  # noqa: BLE001 - an invalid layer: keep it, stop growing here
+            break
+        for output in _several(_resolved(layers, layer)) or ("",):
+            ref = f"{name}:{output}" if output else name
+            shapes[ref] = graph.shape_of(ref)
+    if not layers:
+        layers.append({"name": "l0", "type": "Dense", "inputs": "in0", "units": 2})
+    extra, ends = _ends(layers)
+    layers += extra
+    used = {
+        ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]
+    }
+    return {
+        "name": "call_model",
+        "inputs": [item for item in inputs if item["name"] in used] or inputs[:1],
+        "layers": layers,
+        "outputs": ends,
+        "training": {"loss": "mse"},
+    }
+
+
+def _resolved(layers: list[dict[str, Any]], layer: dict[str, Any]) -> dict[str, Any]:
+    """A shared layer's entry with the type and arguments of the layer it shares."""
+    if "share" not in layer:
+        return layer
+    return {**next(item for item in layers if item["name"] == layer["share"]), **layer}
+
+
+def _ends(layers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The model outputs: every layer nothing takes; one with several outputs through a
+    linear Activation of its main output."""
+    used = {
+        ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]
+    }
+    extra, ends = [], []
+    for layer in layers:
+        if layer["name"] in used:
+            continue
+        if _several(_resolved(layers, layer)):
+            out = f"{layer['name']}_out"
+            extra.append({"name": out, "type": "Activation", "activation": "linear",
+                          "inputs": f"{layer['name']}:output"})  # fmt: skip
+            ends.append(out)
+        else:
+            ends.append(layer["name"])
+    return extra, ends
+
+
+def refs_of(layer: dict[str, Any]) -> list[str]:
+    refs = layer.get("inputs", [])
+    if isinstance(refs, dict):
+        return list(refs.values())
+    return [refs] if isinstance(refs, str) else list(refs)
+
+
+def call_refs(layer: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for value in layer.get("call", {}).values():
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(value)
+    return found

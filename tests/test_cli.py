@@ -204,7 +204,8 @@ def test_presets_lists_one_line_each(cli) -> None:
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == [
         "cnn_two_kernels", "feature_fusion", "image_text", "inception_cnn", "inception_v1",
-        "multi_input", "multi_task", "resnet_block", "siamese", "two_dense", "unet_small", "vae",
+        "multi_input", "multi_task", "resnet_block", "seq2seq", "siamese", "transformer_encoder",
+        "two_dense", "unet_small", "vae",
     ]  # fmt: skip
 
 

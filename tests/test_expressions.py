@@ -249,7 +249,9 @@ def test_validate_and_diagram_show_a_node_per_expression(cli, spec_file) -> None
 def test_only_a_compute_layer_maps_local_names() -> None:
     spec = _with("a + b")
     spec["layers"][1]["inputs"] = {"x": "e"}
-    assert "only a compute layer maps local names" in " ".join(_problems(spec))
+    assert "only compute and attention layers map names to their inputs" in " ".join(
+        _problems(spec)
+    )
 
 
 def _in_block(compute: str, inputs: Any = None, top_compute: bool = False) -> dict[str, Any]:

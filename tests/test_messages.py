@@ -87,7 +87,7 @@ _CLOSE_PAIRS = [
     ("stride", "Conv2D", ["strides"]),
     ("activaton", "Dense", ["activation"]),
     ("unit", "Dense", ["units"]),
-    ("return_state", "LSTM", []),
+    ("stateful", "LSTM", []),  # Keras has it; the catalog does not
     ("recurent_dropuot", "LSTM", ["recurrent_dropout"]),
     ("kernel", "Conv2D", ["kernel_size", "kernel_constraint", "kernel_initializer"]),
 ]

@@ -153,6 +153,14 @@ def _input_count_problems(type_name: str | None, refs: Sequence[str]) -> Iterabl
     layer_type = CATALOG.get(type_name or "")
     if layer_type is None or not refs:
         return  # an unknown type is reported by the argument checks, no inputs by the names
+    if layer_type.takes is not None:  # attention: query and value may be one tensor
+        low, high = layer_type.takes
+        if not low <= len(refs) <= high:
+            yield (
+                f"{layer_type.name} takes {low} to {high} inputs"
+                f" ({', '.join(layer_type.input_names[:high])}), got {len(refs)}"
+            )
+        return
     if len(set(refs)) != len(refs):
         yield "names the same input twice"
     if layer_type.is_merge and len(refs) < 2:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from generator.analysis.layers import (
     activation,
+    attention,
     conv,
     core,
     merging,
@@ -36,6 +37,7 @@ CATALOG: Mapping[str, LayerType] = {
         activation,
         regularization,
         preprocessing,
+        attention,
     )
     for layer in family.LAYER_TYPES
 }

@@ -20,6 +20,15 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.analysis.calls import (
+    join_ref,
+    reference_problem,
+    spec_outputs,
+    split_ref,
+    tensor_refs,
+    type_of,
+)
+from generator.analysis.catalog import CATALOG
 from generator.analysis.expressions import (
     COMPUTE,
     Params,
@@ -75,6 +84,7 @@ class FlatLayer:
     origin: Origin
     shares: str | None = None  # flat name of the layer whose weights this call reuses
     expression: TensorExpression | None = None  # a compute layer's, over `inputs` in order
+    call: Mapping[str, Any] = field(default_factory=dict)  # call arguments, references flat
 
 
 @dataclass
@@ -88,10 +98,13 @@ class Expanded:
     towers: dict[str, tuple[str, FieldPath]] = field(default_factory=dict)  # sharer -> original
 
     def resolve(self, name: str) -> str:
-        """The flat layer a name stands for."""
-        while name in self.aliases:
-            name = self.aliases[name]
-        return name
+        """The flat layer a name stands for; `layer:output` keeps its output."""
+        if name in self.aliases:
+            return self.resolve(self.aliases[name])
+        base, output = split_ref(name)
+        while base in self.aliases:
+            base = self.aliases[base]
+        return join_ref(base, output)
 
 
 def expand(spec: Spec, taken: LayerInputs) -> Expanded:
@@ -117,13 +130,16 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
                 )
             )
             continue
-        if isinstance(layer.inputs, dict) and layer.compute is None:
+        if isinstance(layer.inputs, dict) and layer.compute is None and not _named(layer):
             expanded.problems.append(Problem(_MAPPED_INPUTS, (*path, "inputs")))
         elif layer.compute is not None:
             _compute(expanded, layer, refs, (*taken.model[i], "")[0], path)
         elif layer.type is not None:
+            call = resolved_call(layer.call, expanded.resolve)
             expanded.layers.append(
-                FlatLayer(layer.name, layer.type, tuple(refs), layer.arguments, Origin(path))
+                FlatLayer(
+                    layer.name, layer.type, tuple(refs), layer.arguments, Origin(path), call=call
+                )
             )
         elif layer.block is not None and not blocks_sound:
             expanded.problems.extend(block_call_problems(spec, layer, refs, path))
@@ -139,7 +155,26 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
 
 
 _KINDS = ("type", "block", "share", "compute")
-_MAPPED_INPUTS = "only a compute layer maps local names to its inputs; list them instead"
+_MAPPED_INPUTS = "only compute and attention layers map names to their inputs; list them instead"
+
+
+def _named(layer: LayerSpec) -> bool:
+    """An attention layer names its inputs: {query: x, value: y}."""
+    layer_type = CATALOG.get(layer.type or "")
+    return layer_type is not None and bool(layer_type.input_names)
+
+
+def resolved_call(call: Mapping[str, Any] | None, resolve: Callable[[str], str]) -> dict[str, Any]:
+    """A layer's call arguments with every tensor reference resolved to its flat name."""
+    resolved: dict[str, Any] = {}
+    for key, value in (call or {}).items():
+        if isinstance(value, str):
+            resolved[key] = resolve(value)
+        elif isinstance(value, list):
+            resolved[key] = [resolve(item) for item in value]
+        else:
+            resolved[key] = value
+    return resolved
 
 
 def _compute(
@@ -240,9 +275,16 @@ def _shared(
         )
         return
     if target.type is not None:
+        call = resolved_call(layer.call, expanded.resolve)
         expanded.layers.append(
             FlatLayer(
-                layer.name, target.type, tuple(refs), target.arguments, Origin(path), target.name
+                layer.name,
+                target.type,
+                tuple(refs),
+                target.arguments,
+                Origin(path),
+                target.name,
+                call=call,
             )
         )
         return
@@ -286,7 +328,7 @@ def _instance(
         failed: list[Problem] = []
         fail = _expression_failure(block_name, j, origin, failed)
         name = flat_name(prefix, inner.name)
-        inner_refs = [local[ref] for ref in inner_taken]
+        inner_refs = [_local_ref(local, ref) for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
         inner_origin = Origin(
             origin.path, origin.chain, block_name, inner.name, blocks, origin.model
@@ -323,9 +365,16 @@ def _instance(
             local[inner.name] = expanded.resolve(name)
         else:
             arguments = _substitute(inner.arguments, values, fail)
+            call = resolved_call(inner.call, lambda ref: _local_ref(local, ref))
             expanded.layers.append(
                 FlatLayer(
-                    name, inner.type or "", tuple(inner_refs), arguments, inner_origin, shares
+                    name,
+                    inner.type or "",
+                    tuple(inner_refs),
+                    arguments,
+                    inner_origin,
+                    shares,
+                    call=call,
                 )
             )
             local[inner.name] = name
@@ -360,6 +409,12 @@ def output_reference(ref: str) -> tuple[str, int] | None:
     """`encoder[2]`: one output of a block call that returns several, as (call, index)."""
     found = OUTPUT_REFERENCE.match(ref)
     return (found.group("call"), int(found.group("index"))) if found else None
+
+
+def _local_ref(local: Mapping[str, str], ref: str) -> str:
+    """A block-local reference as a flat one: `lstm:state_h` -> `enc_lstm:state_h`."""
+    base, output = split_ref(ref)
+    return join_ref(local[base], output)
 
 
 def block_call_problems(
@@ -501,7 +556,8 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
 
 
 def _block_output_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
-    """The layers a block returns: its own, each once; several only from a model block."""
+    """The layers a block returns: its own, each once, each with one output; several only
+    from a model block."""
     base: FieldPath = ("blocks", block_name, "output")
     names = [inner.name for inner in block.layers]
     several = isinstance(block.output, list)
@@ -511,12 +567,26 @@ def _block_output_problems(block_name: str, block: BlockSpec) -> Iterable[Proble
         yield Problem(
             "only a model block returns several layers (add model: true, or return one)", base
         )
-    for k, output in enumerate(block.output_names if block.output is not None else []):
-        where = (*base, k) if several else base
-        if output not in names:
+    outputs = spec_outputs(block.layers)
+    for k, output in enumerate(block.output_names):
+        where = (*base, k) if several else base if block.output is not None else base[:-1]
+        if split_ref(output)[1] is not None:
+            yield Problem(
+                "a block returns one layer's only output; follow"
+                f" {quoted(output)} with a layer and return that",
+                where,
+            )
+        elif output not in names:
             yield Problem(f"unknown layer {quoted(output)}{did_you_mean(output, names)}", where)
         elif output in block.output_names[:k]:
             yield Problem(f"{quoted(output)} is listed twice", where)
+        elif len(outputs.get(output, ())) > 1:
+            yield Problem(
+                f"the block returns {quoted(output)}, which has several outputs"
+                f" ({', '.join(outputs[output])}); follow the one you want with a layer and"
+                " return that",
+                where if block.output is not None else (*base[:-1], "layers"),
+            )
 
 
 def _called_blocks(spec: Spec) -> set[str]:
@@ -570,6 +640,7 @@ def _block_local_name_problems(spec: Spec, block_name: str, block: BlockSpec) ->
 def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
     """What a block's layers take and call: earlier names, no sharing, no recursion."""
     available = list(block.inputs)
+    outputs = spec_outputs(block.layers)
     for j, inner in enumerate(block.layers):
         path: FieldPath = ("blocks", block_name, "layers", j)
         kinds = [key for key in ("type", "block", "compute") if getattr(inner, key) is not None]
@@ -582,7 +653,7 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
             yield Problem(
                 "share works between top-level layers, not inside a block", (*path, "share")
             )
-        if isinstance(inner.inputs, dict) and inner.compute is None:
+        if isinstance(inner.inputs, dict) and inner.compute is None and not _named(inner):
             yield Problem(_MAPPED_INPUTS, (*path, "inputs"))
         if inner.block is not None and _reaches(spec, inner.block, block_name):
             yield Problem(
@@ -591,14 +662,24 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
             )
         if isinstance(inner.inputs, list) and not inner.inputs:
             yield Problem("must name at least one input", (*path, "inputs"))
-        for ref in inner.references:
-            if ref not in available:
-                hint = did_you_mean(ref, available)
+        called = [
+            (ref, (*path, "call", key))
+            for key, refs in tensor_refs(inner.call, type_of(inner, block.layers)).items()
+            for ref in refs
+        ]
+        for ref, where in [*((ref, (*path, "inputs")) for ref in inner.references), *called]:
+            base, _ = split_ref(ref)
+            if base not in available:
+                hint = did_you_mean(base, available)
                 yield Problem(
-                    f"unknown name {quoted(ref)} in block {quoted(block_name)}{hint}"
+                    f"unknown name {quoted(base)} in block {quoted(block_name)}{hint}"
                     " (a block's layers take its inputs or its earlier layers)",
-                    (*path, "inputs"),
+                    where,
                 )
+            else:
+                problem = reference_problem(ref, outputs)
+                if problem:
+                    yield Problem(problem, where)
         available.append(inner.name)
 
 
@@ -636,7 +717,11 @@ def _nested_call_problems(
 def _block_input_use_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
     """Every input of a block is taken by one of its layers."""
     for name in block.inputs:
-        takers = [inner for inner in block.layers if name in inner.references]
+        takers = [
+            inner
+            for inner in block.layers
+            if name in {split_ref(ref)[0] for ref in (*inner.references, *inner.call_references)}
+        ]
         if not takers and not (name == block.inputs[0] and block.layers[0].inputs is None):
             yield Problem(
                 f"input {quoted(name)} is never used in block {quoted(block_name)}",

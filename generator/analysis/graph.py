@@ -35,6 +35,20 @@ class LayerNode:
     trainable: int = 0
     non_trainable: int = 0
     shares: str | None = None  # the layer whose weights this call reuses
+    call: Mapping[str, Any] = field(default_factory=dict)  # call arguments, references flat
+    output_names: tuple[str, ...] = ("output",)  # several: taken as `name:output`
+    output_shapes: tuple[Shape, ...] = ()  # every output's, the main one first
+
+    @property
+    def takes(self) -> tuple[str, ...]:
+        """Every reference the call takes: its inputs, then its call's tensors."""
+        called = (
+            ref
+            for value in self.call.values()
+            if isinstance(value, str | list)
+            for ref in ([value] if isinstance(value, str) else value)
+        )
+        return (*self.inputs, *called)
 
     @property
     def path(self) -> FieldPath:
@@ -87,17 +101,23 @@ class Graph:
         return self.trainable_params + self.non_trainable_params
 
     def shape_of(self, name: str) -> Shape:
-        """The output shape of an input or a layer."""
+        """The output shape of an input or a layer, or of one output (`encoder:state_h`)."""
         for item in self.inputs:
             if item.name == name:
                 return item.shape
-        return self.layer(name).shape
+        base, _, output = name.partition(":")
+        node = self.layer(base)
+        if output:
+            return node.output_shapes[node.output_names.index(output)]
+        return node.shape
 
     def layer(self, name: str) -> LayerNode:
         """The layer called `name`, or the output layer of the block instance `name`."""
-        name = self.resolve(name)
+        name = self.resolve(name.partition(":")[0])
         return next(node for node in self.layers if node.name == name)
 
     def consumers(self, name: str) -> list[LayerNode]:
-        """Layers that take `name` as an input."""
-        return [node for node in self.layers if name in node.inputs]
+        """Layers that take `name` (or one of its outputs) as an input."""
+        return [
+            node for node in self.layers if any(ref.partition(":")[0] == name for ref in node.takes)
+        ]

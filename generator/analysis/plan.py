@@ -6,6 +6,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from generator.analysis.arguments import argument_problems, arity_problems
+from generator.analysis.calls import (
+    call_problems,
+    reference_problem,
+    spec_outputs,
+    split_ref,
+    tensor_refs,
+    type_of,
+    with_flags,
+)
 from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
 from generator.analysis.dtypes import dtype_kind, output_kind
@@ -49,6 +58,7 @@ def build_graph(spec: Spec) -> Graph:
     problems += expanded.problems
     problems += _flat_name_problems(spec, expanded)
     problems += _noise_name_problems(spec, expanded)
+    problems += call_problems(spec)
     problems += argument_problems(spec, expanded, calls)
     problems += arity_problems(spec, expanded, taken, calls)
     if problems:
@@ -127,6 +137,9 @@ def _reference_problems(spec: Spec, taken: LayerInputs, problems: list[Problem])
         if isinstance(layer.inputs, list | dict) and not refs:
             problems.append(Problem("must name at least one input", path))
         problems.extend(Problem(text, path) for text in _unknown_or_later(spec, names, i, refs))
+        for key, call_refs in tensor_refs(layer.call, type_of(layer, spec.layers)).items():
+            found = _unknown_or_later(spec, names, i, call_refs)
+            problems.extend(Problem(text, ("layers", i, "call", key)) for text in found)
 
 
 class _Names:
@@ -137,6 +150,7 @@ class _Names:
         self.layers = [layer.name for layer in spec.layers]
         self.position = {name: j for j, name in enumerate(self.layers)}
         self.several = call_outputs(spec)
+        self.outputs = spec_outputs(spec.layers)
 
 
 def call_outputs(spec: Spec) -> dict[str, list[str]]:
@@ -178,12 +192,15 @@ def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) ->
     """A reference must name an input or an earlier layer; a later one may close a cycle."""
     input_names, layer_names, position = names.inputs, names.layers, names.position
     name = layer_names[i]
-    for written in refs:
-        if written in input_names:
-            continue
-        problem, ref = _output_reference_problem(names.several, written)
-        if problem is not None and ref in position and position[ref] < i:
-            yield problem
+    for full in refs:
+        problem, ref = _output_reference_problem(names.several, full)
+        if problem is None and ref == full:
+            ref = split_ref(full)[0]
+            if ref in input_names or (ref in position and position[ref] < i):
+                problem = reference_problem(full, names.outputs)
+        if ref in input_names or (ref in position and position[ref] < i):
+            if problem:
+                yield problem
             continue
         if ref not in position:
             yield f"unknown layer {quoted(ref)}{did_you_mean(ref, input_names + layer_names[:i])}"
@@ -202,7 +219,10 @@ def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) ->
 
 def _find_cycle(spec: Spec, start: str, target: str) -> list[str]:
     """A path of explicit references from `start` back to `target`, closing a cycle."""
-    refs = {layer.name: layer.references for layer in spec.layers}
+    refs = {
+        layer.name: [split_ref(ref)[0] for ref in (*layer.references, *layer.call_references)]
+        for layer in spec.layers
+    }
     stack: list[tuple[str, list[str]]] = [(start, [target, start])]
     seen: set[str] = set()
     while stack:
@@ -219,14 +239,29 @@ def _find_cycle(spec: Spec, start: str, target: str) -> list[str]:
 def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     layer_names = [layer.name for layer in spec.layers]
     if spec.outputs is None:
+        last = spec_outputs(spec.layers)[layer_names[-1]]
+        if len(last) > 1:
+            where: FieldPath = ("layers", len(layer_names) - 1)
+            problems.append(Problem(_several(layer_names[-1], last), where))
         return (layer_names[-1],)
     if not spec.outputs:
         problems.append(Problem("must name at least one layer", ("outputs",)))
     input_names = {item.name for item in spec.inputs}
-    several = call_outputs(spec)
+    several = spec_outputs(spec.layers)
+    returns = call_outputs(spec)
     for i, name in enumerate(spec.outputs):
         path: FieldPath = ("outputs", i)
-        if name in input_names:
+        if split_ref(name)[1] is not None:
+            problems.append(
+                Problem(
+                    f"a model output is a whole layer; follow {quoted(name)} with a layer"
+                    " (e.g. {type: Activation, activation: linear}) and list that",
+                    path,
+                )
+            )
+        elif len(several.get(name, ())) > 1:
+            problems.append(Problem(_several(name, several[name]), path))
+        elif name in input_names:
             problems.append(Problem(f"{quoted(name)} is an input, not a layer", path))
         elif name not in layer_names:
             problems.append(
@@ -234,7 +269,7 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
             )
         elif name in spec.outputs[:i]:
             problems.append(Problem(f"{quoted(name)} is listed twice", path))
-        elif name in several:
+        elif name in returns:
             problems.append(
                 Problem(
                     f"{quoted(name)} returns several layers; a model output is one layer"
@@ -245,6 +280,13 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     return tuple(spec.outputs)
 
 
+def _several(name: str, outputs: Sequence[str]) -> str:
+    return (
+        f"{quoted(name)} has several outputs ({', '.join(outputs)}), but a model output"
+        " is one tensor (follow the one you want with a layer)"
+    )
+
+
 class _Inferred:
     """What inference knows so far: shapes, dtype kinds and outputs by flat name."""
 
@@ -252,6 +294,7 @@ class _Inferred:
         self.shapes: dict[str, Shape] = {item.name: (None, *item.shape) for item in spec.inputs}
         self.kinds: dict[str, str] = {item.name: dtype_kind(item.dtype) for item in spec.inputs}
         self.outs: dict[str, Output] = {}
+        self.several: dict[str, tuple[str, ...]] = {}  # layers with several outputs: their names
 
 
 def _infer(
@@ -265,7 +308,7 @@ def _infer(
     known = _Inferred(spec)
     failures: list[tuple[FlatLayer, str]] = []
     for layer in expanded.layers:
-        if any(ref not in known.shapes for ref in layer.inputs):
+        if any(ref not in known.shapes for ref in _all_refs(layer)):
             continue  # an input failed already; its problem is reported
         tower = layer.origin.chain[0] if layer.origin.chain else None
         if tower in expanded.towers and _tower_problem(expanded, tower, known.shapes) is not None:
@@ -286,12 +329,21 @@ def _infer(
 def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str | None:
     """Record one layer's output, or say why it cannot be built."""
     layer_type = layer_type_of(layer)
-    args = layer_type.keras_args(layer.arguments)
+    args = with_flags(layer_type.keras_args(layer.arguments), layer.call)
     shapes = known.shapes
     named = "" if layer.origin.chain else f"{_display(expanded, layer.name)}: "
+    for ref in _all_refs(layer):
+        several = known.several.get(ref)
+        if several:  # a block parameter made it several; the spec's checks saw one
+            return f"{named}{reference_problem(ref, {ref: several})}"
     try:
         kind = output_kind(layer.type, args, [known.kinds[ref] for ref in layer.inputs])
         out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
+        if layer_type.call_rule is not None:
+            called = {
+                key: [shapes[ref] for ref in refs] for key, refs in tensor_refs(layer.call).items()
+            }
+            layer_type.call_rule(args, [shapes[ref] for ref in layer.inputs], called)
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)
     except ShapeError as error:
@@ -304,13 +356,33 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
                 f" {_input_shapes(expanded, layer.shares, shapes)}, but gets"
                 f" {', '.join(show_shape(shapes[ref]) for ref in layer.inputs)}"
             )
-        out = Output(out.shape)  # shared weights are counted once, where they are made
-    if any(dim is not None and dim > MAX_INT for dim in out.shape):
+        out = Output(out.shape, extra=out.extra)  # shared weights are counted once
+    if any(dim is not None and dim > MAX_INT for shape in out.shapes for dim in shape):
         # Flatten multiplies sizes and Concatenate adds them: they must still fit 32 bits.
         message = f"an output dimension is larger than {MAX_INT} (Keras cannot build it)"
         return f"{_display(expanded, layer.name)}: {message}"
-    shapes[layer.name], known.outs[layer.name], known.kinds[layer.name] = out.shape, out, kind
+    known.outs[layer.name] = out
+    names = layer_type.output_names(args)
+    for ref, shape in _record(layer.name, names, out).items():
+        shapes[ref], known.kinds[ref] = shape, kind
+    if len(names) > 1:
+        known.several[layer.name] = names
     return None
+
+
+def _record(name: str, names: Sequence[str], out: Output) -> dict[str, Shape]:
+    """The shape of each reference a layer's outputs can be taken by."""
+    found = {name: out.shape}  # a bare name of a layer with several: its main output
+    if len(names) > 1:
+        found |= {
+            f"{name}:{output}": shape for output, shape in zip(names, out.shapes, strict=True)
+        }
+    return found
+
+
+def _all_refs(layer: FlatLayer) -> tuple[str, ...]:
+    """What a flat layer takes: its inputs, then its call's tensors."""
+    return (*layer.inputs, *(ref for refs in tensor_refs(layer.call).values() for ref in refs))
 
 
 def _merge_message(
@@ -381,6 +453,9 @@ def _graph(
             known.outs[layer.name].trainable,
             known.outs[layer.name].non_trainable,
             layer.shares,
+            dict(layer.call),
+            known.several.get(layer.name, ("output",)),
+            known.outs[layer.name].shapes,
         )
         for layer in expanded.layers
     )
@@ -506,8 +581,9 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
         try:
             for layer in expanded.layers:
                 layer_type = layer_type_of(layer)
-                args = layer_type.keras_args(layer.arguments)
-                shapes[layer.name] = layer_type.infer(args, [shapes[r] for r in layer.inputs]).shape
+                args = with_flags(layer_type.keras_args(layer.arguments), layer.call)
+                out = layer_type.infer(args, [shapes[r] for r in layer.inputs])
+                shapes |= _record(layer.name, layer_type.output_names(args), out)
         except ShapeError:
             continue
         return shapes
@@ -531,7 +607,7 @@ def _check_connected(graph: Graph) -> None:
             continue
         used.add(name)
         if name in by_name:
-            pending.extend(by_name[name].inputs)
+            pending.extend(split_ref(ref)[0] for ref in by_name[name].takes)
     problems = [
         Problem(f"input {item.name!r} does not reach any output", ("inputs", i, "name"))
         for i, item in enumerate(graph.inputs)

@@ -113,9 +113,15 @@ def prose(text: str) -> str:
     return one_line(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
-def shape_comment(shape: tuple[int | str | None, ...]) -> Code:
-    """`# (None, 28, 28, 32)`: numbers, None, and `*` for a size that differs between calls."""
-    if any(dim is not None and dim != "*" and type(dim) is not int for dim in shape):
-        raise InternalError(f"shape {shape!r} reached code generation")
-    dims = ", ".join("None" if dim is None else str(dim) for dim in shape)
-    return Code(f"# ({dims},)" if len(shape) == 1 else f"# ({dims})")
+def shape_comment(shape: tuple[int | str | None, ...], *more: tuple[int | str | None, ...]) -> Code:
+    """`# (None, 28, 28, 32)`: numbers, None, and `*` for a size that differs between calls.
+
+    A layer with several outputs lists each: `# (None, 256), (None, 256), (None, 256)`.
+    """
+    shown = []
+    for one in (shape, *more):
+        if any(dim is not None and dim != "*" and type(dim) is not int for dim in one):
+            raise InternalError(f"shape {one!r} reached code generation")
+        dims = ", ".join("None" if dim is None else str(dim) for dim in one)
+        shown.append(f"({dims},)" if len(one) == 1 else f"({dims})")
+    return Code("# " + ", ".join(shown))

@@ -14,6 +14,7 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
+from generator.analysis.calls import spec_outputs
 from generator.analysis.catalog import CATALOG
 from generator.analysis.expand import checked_expression
 from generator.analysis.expressions import ComputeType, TensorExpression, bound_names
@@ -24,6 +25,7 @@ from generator.codegen.code import (
     Code,
     InternalError,
     call,
+    fragment,
     identifier,
     list_of,
     literal,
@@ -74,7 +76,61 @@ def model_variables(spec: Spec) -> Variables:
     for instance, outputs in call_outputs(spec).items():
         for k, output in enumerate(outputs):
             variables.add_as(f"{instance}[{k}]", output)
+    _output_variables(variables, spec.layers)
     return variables
+
+
+def _output_variables(variables: Variables, layers: Sequence[LayerSpec]) -> None:
+    """A variable for each output of the layers that have several, after every layer's own."""
+    for name, outputs in spec_outputs(layers).items():
+        if len(outputs) > 1:
+            variables.outputs(name, outputs)
+
+
+def _targets(variables: Variables, name: str, outputs: Sequence[str]) -> Code:
+    """`encoder, encoder_state_h, encoder_state_c`: one variable per output."""
+    if len(outputs) == 1:
+        return variables[name]
+    return Code(", ".join(variables[f"{name}:{output}"] for output in outputs))
+
+
+def _comment(graph: Graph, name: str) -> Code:
+    node = graph.layer(name)
+    if len(node.output_names) > 1:
+        return shape_comment(node.output_shapes[0], *node.output_shapes[1:])
+    return shape_comment(node.shape)
+
+
+def call_keywords(
+    layer_type: LayerType, call: Mapping[str, Any] | None, tensor: Callable[[str], Code]
+) -> dict[str, Code]:
+    """The call's keyword arguments as code, in catalog order; false flags (Keras's
+    default) left out."""
+    keywords: dict[str, Code] = {}
+    given = call or {}
+    for key in layer_type.calls:
+        value = given.get(key)
+        if value is None or value is False:
+            continue
+        if value is True:
+            keywords[key] = literal(True)
+        elif isinstance(value, str):
+            keywords[key] = tensor(value)
+        else:
+            keywords[key] = list_of(tensor(ref) for ref in value)
+    return keywords
+
+
+def applied(layer_type: LayerType, inputs: Sequence[Code], keywords: Mapping[str, Code]) -> Code:
+    """What a layer object is called on: `(x)`, `([a, b])`, `(query, value)`, plus keywords."""
+    if layer_type.is_merge or layer_type.list_inputs:
+        parts = [list_of(inputs)]
+    elif layer_type.takes is not None:
+        parts = list(inputs)
+    else:
+        parts = [inputs[0]]
+    parts += [Code(f"{key}={fragment(value)}") for key, value in keywords.items()]
+    return Code(", ".join(parts))
 
 
 def model_lines(
@@ -85,10 +141,12 @@ def model_lines(
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
     lines: list[Code] = []
     several = call_outputs(spec)
+    outputs = spec_outputs(spec.layers)
     for layer in spec.layers:
         inputs = [variables[ref] for ref in graph.spec_inputs[layer.name]]
-        comment: Code | None = shape_comment(graph.layer(layer.name).shape)
-        target = variables[layer.name]
+        node = graph.layer(layer.name)
+        comment: Code | None = _comment(graph, layer.name)
+        target = _targets(variables, layer.name, outputs[layer.name])
         if layer.name in several:
             names = [f"{layer.name}[{k}]" for k in range(len(several[layer.name]))]
             target = Code(", ".join(variables[name] for name in names))
@@ -105,6 +163,10 @@ def model_lines(
             builder = block_function_name(spec, layer.block or "")
             lines += assignment(model, builder, [], keywords, None, layout)
             lines += assignment(target, model, [_tensors(inputs)], {}, comment, layout)
+        elif layer.share is not None and layer.block is None and node.origin.chain == ():
+            keywords = call_keywords(node.layer_type, layer.call, variables.__getitem__)
+            on = applied(node.layer_type, inputs, keywords)
+            lines += assignment(target, objects[layer.share], [on], {}, comment, layout)
         elif layer.share is not None:
             lines += assignment(
                 target, objects[layer.share], [_tensors(inputs)], {}, comment, layout
@@ -123,16 +185,27 @@ def model_lines(
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
             if layer.name in shared:
-                variable = variables.take(f"{target}_layer")
+                variable = variables.take(f"{variables[layer.name]}_layer")
                 objects[layer.name] = variable
                 positional, keywords = constructor_args(layer_type, args, literal)
                 keywords["name"] = literal(layer.name)
                 function = f"layers.{layer_type.name}"
                 lines += assignment(variable, function, positional, keywords, None, layout)
-                lines += assignment(target, variable, [inputs[0]], {}, comment, layout)
+                on = applied(
+                    layer_type, inputs, call_keywords(layer_type, layer.call, variables.__getitem__)
+                )
+                lines += assignment(target, variable, [on], {}, comment, layout)
             else:
                 lines += layer_statement(
-                    target, layer_type, args, literal(layer.name), inputs, style, comment, layout
+                    target,
+                    layer_type,
+                    args,
+                    literal(layer.name),
+                    inputs,
+                    style,
+                    comment,
+                    layout,
+                    call=call_keywords(layer_type, layer.call, variables.__getitem__),
                 )
     return lines
 
@@ -185,6 +258,7 @@ def layer_statement(
     comment: Code | None,
     layout: Layout,
     value_code: ValueCode = literal,
+    call: Mapping[str, Code] | None = None,
 ) -> list[Code]:
     """`x = layers.Dense(...)(y)  # shape`, or `layers.concatenate([...], ...)`."""
     positional, keywords = constructor_args(layer_type, args, value_code)
@@ -194,7 +268,7 @@ def layer_statement(
         return assignment(
             target, function, [list_of(inputs), *positional], keywords, comment, layout
         )
-    applied_to = list_of(inputs) if layer_type.is_merge else inputs[0]
+    applied_to = applied(layer_type, inputs, call or {})
     function = f"layers.{layer_type.name}"
     return assignment(target, function, positional, keywords, comment, layout, applied_to)
 
@@ -305,10 +379,12 @@ def _block_function(
     variables = Variables(taken=[*functions, *block.param_names])
     variables.fixed(block.inputs)
     variables.add(inner.name for inner in block.layers)
+    _output_variables(variables, block.layers)
+    several = spec_outputs(block.layers)
     lines = _model_inputs(spec, graph, name, block) if block.model else []
     for inner in block.layers:
         inputs = [variables[ref] for ref in graph.block_inputs[name][inner.name]]
-        target = variables[inner.name]
+        target = _targets(variables, inner.name, several[inner.name])
         keras_name = literal(inner.name) if block.model else _prefixed_name(inner.name)
         comment = _block_comment(graph, name, inner.name)
         if inner.compute is not None:
@@ -333,6 +409,7 @@ def _block_function(
                 comment,
                 layout,
                 _param_or_literal,
+                call_keywords(layer_type, inner.call, variables.__getitem__),
             )
     description = prose(block.description) or f"The {name} block."
     wrapped = textwrap.wrap(description, width=80, break_long_words=False, break_on_hyphens=False)
@@ -383,17 +460,32 @@ def _prefixed_name(suffix: str) -> Code:
 
 
 def _block_comment(graph: Graph, block: str, layer: str) -> Code | None:
-    """The output shape of a block's layer over all its calls; `*` where the calls differ."""
-    shapes = [
-        node.shape
+    """The output shapes of a block's layer over all its calls; `*` where the calls differ."""
+    nodes = [
+        node
         for node in graph.layers
         if node.origin.block == block and node.origin.block_layer == layer
     ]
-    if not shapes or len({len(shape) for shape in shapes}) != 1:
+    if not nodes:
+        return None
+    several = len(nodes[0].output_names) > 1
+    per_output = zip(
+        *(node.output_shapes if several else (node.shape,) for node in nodes), strict=True
+    )
+    merged = [_merged(shapes) for shapes in per_output]
+    if any(shape is None for shape in merged):
+        return None
+    first, *more = [shape for shape in merged if shape is not None]
+    return shape_comment(first, *more)
+
+
+def _merged(shapes: Sequence[tuple[int | None, ...]]) -> tuple[Any, ...] | None:
+    """One shape for all calls, `*` where they differ; None when nothing is in common."""
+    if len({len(shape) for shape in shapes}) != 1:
         return None
     merged: list[Any] = []
     for dims in zip(*shapes, strict=True):
         merged.append(dims[0] if len(set(dims)) == 1 else "*")
     if all(dim == "*" for dim in merged[1:]):
         return None  # nothing in common between the calls worth a comment
-    return shape_comment(tuple(merged))
+    return tuple(merged)

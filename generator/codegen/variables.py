@@ -41,6 +41,14 @@ class Variables:
         """A variable for `name` (not itself a Keras name) that reads like `wanted`."""
         self._by_name[name] = self.take(readable(wanted))
 
+    def outputs(self, name: str, outputs: Iterable[str]) -> None:
+        """`name:output` for each output of a layer with several: the first is `name`'s own
+        variable, the others `<name>_<output>` made readable (encoder_state_h)."""
+        first, *others = outputs
+        self._by_name[f"{name}:{first}"] = self[name]
+        for output in others:
+            self._by_name[f"{name}:{output}"] = self.take(readable(f"{name}_{output}"))
+
     def fixed(self, names: Iterable[str]) -> None:
         """Names that are their own variables already (block inputs: checked identifiers)."""
         for name in names:

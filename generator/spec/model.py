@@ -65,7 +65,16 @@ class LayerSpec(BaseModel):
     inputs: str | list[str] | dict[str, str] | None = Field(
         None,
         description="Earlier layers or inputs; left out: the layer just above. A compute"
-        " layer may map local names to them: {a: left, b: right}.",
+        " layer may map local names to them: {a: left, b: right}; an attention layer names"
+        " its query, value and key: {query: x, value: memory}. One output of a layer with"
+        " several is written layer:output, e.g. encoder:state_h.",
+    )
+    call: dict[str, str | list[str] | bool] | None = Field(
+        None,
+        description="Keyword arguments of the layer's call, not of its constructor:"
+        " initial_state: [encoder:state_h, encoder:state_c] (recurrent layers),"
+        " attention_mask: mask, use_causal_mask: true, return_attention_scores: true"
+        " (attention layers).",
     )
 
     @property
@@ -79,8 +88,25 @@ class LayerSpec(BaseModel):
         if self.inputs is None:
             return []
         if isinstance(self.inputs, dict):
+            if self.compute is None:  # query, value, key: the order the layer takes them
+                order = [*_ORDERED_INPUTS, *self.inputs]
+                return [self.inputs[key] for key in dict.fromkeys(order) if key in self.inputs]
             return list(self.inputs.values())
         return [self.inputs] if isinstance(self.inputs, str) else list(self.inputs)
+
+    @property
+    def call_references(self) -> list[str]:
+        """The names that `call` passes as tensors (initial_state, attention_mask)."""
+        found: list[str] = []
+        for value in (self.call or {}).values():
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, list):
+                found.extend(value)
+        return found
+
+
+_ORDERED_INPUTS = ("query", "value", "key")  # an attention layer's, as its call takes them
 
 
 class BlockSpec(_Strict):

@@ -85,6 +85,8 @@ class Diagram:
     root: Cluster
     edges: tuple[tuple[str, str], ...]  # data flow, producer -> consumer
     shares: tuple[tuple[str, str], ...]  # shared call -> the layer whose weights it reuses
+    # The outputs an edge carries from a layer with several (`state_h, state_c`), by edge.
+    labels: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
 
 def diagram_of(graph: Graph) -> Diagram:
@@ -97,15 +99,27 @@ def diagram_of(graph: Graph) -> Diagram:
     for node in graph.layers:
         origin = node.origin
         kind: Kind = "merge" if node.layer_type.is_merge else "layer"
-        drawn = Node(
-            node.name, node.layer_type.name, show_shape(node.shape), kind, node.name in outputs
-        )
+        shapes = node.output_shapes if len(node.output_names) > 1 else (node.shape,)
+        shown = ", ".join(show_shape(shape) for shape in shapes)
+        drawn = Node(node.name, node.layer_type.name, shown, kind, node.name in outputs)
         _cluster(clusters, origin.chain, origin.chain_blocks).members.append(drawn)
         if origin.model is not None:  # a model block's call: a keras.Model of its own
             clusters[(origin.model,)].label = f"{origin.model}: {origin.chain_blocks[0]} (Model)"
-    edges = tuple((source, node.name) for node in graph.layers for source in node.inputs)
+    # An edge leaves the layer whose output it carries (`encoder:state_h` from encoder).
+    edges = tuple(
+        dict.fromkeys(
+            (source.partition(":")[0], node.name) for node in graph.layers for source in node.takes
+        )
+    )
     shares = tuple((node.name, node.shares) for node in graph.layers if node.shares is not None)
-    return Diagram(graph.name, root, edges, shares)
+    carried: dict[tuple[str, str], list[str]] = {}
+    for node in graph.layers:
+        for source in node.takes:
+            base, _, output = source.partition(":")
+            if output:
+                carried.setdefault((base, node.name), []).append(output)
+    labels = {edge: ", ".join(dict.fromkeys(outputs)) for edge, outputs in carried.items()}
+    return Diagram(graph.name, root, edges, shares, labels)
 
 
 def _cluster(
@@ -162,7 +176,12 @@ def to_mermaid(graph: Graph) -> str:
     node_id = _mermaid_ids(drawn.root)
     lines = ["flowchart TB"]
     lines += _mermaid_members(drawn.root, ids, node_id, "    ")
-    lines += [f"    {node_id[a]} --> {node_id[b]}" for a, b in drawn.edges]
+    lines += [
+        f"    {node_id[a]} -- {_mermaid_text(drawn.labels[a, b])} --> {node_id[b]}"
+        if (a, b) in drawn.labels
+        else f"    {node_id[a]} --> {node_id[b]}"
+        for a, b in drawn.edges
+    ]
     lines += [f"    {node_id[a]} -. {SHARE_LABEL} .-> {node_id[b]}" for a, b in drawn.shares]
     by_style: dict[str, list[str]] = {style: [] for style in COLOURS}
     for node in _nodes(drawn.root):
@@ -261,7 +280,12 @@ def to_dot(graph: Graph) -> str:
         f'    edge [color="{stroke}", arrowsize=0.7, fontname={FONT}];',
     ]
     lines += _dot_members(drawn.root, ids, "    ")
-    lines += [f"    {_dot_string(a)} -> {_dot_string(b)};" for a, b in drawn.edges]
+    lines += [
+        f"    {_dot_string(a)} -> {_dot_string(b)} [label={_dot_string(drawn.labels[a, b])}];"
+        if (a, b) in drawn.labels
+        else f"    {_dot_string(a)} -> {_dot_string(b)};"
+        for a, b in drawn.edges
+    ]
     lines += [
         f"    {_dot_string(a)} -> {_dot_string(b)} [style=dashed, constraint=false,"
         f' color="{SHARE_COLOUR}", fontcolor="{SHARE_COLOUR}", fontsize=8,'

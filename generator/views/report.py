@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.analysis.graph import Graph
-from generator.analysis.layers.base import show_shape
+from generator.analysis.graph import Graph, LayerNode
+from generator.analysis.layers.base import Shape, show_shape
 
 
 def layer_rows(graph: Graph) -> list[dict[str, Any]]:
@@ -26,8 +26,13 @@ def layer_rows(graph: Graph) -> list[dict[str, Any]]:
         {
             "name": node.name,
             "type": node.layer_type.name,
-            "inputs": list(node.inputs),
+            "inputs": list(node.takes),
             "output_shape": list(node.shape),
+            **(
+                {"output_shapes": {out: list(shape) for out, shape in _outputs(node)}}
+                if len(node.output_names) > 1
+                else {}
+            ),
             "params": node.params,
             "trainable_params": node.trainable,
         }
@@ -44,6 +49,10 @@ def sub_models(graph: Graph) -> dict[str, int]:
         if node.origin.model is not None and node.origin.model not in shared:
             totals[node.origin.model] = totals.get(node.origin.model, 0) + node.params
     return totals
+
+
+def _outputs(node: LayerNode) -> list[tuple[str, Shape]]:
+    return list(zip(node.output_names, node.output_shapes, strict=True))
 
 
 def as_json_data(graph: Graph, spec_file: str) -> dict[str, Any]:
@@ -74,7 +83,10 @@ def as_table(graph: Graph, spec_file: str) -> str:
             row["name"],
             row["type"],
             ", ".join(row["inputs"]) or "-",
-            show_shape(tuple(row["output_shape"])),
+            ", ".join(
+                show_shape(tuple(shape))
+                for shape in row.get("output_shapes", {"": row["output_shape"]}).values()
+            ),
             f"{row['params']:,}",
         )
         for row in layer_rows(graph)

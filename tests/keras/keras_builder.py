@@ -105,8 +105,51 @@ def _fill(value: Any, params: dict[str, Any]) -> Any:
     return value
 
 
+# Layers with several outputs, as Keras returns them (its own table, not the generator's).
+OUTPUTS = {
+    "LSTM": ("output", "state_h", "state_c"),
+    "GRU": ("output", "state"),
+    "SimpleRNN": ("output", "state"),
+    "MultiHeadAttention": ("output", "scores"),
+    "Attention": ("output", "scores"),
+    "AdditiveAttention": ("output", "scores"),
+}
+LIST_CALLED = {"Attention", "AdditiveAttention"}  # called on [query, value, key]
+
+
+def _apply(
+    layer_object: Any, type_name: str, refs: Any, tensors: dict[str, Any], call: dict[str, Any]
+) -> Any:
+    """Call a layer as Keras's docs do: attention on (query, value, key), call keywords."""
+    if isinstance(refs, dict):
+        refs = [refs[key] for key in ("query", "value", "key") if key in refs]
+    refs = refs if isinstance(refs, list) else [refs]
+    arguments = [tensors[ref] for ref in refs]
+    keywords = {
+        key: [tensors[ref] for ref in value]
+        if isinstance(value, list)
+        else tensors[value]
+        if isinstance(value, str)
+        else value
+        for key, value in call.items()
+    }
+    if type_name in LIST_CALLED or type_name in MERGING:
+        return layer_object(arguments, **keywords)
+    if type_name in OUTPUTS and type_name not in ("LSTM", "GRU", "SimpleRNN"):
+        return layer_object(*arguments, **keywords)
+    return layer_object(arguments[0], **keywords)
+
+
+def _store(tensors: dict[str, Any], name: str, type_name: str, result: Any) -> None:
+    """A layer's result by name; each of several outputs also as `name:output`."""
+    tensors[name] = result
+    if isinstance(result, list | tuple):
+        for output, tensor in zip(OUTPUTS[type_name], result, strict=True):
+            tensors[f"{name}:{output}"] = tensor
+
+
 def _construct(keras: Any, layer: dict[str, Any], name: str | None, params: dict[str, Any]) -> Any:
-    reserved = ("name", "type", "inputs", "block", "share")
+    reserved = ("name", "type", "inputs", "block", "share", "call")
     args = {key: _fill(value, params) for key, value in layer.items() if key not in reserved}
     if "layer" in args:
         args["layer"] = _construct(keras, args["layer"], None, {})  # already filled above
@@ -130,6 +173,13 @@ def _call_block(
     previous = block.get("inputs", ["x"])[0]
     for layer in block["layers"]:
         refs = layer.get("inputs", previous)
+        if "call" in layer or isinstance(refs, dict) or layer.get("type") in OUTPUTS:
+            name = f"{prefix}_{layer['name']}"
+            layer_object = _construct(keras, layer, name, params)
+            result = _apply(layer_object, layer["type"], refs, local, layer.get("call", {}))
+            _store(local, layer["name"], layer["type"], result)
+            previous = layer["name"]
+            continue
         refs = refs if isinstance(refs, list) else [refs]
         tensors = [local[ref] for ref in refs]
         name = f"{prefix}_{layer['name']}"
@@ -198,6 +248,7 @@ def build(spec: dict[str, Any]) -> Any:
     tensors: dict[str, Any] = TENSORS
     tensors.clear()
     objects: dict[str, Any] = {}
+    types: dict[str, str] = {}  # the type of each layer object made from a type
     shared = {layer["share"] for layer in spec["layers"] if "share" in layer}
     for item in spec["inputs"]:
         shape = tuple(item["shape"])
@@ -221,6 +272,12 @@ def build(spec: dict[str, Any]) -> Any:
                 bound = {ref: ref for ref in (refs if isinstance(refs, list) else [refs])}
             local = {key: tensors[value] for key, value in bound.items()}
             tensors[name] = compute(keras, layer["compute"], local)
+        elif "share" in layer and ("call" in layer or types.get(layer["share"]) in OUTPUTS):
+            type_name = types[layer["share"]]
+            result = _apply(
+                objects[layer["share"]], type_name, refs, tensors, layer.get("call", {})
+            )
+            _store(tensors, name, type_name, result)
         elif "share" in layer:
             target = objects[layer["share"]]
             tensors[name] = target(arguments if len(arguments) > 1 else arguments[0])
@@ -237,6 +294,11 @@ def build(spec: dict[str, Any]) -> Any:
                 tensors[name] = objects[name](arguments if len(arguments) > 1 else arguments[0])
             else:
                 tensors[name] = _call_block(keras, spec, layer["block"], name, arguments, args)
+        elif "call" in layer or isinstance(refs, dict) or layer["type"] in OUTPUTS:
+            layer_object = _construct(keras, layer, name, {})
+            objects[name], types[name] = layer_object, layer["type"]
+            result = _apply(layer_object, layer["type"], refs, tensors, layer.get("call", {}))
+            _store(tensors, name, layer["type"], result)
         else:
             layer_object = _construct(keras, layer, name, {})
             objects[name] = layer_object

@@ -31,7 +31,14 @@ from generator.spec.load import LoadedSpec
 from tests.keras.jax_forward import forward_on_jax
 from tests.keras.keras_builder import TENSORS, build, forward_batch, weight_counts
 from tests.keras.scripts import keras_layer
-from tests.strategies import CATALOG_TYPES, spatial_specs, specs
+from tests.strategies import (
+    CATALOG_TYPES,
+    call_refs,
+    call_specs,
+    refs_of,
+    spatial_specs,
+    specs,
+)
 
 pytestmark = pytest.mark.keras
 
@@ -120,6 +127,9 @@ def deliberately_stricter(problem: str) -> bool:
             # the output wider than the shape it reports)
             "(give one value, or one per entry of that axis)",
             "AlphaDropout noise_shape",  # Keras reads it only when training draws noise
+            # Keras shapes MultiHeadAttention's scores (batch, heads, T, T) even where the
+            # value has S != T steps: a model built on them is wrong (README).
+            "returns its scores only for a query and a value of the same length",
         )
     )
 
@@ -148,7 +158,11 @@ def assert_agrees(spec: dict[str, Any]) -> None:
         if layer is None:
             continue  # a shared call: its weights belong to the layer it shares
         where = (node.name, _layer(spec, node.path))
-        assert tuple(layer.output.shape) == node.shape, where
+        output = layer.output
+        if isinstance(output, list | tuple):  # several outputs: states, or attention scores
+            assert tuple(tuple(t.shape) for t in output) == node.output_shapes, where
+        else:
+            assert tuple(output.shape) == node.shape, where
         assert weight_counts(layer) == (node.trainable, node.non_trainable), where
     assert theirs.count_params() == ours.total_params
 
@@ -191,6 +205,14 @@ def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, An
 
 
 @PARITY
+@given(call_specs())
+def test_states_attention_and_output_references_agree_with_keras(spec: dict[str, Any]) -> None:
+    """Recurrent states (return_state, initial_state), the attention layers and their call
+    arguments, and references to one output of a layer with several."""
+    assert_agrees(spec)
+
+
+@PARITY
 @given(spatial_specs())
 def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
     """The convolution family in 1-D, 2-D and 3-D, in both data formats, drawn often."""
@@ -198,6 +220,7 @@ def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
 
 
 REFUSED = (
+    "MultiHeadAttention scores of",
     "Dot needs",
     "AveragePooling needs",
     "int32 ids cannot",
@@ -386,6 +409,44 @@ REGRESSIONS = {
         ],
     },
 }
+# States, attention and output references (each found by this test, or its reason).
+REGRESSIONS |= {
+    "Attention takes a key of unknown length beside a value of known length": {
+        "inputs": [{"name": "in0", "shape": [None, 1]}, {"name": "in1", "shape": [3, 1]}],
+        "layers": [
+            {"name": "l0", "type": "Attention", "inputs": ["in0", "in1", "in0"],
+             "call": {"use_causal_mask": True}},
+        ],
+    },
+    "concat and additive scores broadcast a query or key of 1 feature (dot scores do not)": {
+        "inputs": [{"name": "in0", "shape": [None, 2]}, {"name": "in1", "shape": [5, 1]}],
+        "layers": [
+            {"name": "l0", "type": "Attention", "inputs": ["in1", "in0", "in0"],
+             "score_mode": "concat", "call": {"return_attention_scores": True}},
+            {"name": "l1", "type": "Activation", "activation": "linear", "inputs": "l0:output"},
+            {"name": "l2", "type": "AdditiveAttention", "inputs": ["in0", "in1"]},
+        ],
+    },
+    "MultiHeadAttention scores of a query and a value of different lengths (Keras: T by T)": {
+        "inputs": [{"name": "in0", "shape": [3, 2]}, {"name": "in1", "shape": [5, 2]}],
+        "layers": [
+            {"name": "l0", "type": "MultiHeadAttention", "inputs": ["in0", "in1"],
+             "num_heads": 1, "key_dim": 2, "call": {"return_attention_scores": True}},
+            {"name": "l1", "type": "Flatten", "inputs": "l0:scores"},
+        ],
+    },
+    "an LSTM's states start a GRU and a shared LSTM": {
+        "inputs": [{"name": "in0", "shape": [None, 2]}, {"name": "in1", "shape": [4, 2]}],
+        "layers": [
+            {"name": "l0", "type": "LSTM", "inputs": "in0", "units": 3, "return_state": True},
+            {"name": "l1", "type": "GRU", "inputs": "in1", "units": 3,
+             "call": {"initial_state": ["l0:state_c"]}},
+            {"name": "l2", "share": "l0", "inputs": "in1",
+             "call": {"initial_state": ["l0:state_h", "l0:state_c"]}},
+            {"name": "l3", "type": "Concatenate", "inputs": ["l1", "l2:state_h"]},
+        ],
+    },
+}  # fmt: skip
 # The 1-D/3-D convolution family and data_format (each found by this test, or its reason).
 REGRESSIONS |= {
     "a dilated transposed convolution runs on JAX where TensorFlow's CPU cannot": {
@@ -440,15 +501,9 @@ REGRESSIONS |= {
 def test_regression(case: str) -> None:
     spec = {"name": "regression", "training": {"loss": "mse"}, **REGRESSIONS[case]}
     used = {
-        ref
+        ref.partition(":")[0]  # `l0:state_h` uses l0
         for layer in spec["layers"]
-        for ref in (
-            [layer["inputs"]]
-            if isinstance(layer.get("inputs"), str)
-            else list(layer["inputs"].values())
-            if isinstance(layer.get("inputs"), dict)
-            else layer.get("inputs", [])
-        )
+        for ref in [*refs_of(layer), *call_refs(layer)]
     }
     spec["outputs"] = [layer["name"] for layer in spec["layers"] if layer["name"] not in used]
     assert_agrees(spec)

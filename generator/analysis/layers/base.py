@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -25,9 +25,32 @@ class Output:
     shape: Shape
     trainable: int = 0
     non_trainable: int = 0
+    extra: tuple[Shape, ...] = ()  # the shapes of a multi-output layer's other outputs
+
+    @property
+    def shapes(self) -> tuple[Shape, ...]:
+        """Every output's shape, the main one first."""
+        return (self.shape, *self.extra)
 
 
 Rule = Callable[[Args, Sequence[Shape]], Output]
+# Checks the tensors a layer's call takes by keyword (initial_state, attention_mask), by name.
+CallRule = Callable[[Args, Sequence[Shape], Mapping[str, Sequence[Shape]]], None]
+OutputNames = Callable[[Args], tuple[str, ...]]
+
+
+def one_output(args: Args) -> tuple[str, ...]:
+    """Most layers return one tensor."""
+    return ("output",)
+
+
+@dataclass(frozen=True)
+class CallArg:
+    """A keyword argument of a layer's call (not of its constructor)."""
+
+    tensors: bool  # references to tensors (one, or a list), else a flag (true/false)
+    many: bool = False  # a list of references, such as initial_state
+    doc: str = ""
 
 
 class Unset(Enum):
@@ -67,6 +90,12 @@ class LayerType:
     infer: Rule
     merge_function: str | None = None  # layers.<function> of a merging layer
     max_inputs: int | None = None  # merging layers that take a fixed number
+    takes: tuple[int, int] | None = None  # several tensors, not merged: attention (2, 3)
+    list_inputs: bool = False  # called on a list ([query, value]), not on positionals
+    input_names: tuple[str, ...] = ()  # what `inputs: {query: a, value: b}` may name
+    calls: Mapping[str, CallArg] = field(default_factory=dict)  # call keyword arguments
+    call_rule: CallRule | None = None
+    output_names: OutputNames = one_output  # the names of its outputs, given its arguments
 
     @property
     def is_merge(self) -> bool:

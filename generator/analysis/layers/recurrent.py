@@ -9,8 +9,11 @@ from typing import Any
 from generator.analysis.layers.base import (
     Arg,
     Args,
+    CallArg,
+    CallRule,
     LayerType,
     Output,
+    OutputNames,
     Rule,
     Shape,
     ShapeError,
@@ -63,7 +66,50 @@ def recurrent(layer: str) -> Rule:
             if args.get("return_sequences", False)
             else (shape[0], units)
         )
-        return Output(out, weights)
+        states = (shape[0], units)
+        extra = (states,) * (len(STATES[layer]) - 1) if args.get("return_state") is True else ()
+        return Output(out, weights, extra=extra)
+
+    return rule
+
+
+# A recurrent layer's outputs with return_state: the output, then its states.
+STATES = {
+    "SimpleRNN": ("output", "state"),
+    "LSTM": ("output", "state_h", "state_c"),
+    "GRU": ("output", "state"),
+}
+
+
+def _outputs(layer: str) -> OutputNames:
+    def names(args: Args) -> tuple[str, ...]:
+        return STATES[layer] if args.get("return_state") is True else ("output",)
+
+    return names
+
+
+def _initial_state(layer: str) -> CallRule:
+    """initial_state: one (batch, units) tensor per state, LSTM two (h and c)."""
+
+    def rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
+        given = call.get("initial_state")
+        if given is None:
+            return
+        wanted = (inputs[0][0], args["units"])
+        count = len(STATES[layer]) - 1
+        states = "state" if count == 1 else "states"
+        got = ", ".join(show_shape(shape) for shape in given)
+        if len(given) != count:
+            raise ShapeError(
+                f"{layer}'s initial_state takes {count} {states} of {show_shape(wanted)},"
+                f" got {len(given)}: {got}"
+            )
+        for shape in given:
+            if len(shape) != 2 or shape[1] != wanted[1]:
+                raise ShapeError(
+                    f"{layer}'s initial_state takes {count} {states} of {show_shape(wanted)}"
+                    f" (its units), got {got}"
+                )
 
     return rule
 
@@ -113,6 +159,8 @@ def _state_args(layer: str) -> dict[str, Arg]:
         "return_sequences": Arg(boolean()),
         "go_backwards": Arg(boolean()),
     }
+    if layer in STATES:
+        args["return_state"] = Arg(boolean(), default=False)
     if "LSTM" in layer:
         args["unit_forget_bias"] = Arg(boolean())
     return args
@@ -128,7 +176,14 @@ def _recurrent_type(layer: str) -> LayerType:
     args |= _state_args(layer)
     if layer == "GRU":
         args["reset_after"] = Arg(boolean())
-    return LayerType(layer, args, recurrent(layer))
+    return LayerType(
+        layer,
+        args,
+        recurrent(layer),
+        calls={"initial_state": CallArg(True, many=True, doc="the states to start from")},
+        call_rule=_initial_state(layer),
+        output_names=_outputs(layer),
+    )
 
 
 def _conv_lstm_type(spatial: int) -> LayerType:
@@ -158,6 +213,11 @@ def split_nested(layer: Mapping[str, Any]) -> tuple[LayerType, dict[str, Any]]:
 
 def bidirectional(args: Args, inputs: Sequence[Shape]) -> Output:
     inner_type, inner_args = split_nested(args["layer"])
+    if inner_args.get("return_state") is True:
+        raise ShapeError(
+            "Bidirectional around a layer with return_state is not supported yet"
+            " (use two layers, one with go_backwards: true, and merge them)"
+        )
     inner = inner_type.infer(inner_args, inputs)
     merge_mode = args.get("merge_mode", "concat")
     shape = inner.shape

@@ -1,0 +1,128 @@
+"""The seq2seq and transformer_encoder presets against the keras-io originals built in Keras,
+and the attention and recurrent rules against Keras layers called directly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from generator.analysis.catalog import CATALOG
+from generator.pipeline import check
+from generator.spec.presets import preset_path
+from tests.conftest import OUTPUT
+from tests.keras.scripts import load_script
+
+pytestmark = pytest.mark.keras
+
+
+def _keras_io_seq2seq() -> Any:
+    """examples/nlp/lstm_seq2seq.py: 71 input tokens, 93 target tokens, latent_dim 256."""
+    import keras
+
+    encoder_inputs = keras.Input(shape=(None, 71))
+    _, state_h, state_c = keras.layers.LSTM(256, return_state=True)(encoder_inputs)
+    decoder_inputs = keras.Input(shape=(None, 93))
+    decoder_outputs, _, _ = keras.layers.LSTM(256, return_sequences=True, return_state=True)(
+        decoder_inputs, initial_state=[state_h, state_c]
+    )
+    outputs = keras.layers.Dense(93, activation="softmax")(decoder_outputs)
+    return keras.Model([encoder_inputs, decoder_inputs], outputs)
+
+
+def _keras_io_transformer() -> Any:
+    """examples/timeseries/timeseries_classification_transformer.py, 4 blocks."""
+    import keras
+    from keras import layers
+
+    def transformer_encoder(inputs: Any) -> Any:
+        x = layers.MultiHeadAttention(key_dim=256, num_heads=4, dropout=0.25)(inputs, inputs)
+        x = layers.Dropout(0.25)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        res = x + inputs
+        x = layers.Conv1D(filters=4, kernel_size=1, activation="relu")(res)
+        x = layers.Dropout(0.25)(x)
+        x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
+        x = layers.LayerNormalization(epsilon=1e-6)(x)
+        return x + res
+
+    inputs = keras.Input(shape=(500, 1))
+    x = inputs
+    for _ in range(4):
+        x = transformer_encoder(x)
+    x = layers.GlobalAveragePooling1D(data_format="channels_first")(x)
+    x = layers.Dense(128, activation="relu")(x)
+    x = layers.Dropout(0.4)(x)
+    outputs = layers.Dense(2, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+
+
+@pytest.mark.parametrize(
+    ("preset", "original", "total"),
+    [
+        ("seq2seq", _keras_io_seq2seq, 718_173),
+        ("transformer_encoder", _keras_io_transformer, 93_130),
+    ],
+)
+def test_preset_totals_match_the_keras_io_original(preset: str, original: Any, total: int) -> None:
+    path = preset_path(preset)
+    assert path is not None
+    assert check(path).graph.total_params == total
+    assert original().count_params() == total
+    for style in ("class", "function"):
+        model = load_script(OUTPUT / f"{preset}_{style}.py").build_model()
+        assert model.count_params() == total
+
+
+ATTENTION_CASES = [
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 3}, [(5, 6), (7, 4)], {}),
+    (
+        "MultiHeadAttention",
+        {"num_heads": 3, "key_dim": 2, "value_dim": 5, "output_shape": 9, "use_bias": False},
+        [(7, 6), (7, 4), (7, 8)],
+        {"return_attention_scores": True},
+    ),
+    ("Attention", {}, [(5, 4), (7, 4)], {"return_attention_scores": True}),
+    ("Attention", {"use_scale": True, "score_mode": "concat"}, [(5, 4), (7, 3), (7, 4)], {}),
+    ("AdditiveAttention", {}, [(5, 4), (7, 2), (7, 4)], {"return_attention_scores": True}),
+    ("AdditiveAttention", {"use_scale": False}, [(5, 4), (7, 4)], {}),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "shapes", "call"), ATTENTION_CASES)
+def test_attention_rules_match_keras(
+    name: str, args: dict[str, Any], shapes: list[tuple[int, ...]], call: dict[str, Any]
+) -> None:
+    import keras
+
+    tensors = [keras.Input(shape=shape) for shape in shapes]
+    layer = getattr(keras.layers, name)(**args)
+    result = layer(tensors, **call) if CATALOG[name].list_inputs else layer(*tensors, **call)
+    outputs = list(result) if isinstance(result, list | tuple) else [result]
+    inferred = CATALOG[name].infer({**args, **call}, [(None, *shape) for shape in shapes])
+    assert [tuple(tensor.shape) for tensor in outputs] == list(inferred.shapes)
+    assert layer.count_params() == inferred.trainable
+
+
+def test_keras_shapes_multi_head_scores_by_the_query_alone() -> None:
+    """Why the generator refuses MultiHeadAttention's scores for a query and value of
+    different lengths: Keras builds the model with the wrong shape."""
+    import keras
+
+    query, value = keras.Input(shape=(5, 4)), keras.Input(shape=(7, 4))
+    layer = keras.layers.MultiHeadAttention(2, 3)
+    _, scores = layer(query, value, return_attention_scores=True)
+    assert tuple(scores.shape) == (None, 2, 5, 5)  # the real scores are (None, 2, 5, 7)
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_return_state_outputs_match_keras(name: str) -> None:
+    import keras
+
+    layer_type = CATALOG[name]
+    args = {"units": 5, "return_state": True, "return_sequences": True}
+    source = keras.Input(shape=(None, 3))
+    outputs = getattr(keras.layers, name)(**args)(source)
+    inferred = layer_type.infer(args, [(None, None, 3)])
+    assert [tuple(tensor.shape) for tensor in outputs] == list(inferred.shapes)
+    assert len(layer_type.output_names(args)) == len(outputs)

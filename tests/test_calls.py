@@ -1,0 +1,512 @@
+"""Layers with several outputs (`encoder:state_h`) and call arguments (`call:`), without Keras."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.analysis.catalog import CATALOG
+from generator.analysis.layers.base import ShapeError
+from generator.errors import SpecError
+from generator.pipeline import check, check_loaded, generate
+from generator.spec.load import LoadedSpec
+from generator.spec.presets import preset_path
+from generator.views.diagram import diagram_of, to_dot, to_mermaid
+from generator.views.report import as_table, layer_rows
+
+
+def checked(spec: dict[str, Any]) -> Any:
+    return check_loaded(LoadedSpec("spec.yaml", spec), Path("spec.yaml"))
+
+
+def problems(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field path, message) of each problem."""
+    with pytest.raises(SpecError) as error:
+        checked(spec)
+    return [
+        (".".join(str(part) for part in problem.path), problem.message)
+        for problem in error.value.problems
+    ]
+
+
+SEQ2SEQ: dict[str, Any] = {
+    "name": "s2s",
+    "inputs": [
+        {"name": "source", "shape": [None, 7]},
+        {"name": "target", "shape": [None, 9]},
+    ],
+    "layers": [
+        {"name": "encoder", "type": "LSTM", "inputs": "source", "units": 16, "return_state": True},
+        {
+            "name": "decoder",
+            "type": "LSTM",
+            "inputs": "target",
+            "units": 16,
+            "return_sequences": True,
+            "call": {"initial_state": ["encoder:state_h", "encoder:state_c"]},
+        },
+        {"name": "next", "type": "Dense", "units": 9, "activation": "softmax"},
+    ],
+}
+
+
+def seq2seq(**changes: Any) -> dict[str, Any]:
+    """SEQ2SEQ with some fields of the decoder (layers[1]) replaced."""
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"][1].update(changes)
+    return spec
+
+
+def test_states_flow_from_encoder_to_decoder() -> None:
+    graph = checked(SEQ2SEQ).graph
+    encoder = graph.layer("encoder")
+    assert encoder.output_names == ("output", "state_h", "state_c")
+    assert encoder.output_shapes == ((None, 16), (None, 16), (None, 16))
+    assert graph.shape_of("encoder:state_c") == (None, 16)
+    assert graph.layer("decoder").takes == ("target", "encoder:state_h", "encoder:state_c")
+    assert graph.total_params == 4 * 16 * (7 + 16 + 1) + 4 * 16 * (9 + 16 + 1) + 16 * 9 + 9
+
+
+def test_the_script_unpacks_every_output_and_passes_the_states() -> None:
+    script = generate(checked(SEQ2SEQ))
+    assert (
+        "    # (None, 16), (None, 16), (None, 16)\n"
+        "    encoder, encoder_state_h, encoder_state_c = layers.LSTM(\n"
+        '        16, return_state=True, name="encoder"\n'
+        "    )(source)\n"
+    ) in script
+    assert "(target, initial_state=[encoder_state_h, encoder_state_c])" in script
+
+
+def test_output_variables_avoid_names_already_taken() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"].insert(
+        0, {"name": "encoder_state_h", "type": "Dense", "inputs": "source", "units": 7}
+    )
+    spec["layers"][1]["inputs"] = "encoder_state_h"
+    script = generate(checked(spec))
+    assert "encoder, encoder_state_h_2, encoder_state_c = layers.LSTM(" in script
+    assert "initial_state=[encoder_state_h_2, encoder_state_c]" in script
+
+
+def test_a_layer_with_several_outputs_must_be_told_which() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"][1]["call"] = {"initial_state": ["encoder", "encoder:state_c"]}
+    assert problems(spec) == [
+        (
+            "layers.1.call.initial_state",
+            "'encoder' has several outputs (output, state_h, state_c): name one,"
+            " e.g. encoder:output",
+        )
+    ]
+
+
+def test_an_unknown_output_is_named_with_the_ones_there_are() -> None:
+    spec = seq2seq(call={"initial_state": ["encoder:state_x", "encoder:state_c"]})
+    assert problems(spec) == [
+        (
+            "layers.1.call.initial_state",
+            "unknown output 'state_x' of 'encoder' (did you mean 'state_h' or 'state_c'?)"
+            " (it has output, state_h, state_c)",
+        )
+    ]
+
+
+def test_a_layer_with_one_output_takes_no_output_name() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"][2]["inputs"] = "decoder:output"
+    assert problems(spec) == [
+        ("layers.2.inputs", "'decoder' has one output: write 'decoder', without ':output'")
+    ]
+
+
+def test_the_wrong_number_of_states_names_the_shapes() -> None:
+    spec = seq2seq(call={"initial_state": ["encoder:state_h"]})
+    assert problems(spec) == [
+        (
+            "layers.1",
+            "decoder: LSTM's initial_state takes 2 states of (None, 16), got 1: (None, 16)",
+        )
+    ]
+
+
+def test_states_of_the_wrong_size_name_both_shapes() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"][0]["units"] = 8
+    assert problems(spec) == [
+        (
+            "layers.1",
+            "decoder: LSTM's initial_state takes 2 states of (None, 16) (its units),"
+            " got (None, 8), (None, 8)",
+        )
+    ]
+
+
+def test_gru_and_simple_rnn_have_one_state() -> None:
+    for layer in ("GRU", "SimpleRNN"):
+        spec = copy.deepcopy(SEQ2SEQ)
+        spec["layers"][0]["type"] = layer
+        spec["layers"][1]["type"] = layer
+        spec["layers"][1]["call"] = {"initial_state": ["encoder:state"]}
+        graph = checked(spec).graph
+        assert graph.layer("encoder").output_names == ("output", "state")
+
+
+def test_unknown_call_arguments_and_bad_values() -> None:
+    spec = seq2seq(call={"initial_stat": ["encoder:state_h"], "use_causal_mask": True})
+    assert problems(spec) == [
+        (
+            "layers.1.call.initial_stat",
+            "unknown call argument 'initial_stat' for LSTM (did you mean 'initial_state'?)"
+            " (allowed: initial_state)",
+        ),
+        (
+            "layers.1.call.use_causal_mask",
+            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state)",
+        ),
+    ]
+    spec = seq2seq(call={"initial_state": "encoder:state_h"})
+    assert ("layers.1.call.initial_state", "expected a list of layer or input names") in problems(
+        spec
+    )
+
+
+def test_a_flag_is_true_or_false_and_only_typed_layers_take_call_arguments() -> None:
+    spec = seq2seq(
+        call={"initial_state": ["encoder:state_h", "encoder:state_c"], "use_causal_mask": "yes"}
+    )
+    assert problems(spec) == [
+        (
+            "layers.1.call.use_causal_mask",
+            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state)",
+        )
+    ]
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"].insert(
+        2, {"name": "c", "compute": "a", "inputs": {"a": "decoder"}, "call": {"x": True}}
+    )
+    assert problems(spec) == [("layers.2.call", "only a layer with a type takes call arguments")]
+    spec = attention(
+        {"name": "att", "type": "Attention", "inputs": ["series", "series"],
+         "call": {"use_causal_mask": "series"}},
+    )  # fmt: skip
+    spec["inputs"] = SERIES[:1]
+    assert problems(spec) == [
+        ("layers.0.call.use_causal_mask", "expected true or false, got 'series'")
+    ]
+
+
+def test_a_model_output_is_one_tensor() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["outputs"] = ["next", "encoder"]
+    assert problems(spec) == [
+        (
+            "outputs.1",
+            "'encoder' has several outputs (output, state_h, state_c), but a model output"
+            " is one tensor (follow the one you want with a layer)",
+        )
+    ]
+    spec["outputs"] = ["next", "encoder:state_h"]
+    assert problems(spec)[0][0] == "outputs.1"
+    assert "follow 'encoder:state_h' with a layer" in problems(spec)[0][1]
+
+
+def test_bidirectional_with_states_is_refused_clearly() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"][0] = {
+        "name": "encoder",
+        "type": "Bidirectional",
+        "inputs": "source",
+        "layer": {"type": "LSTM", "units": 8, "return_state": True},
+    }
+    spec["layers"][1]["call"] = {}
+    found = problems(spec)
+    assert len(found) == 1 and "Bidirectional around a layer with return_state" in found[0][1]
+
+
+def test_states_inside_a_block_and_its_calls() -> None:
+    spec = {
+        "name": "blocky",
+        "inputs": [{"name": "tokens", "shape": [None, 5]}],
+        "blocks": {
+            "pair": {
+                "inputs": ["x"],
+                "params": ["units"],
+                "layers": [
+                    {
+                        "name": "first",
+                        "type": "GRU",
+                        "units": "$units",
+                        "return_sequences": True,
+                        "return_state": True,
+                    },
+                    {
+                        "name": "second",
+                        "type": "GRU",
+                        "inputs": "first:output",
+                        "units": "$units",
+                        "call": {"initial_state": ["first:state"]},
+                    },
+                ],
+            }
+        },
+        "layers": [
+            {"name": "one", "block": "pair", "units": 4},
+            {"name": "two", "block": "pair", "inputs": "tokens", "units": 4},
+            {"name": "joined", "type": "Concatenate", "inputs": ["one", "two"]},
+        ],
+        "training": {"loss": "mse"},
+    }
+    graph = checked(spec).graph
+    assert graph.layer("two_second").takes == ("two_first:output", "two_first:state")
+    script = generate(checked(spec))
+    assert "    # (None, None, 4), (None, 4)\n    first, first_state = layers.GRU(" in script
+    assert "(first, initial_state=[first_state])" in script
+    bad = copy.deepcopy(spec)
+    bad["blocks"]["pair"]["layers"][1]["call"] = {"initial_state": ["first:states"]}
+    assert problems(bad) == [
+        (
+            "blocks.pair.layers.1.call.initial_state",
+            "unknown output 'states' of 'first' (did you mean 'state'?) (it has output, state)",
+        )
+    ]
+    bad = copy.deepcopy(spec)
+    bad["blocks"]["pair"]["output"] = "first"
+    assert problems(bad)[0][0] == "blocks.pair.output"
+
+
+def test_a_shared_recurrent_layer_returns_its_states_at_each_call() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["inputs"][1]["shape"] = [None, 7]
+    spec["layers"][1] = {
+        "name": "again",
+        "share": "encoder",
+        "inputs": "target",
+        "call": {"initial_state": ["encoder:state_h", "encoder:state_c"]},
+    }
+    spec["layers"][2]["inputs"] = "again:state_c"
+    graph = checked(spec).graph
+    assert graph.layer("again").output_names == ("output", "state_h", "state_c")
+    script = generate(checked(spec))
+    assert "encoder, encoder_state_h, encoder_state_c = encoder_layer(source)" in script
+    assert (
+        "    again, again_state_h, again_state_c = encoder_layer(\n"
+        "        target, initial_state=[encoder_state_h, encoder_state_c]\n"
+    ) in script
+
+
+# --- attention ------------------------------------------------------------------------------
+
+SERIES = [{"name": "series", "shape": [10, 6]}, {"name": "memory", "shape": [10, 4]}]
+
+
+def attention(layer: dict[str, Any], *more: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": "att",
+        "inputs": SERIES,
+        "layers": [
+            layer,
+            *more,
+            {
+                "name": "pooled",
+                "type": "GlobalAveragePooling1D",
+                "inputs": layer["name"] if not more else more[-1]["name"],
+            },
+        ],
+        "outputs": ["pooled"],
+        "training": {"loss": "mse"},
+    }
+
+
+def test_multi_head_attention_weights_and_shapes() -> None:
+    rule = CATALOG["MultiHeadAttention"].infer
+    out = rule({"num_heads": 2, "key_dim": 3}, [(None, 10, 6), (None, 12, 4)])
+    # query 6*2*3+6, key 4*2*3+6, value 4*2*3+6, output 2*3*6+6
+    assert out.shape == (None, 10, 6)
+    assert out.trainable == 42 + 30 + 30 + 42
+    out = rule(
+        {
+            "num_heads": 2,
+            "key_dim": 3,
+            "value_dim": 5,
+            "output_shape": 7,
+            "use_bias": False,
+            "return_attention_scores": True,
+        },
+        [(None, 12, 6), (None, 12, 4), (None, 12, 8)],
+    )
+    assert out.shape == (None, 12, 7)
+    assert out.extra == ((None, 2, 12, 12),)
+    assert out.trainable == 6 * 2 * 3 + 8 * 2 * 3 + 4 * 2 * 5 + 2 * 5 * 7
+    with pytest.raises(ShapeError, match="scores only for a query and a value of the same length"):
+        rule(
+            {"num_heads": 1, "key_dim": 1, "return_attention_scores": True},
+            [(None, 3, 2), (None, 4, 2)],
+        )
+    with pytest.raises(ShapeError, match="key with the value's steps"):
+        rule({"num_heads": 1, "key_dim": 1}, [(None, 3, 2), (None, 4, 2), (None, 5, 2)])
+    with pytest.raises(ShapeError, match="3-D input"):
+        rule({"num_heads": 1, "key_dim": 1}, [(None, 2), (None, 4, 2)])
+
+
+def test_dot_product_and_additive_attention_weights_and_shapes() -> None:
+    dot = CATALOG["Attention"].infer
+    assert dot({}, [(None, 10, 4), (None, 12, 4)]).trainable == 0
+    out = dot(
+        {"use_scale": True, "score_mode": "concat", "return_attention_scores": True},
+        [(None, 10, 4), (None, 12, 3), (None, 12, 4)],
+    )
+    assert (out.shape, out.extra, out.trainable) == ((None, 10, 3), ((None, 10, 12),), 2)
+    with pytest.raises(ShapeError, match="last dimensions must match"):
+        dot({}, [(None, 10, 4), (None, 12, 5)])
+    additive = CATALOG["AdditiveAttention"].infer
+    assert additive({}, [(None, 10, 4), (None, 12, 4)]).trainable == 4
+    assert additive({"use_scale": False}, [(None, 10, 4), (None, 12, 4)]).trainable == 0
+
+
+def test_attention_inputs_by_name_and_its_scores() -> None:
+    spec = attention(
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 2,
+            "key_dim": 3,
+            "inputs": {"value": "memory", "query": "series"},
+            "call": {"return_attention_scores": True, "use_causal_mask": True},
+        },
+        {"name": "scores_flat", "type": "Flatten", "inputs": "cross:scores"},
+        {"name": "head", "type": "Dense", "units": 6, "inputs": "scores_flat"},
+        {"name": "back", "type": "Reshape", "target_shape": [1, 6]},
+        {"name": "sum", "type": "Add", "inputs": ["cross:output", "back"]},
+    )
+    graph = checked(spec).graph
+    assert graph.layer("cross").inputs == ("series", "memory")
+    assert graph.shape_of("cross:scores") == (None, 2, 10, 10)
+    script = generate(checked(spec))
+    assert (
+        "cross, cross_scores = layers.MultiHeadAttention(  # (None, 10, 6), (None, 2, 10, 10)"
+        in script
+    )
+    assert "(series, memory, return_attention_scores=True, use_causal_mask=True)" in script
+
+
+def test_self_attention_takes_one_tensor_twice_and_attention_a_list() -> None:
+    spec = attention(
+        {"name": "self", "type": "Attention", "inputs": ["series", "series"]},
+    )
+    spec["inputs"] = SERIES[:1]
+    script = generate(checked(spec))
+    assert 'self = layers.Attention(name="self")([series, series])' in script
+
+
+def test_attention_input_problems() -> None:
+    spec = attention(
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 2,
+            "key_dim": 3,
+            "inputs": {"query": "series", "values": "memory"},
+        },
+    )
+    assert problems(spec) == [
+        (
+            "layers.0.inputs",
+            "MultiHeadAttention takes query, value, key, not 'values' (did you mean 'value'?)",
+        ),
+        ("layers.0.inputs", "MultiHeadAttention needs 'value' in its inputs"),
+    ]
+    spec = attention({"name": "one", "type": "Attention", "inputs": ["series"]})
+    assert problems(spec) == [
+        ("layers.0.inputs", "Attention takes 2 to 3 inputs (query, value, key), got 1")
+    ]
+    spec = attention({"name": "cross", "type": "Attention", "inputs": ["series", "memory"]})
+    assert (
+        "last dimensions must match: query (None, 10, 6), key (None, 10, 4)"
+        in (problems(spec)[0][1])
+    )
+
+
+def test_an_attention_mask_is_batch_query_steps_value_steps() -> None:
+    inputs = [*SERIES, {"name": "mask", "shape": [10, 11]}]  # value: 10 steps
+    spec = attention(
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 1,
+            "key_dim": 2,
+            "inputs": ["series", "memory"],
+            "call": {"attention_mask": "mask"},
+        },
+    )
+    spec["inputs"] = inputs
+    assert problems(spec) == [
+        (
+            "layers.0",
+            "cross: MultiHeadAttention's attention_mask must be (batch, query steps, value steps)"
+            " = (None, 10, 10), got (None, 10, 11)",
+        )
+    ]
+    spec["inputs"][2]["shape"] = [10, 10]
+    script = generate(checked(spec))
+    assert "(series, memory, attention_mask=mask)" in script
+
+
+def test_the_validate_table_and_the_diagram_show_every_output() -> None:
+    graph = checked(SEQ2SEQ).graph
+    row = next(row for row in layer_rows(graph) if row["name"] == "encoder")
+    assert row["output_shapes"] == {
+        "output": [None, 16],
+        "state_h": [None, 16],
+        "state_c": [None, 16],
+    }
+    assert "(None, 16), (None, 16), (None, 16)" in as_table(graph, "spec.yaml")
+    drawn = diagram_of(graph)
+    assert ("encoder", "decoder") in drawn.edges and ("target", "decoder") in drawn.edges
+    assert drawn.labels == {("encoder", "decoder"): "state_h, state_c"}
+    assert "n_encoder -- state_h, state_c --> n_decoder" in to_mermaid(graph)
+    assert '"encoder" -> "decoder" [label="state_h, state_c"];' in to_dot(graph)
+
+
+def test_hostile_call_arguments_and_output_names_are_refused() -> None:
+    spec = seq2seq(call={"initial_state=__import__('os')": ["encoder:state_h"]})
+    assert problems(spec)[0][1].startswith("unknown call argument")
+    spec = seq2seq(call={"initial_state": ["encoder:__class__", 'encoder:")\nimport os']})
+    assert [message.split(" (")[0] for _, message in problems(spec)] == [
+        "unknown output '__class__' of 'encoder'",
+        "unknown output '\")\\nimport os' of 'encoder'",
+    ]
+
+
+def test_the_presets_match_their_keras_io_totals() -> None:
+    for name, total in (("seq2seq", 718_173), ("transformer_encoder", 93_130)):
+        path = preset_path(name)
+        assert path is not None
+        assert check(path).graph.total_params == total
+
+
+def test_errors_point_at_the_line_and_column(cli, spec_file) -> None:
+    text = """name: s2s
+inputs:
+  - {name: source, shape: [null, 7]}
+layers:
+  - {name: encoder, type: LSTM, units: 4, return_state: true}
+  - {name: decoder, type: Dense, units: 3, inputs: encoder}
+"""
+    result = cli("validate", spec_file(text))
+    assert result.exit_code == 2
+    assert result.errors == [
+        "error: spec.yaml:6:44: layers[1].inputs: 'encoder' has several outputs"
+        " (output, state_h, state_c): name one, e.g. encoder:output"
+    ]
+
+
+def test_state_variables_come_from_the_keras_name_made_readable() -> None:
+    spec = copy.deepcopy(SEQ2SEQ)
+    spec["layers"][0]["name"] = "class"
+    spec["layers"][1]["call"] = {"initial_state": ["class:state_h", "class:state_c"]}
+    script = generate(checked(spec))
+    assert "class_, class_state_h, class_state_c = layers.LSTM(" in script
