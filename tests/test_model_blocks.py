@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.analysis.calls import spec_outputs
 from generator.errors import SpecError
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
@@ -145,27 +146,28 @@ def test_a_model_block_named_model_does_not_hide_build_model() -> None:
     [
         (
             lambda s: s["layers"][1].update(inputs="encoder"),
-            "s.yaml: layers[1].inputs: 'encoder' returns several layers; take one:"
-            " encoder[0] (z_mean), encoder[1] (z_log_var), encoder[2] (z)",
+            "s.yaml: layers[1].inputs: 'encoder' has several outputs (z_mean, z_log_var, z):"
+            " name one, e.g. encoder:z_mean",
         ),
         (
-            lambda s: s["layers"][1].update(inputs="encoder[3]"),
-            "s.yaml: layers[1].inputs: 'encoder[3]': 'encoder' returns 3 layers (0 to 2)",
+            lambda s: s["layers"][1].update(inputs="encoder:z_logvar"),
+            "s.yaml: layers[1].inputs: unknown output 'z_logvar' of 'encoder' (did you mean"
+            " 'z_log_var'?) (it has z_mean, z_log_var, z)",
         ),
         (
-            lambda s: s["layers"][2]["inputs"].update(m="decoder[0]"),
-            "s.yaml: layers[2].inputs: 'decoder[0]': 'decoder' is not a block call that"
-            " returns several layers",
+            lambda s: s["layers"][2]["inputs"].update(m="decoder:pixels"),
+            "s.yaml: layers[2].inputs: 'decoder' has one output: write 'decoder', without"
+            " ':pixels'",
         ),
         (
-            lambda s: s["layers"][1].update(inputs="kl_loss[0]"),
+            lambda s: s["layers"][1].update(inputs="kl_loss:z"),
             "s.yaml: layers[1].inputs: layer 'kl_loss' comes later, at layers[2]"
             " (layers can only take earlier layers or inputs)",
         ),
         (
             lambda s: s.update(outputs=["encoder", "decoder", "kl_loss"]),
-            "s.yaml: outputs[0]: 'encoder' returns several layers; a model output is one"
-            " layer (follow the one you want with a layer)",
+            "s.yaml: outputs[0]: 'encoder' has several outputs (z_mean, z_log_var, z), but a"
+            " model output is one tensor (follow the one you want with a layer)",
         ),
         (
             lambda s: s["blocks"]["encoder"].update(model=False),
@@ -241,7 +243,7 @@ def test_a_shared_call_of_a_model_with_several_outputs_unpacks_them_again() -> N
     spec["layers"][0]["inputs"] = "image"
     spec["layers"].insert(1, {"name": "again", "share": "encoder", "inputs": "other"})
     spec["layers"].append(
-        {"name": "gap", "compute": "abs(a - b)", "inputs": {"a": "encoder[2]", "b": "again[2]"}}
+        {"name": "gap", "compute": "abs(a - b)", "inputs": {"a": "encoder:z", "b": "again:z"}}
     )
     spec["outputs"] = ["decoder", "kl_loss", "gap"]
     text = script(spec)
@@ -267,3 +269,23 @@ def test_a_block_docstring_of_80_characters_still_fits_the_line() -> None:
     text = script(spec)
     assert max(len(line) for line in text.splitlines()) <= 88
     assert '    """' + "x" * 39 + "\n" in text
+
+
+def test_a_model_output_names_a_whole_layer_not_one_output_of_a_call() -> None:
+    # Keras names an output taken from a sub-model after the sub-model, not the layer.
+    spec = vae(outputs=["decoder", "kl_loss", "encoder:z_mean"])
+    assert (
+        "s.yaml: outputs[2]: a model output is a whole layer; follow 'encoder:z_mean' with a"
+        " layer" in " ".join(problems(spec))
+    ), problems(spec)
+
+
+def test_a_model_call_and_a_layer_have_outputs_of_the_same_kind() -> None:
+    spec = vae()
+    spec["layers"].insert(1, {"name": "again", "share": "encoder", "inputs": "image"})
+    spec["layers"][2]["inputs"] = "again:z"
+    model = checked(spec).spec
+    found = spec_outputs(model.layers, model.blocks)
+    assert found["encoder"] == found["again"] == ("z_mean", "z_log_var", "z")
+    assert found["kl_loss"] == ("output",)
+    assert "z_mean_2, z_log_var_2, z_2 = encoder(image)" in script(spec)

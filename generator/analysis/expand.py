@@ -8,7 +8,6 @@ and for rendering.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -382,9 +381,9 @@ def _instance(
     outputs = [local[output] for output in block.output_names]
     instance = prefix.removesuffix(MODEL_SEPARATOR)
     expanded.aliases[instance] = outputs[0]
-    if len(outputs) > 1:
-        for k, output in enumerate(outputs):
-            expanded.aliases[f"{instance}[{k}]"] = output
+    if len(outputs) > 1:  # `encoder:z_mean`: one output, named after the layer returned
+        for returned, output in zip(block.output_names, outputs, strict=True):
+            expanded.aliases[join_ref(instance, returned)] = output
 
 
 def flat_name(prefix: str, layer: str) -> str:
@@ -400,15 +399,6 @@ def model_prefix(spec: Spec, layer: LayerSpec, name: str) -> str:
     """The prefix of a top-level call's layers: `<name>/` for a model block."""
     block = spec.blocks.get(layer.block or "")
     return f"{name}{MODEL_SEPARATOR}" if block is not None and block.model else name
-
-
-OUTPUT_REFERENCE = re.compile(r"(?P<call>.+)\[(?P<index>[0-9]{1,4})\]\Z")
-
-
-def output_reference(ref: str) -> tuple[str, int] | None:
-    """`encoder[2]`: one output of a block call that returns several, as (call, index)."""
-    found = OUTPUT_REFERENCE.match(ref)
-    return (found.group("call"), int(found.group("index"))) if found else None
 
 
 def _local_ref(local: Mapping[str, str], ref: str) -> str:
@@ -552,10 +542,10 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
         yield from _block_parameter_problems(block_name, block)
         yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
         yield from _block_compute_problems(block_name, block, taken.blocks[block_name])
-        yield from _block_output_problems(block_name, block)
+        yield from _block_output_problems(spec, block_name, block)
 
 
-def _block_output_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
+def _block_output_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
     """The layers a block returns: its own, each once, each with one output; several only
     from a model block."""
     base: FieldPath = ("blocks", block_name, "output")
@@ -567,7 +557,7 @@ def _block_output_problems(block_name: str, block: BlockSpec) -> Iterable[Proble
         yield Problem(
             "only a model block returns several layers (add model: true, or return one)", base
         )
-    outputs = spec_outputs(block.layers)
+    outputs = spec_outputs(block.layers, spec.blocks)
     for k, output in enumerate(block.output_names):
         where = (*base, k) if several else base if block.output is not None else base[:-1]
         if split_ref(output)[1] is not None:
@@ -640,7 +630,7 @@ def _block_local_name_problems(spec: Spec, block_name: str, block: BlockSpec) ->
 def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
     """What a block's layers take and call: earlier names, no sharing, no recursion."""
     available = list(block.inputs)
-    outputs = spec_outputs(block.layers)
+    outputs = spec_outputs(block.layers, spec.blocks)
     for j, inner in enumerate(block.layers):
         path: FieldPath = ("blocks", block_name, "layers", j)
         kinds = [key for key in ("type", "block", "compute") if getattr(inner, key) is not None]

@@ -23,7 +23,6 @@ from generator.analysis.expand import (
     FlatLayer,
     block_calls,
     expand,
-    output_reference,
 )
 from generator.analysis.expressions import NOISE_NAME, compute_type
 from generator.analysis.graph import Graph, InputNode, LayerNode
@@ -149,43 +148,7 @@ class _Names:
         self.inputs = [item.name for item in spec.inputs]
         self.layers = [layer.name for layer in spec.layers]
         self.position = {name: j for j, name in enumerate(self.layers)}
-        self.several = call_outputs(spec)
-        self.outputs = spec_outputs(spec.layers)
-
-
-def call_outputs(spec: Spec) -> dict[str, list[str]]:
-    """Top-level calls of a block that returns several layers (shared copies too): their names."""
-    by_name = {layer.name: layer for layer in spec.layers}
-    found: dict[str, list[str]] = {}
-    for layer in spec.layers:
-        original = by_name.get(layer.share or "", layer) if layer.share else layer
-        block = spec.blocks.get(original.block or "")
-        if block is not None and len(block.output_names) > 1:
-            found[layer.name] = block.output_names
-    return found
-
-
-def _output_reference_problem(several: Mapping[str, list[str]], ref: str) -> tuple[str | None, str]:
-    """A reference to one output, `encoder[2]`: (problem or None, the call it names)."""
-    taken = output_reference(ref)
-    if taken is None:
-        if ref in several:
-            listed = ", ".join(f"{ref}[{k}] ({name})" for k, name in enumerate(several[ref]))
-            return f"{quoted(ref)} returns several layers; take one: {listed}", ref
-        return None, ref
-    call, index = taken
-    if call not in several:
-        return (
-            f"{quoted(ref)}: {quoted(call)} is not a block call that returns several layers",
-            call,
-        )
-    if index >= len(several[call]):
-        return (
-            f"{quoted(ref)}: {quoted(call)} returns {len(several[call])} layers"
-            f" (0 to {len(several[call]) - 1})",
-            call,
-        )
-    return None, call
+        self.outputs = spec_outputs(spec.layers, spec.blocks)
 
 
 def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) -> Iterable[str]:
@@ -193,12 +156,9 @@ def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) ->
     input_names, layer_names, position = names.inputs, names.layers, names.position
     name = layer_names[i]
     for full in refs:
-        problem, ref = _output_reference_problem(names.several, full)
-        if problem is None and ref == full:
-            ref = split_ref(full)[0]
-            if ref in input_names or (ref in position and position[ref] < i):
-                problem = reference_problem(full, names.outputs)
+        ref = split_ref(full)[0]
         if ref in input_names or (ref in position and position[ref] < i):
+            problem = reference_problem(full, names.outputs)
             if problem:
                 yield problem
             continue
@@ -239,7 +199,7 @@ def _find_cycle(spec: Spec, start: str, target: str) -> list[str]:
 def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     layer_names = [layer.name for layer in spec.layers]
     if spec.outputs is None:
-        last = spec_outputs(spec.layers)[layer_names[-1]]
+        last = spec_outputs(spec.layers, spec.blocks)[layer_names[-1]]
         if len(last) > 1:
             where: FieldPath = ("layers", len(layer_names) - 1)
             problems.append(Problem(_several(layer_names[-1], last), where))
@@ -247,8 +207,7 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     if not spec.outputs:
         problems.append(Problem("must name at least one layer", ("outputs",)))
     input_names = {item.name for item in spec.inputs}
-    several = spec_outputs(spec.layers)
-    returns = call_outputs(spec)
+    several = spec_outputs(spec.layers, spec.blocks)
     for i, name in enumerate(spec.outputs):
         path: FieldPath = ("outputs", i)
         if split_ref(name)[1] is not None:
@@ -269,14 +228,6 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
             )
         elif name in spec.outputs[:i]:
             problems.append(Problem(f"{quoted(name)} is listed twice", path))
-        elif name in returns:
-            problems.append(
-                Problem(
-                    f"{quoted(name)} returns several layers; a model output is one layer"
-                    " (follow the one you want with a layer)",
-                    path,
-                )
-            )
     return tuple(spec.outputs)
 
 
@@ -599,7 +550,7 @@ def _check_connected(graph: Graph) -> None:
     used: set[str] = set()
     pending = [graph.resolve(name) for name in graph.outputs]
     # A model block's keras.Model computes every layer it returns, used later or not.
-    pending += [graph.resolve(name) for name in graph.aliases if output_reference(name)]
+    pending += [graph.resolve(name) for name in graph.aliases if split_ref(name)[1] is not None]
     by_name = {node.name: node for node in graph.layers}
     while pending:
         name = pending.pop()

@@ -14,13 +14,12 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
-from generator.analysis.calls import spec_outputs
+from generator.analysis.calls import join_ref, spec_outputs
 from generator.analysis.catalog import CATALOG
 from generator.analysis.expand import checked_expression
 from generator.analysis.expressions import ComputeType, TensorExpression, bound_names
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
-from generator.analysis.plan import call_outputs
 from generator.codegen.code import (
     Code,
     InternalError,
@@ -68,36 +67,49 @@ def model_variables(spec: Spec) -> Variables:
     """The variables of build_model(): one per input and top-level layer, by Keras name.
 
     A call of a model block that returns several layers is the model object itself; each of
-    its outputs (`encoder[0]`) gets a variable named after the block layer it returns.
+    its outputs (`encoder:z_mean`) gets a variable named after the block layer it returns.
     """
     variables = Variables(taken=[block_function_name(spec, name) for name in spec.blocks])
     variables.add([item.name for item in spec.inputs], fallback="input")
     variables.add([layer.name for layer in spec.layers])
-    for instance, outputs in call_outputs(spec).items():
-        for k, output in enumerate(outputs):
-            variables.add_as(f"{instance}[{k}]", output)
-    _output_variables(variables, spec.layers)
+    _output_variables(variables, spec.layers, spec.blocks)
     return variables
 
 
-def _output_variables(variables: Variables, layers: Sequence[LayerSpec]) -> None:
+def _output_variables(
+    variables: Variables, layers: Sequence[LayerSpec], blocks: Mapping[str, BlockSpec]
+) -> None:
     """A variable for each output of the layers that have several, after every layer's own."""
-    for name, outputs in spec_outputs(layers).items():
-        if len(outputs) > 1:
+    for name, outputs in spec_outputs(layers, blocks).items():
+        if len(outputs) > 1 and _is_block_call(layers, name):
+            for output in outputs:
+                variables.add_as(join_ref(name, output), output)
+        elif len(outputs) > 1:
             variables.outputs(name, outputs)
+
+
+def _is_block_call(layers: Sequence[LayerSpec], name: str) -> bool:
+    """Whether `name` calls a block, itself or through the layer it shares."""
+    layer = next(item for item in layers if item.name == name)
+    source = next((item for item in layers if item.name == layer.share), layer)
+    return source.block is not None
 
 
 def _targets(variables: Variables, name: str, outputs: Sequence[str]) -> Code:
     """`encoder, encoder_state_h, encoder_state_c`: one variable per output."""
     if len(outputs) == 1:
         return variables[name]
-    return Code(", ".join(variables[f"{name}:{output}"] for output in outputs))
+    return Code(", ".join(variables[join_ref(name, output)] for output in outputs))
 
 
-def _comment(graph: Graph, name: str) -> Code:
+def _comment(graph: Graph, name: str, outputs: Sequence[str]) -> Code:
+    """The shape of each output: a layer's own, or the layers a model block call returns."""
     node = graph.layer(name)
     if len(node.output_names) > 1:
         return shape_comment(node.output_shapes[0], *node.output_shapes[1:])
+    if len(outputs) > 1:
+        first, *more = [graph.layer(join_ref(name, output)).shape for output in outputs]
+        return shape_comment(first, *more)
     return shape_comment(node.shape)
 
 
@@ -140,21 +152,15 @@ def model_lines(
     shared = {layer.share for layer in spec.layers if layer.share is not None}
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
     lines: list[Code] = []
-    several = call_outputs(spec)
-    outputs = spec_outputs(spec.layers)
+    outputs = spec_outputs(spec.layers, spec.blocks)
     for layer in spec.layers:
         inputs = [variables[ref] for ref in graph.spec_inputs[layer.name]]
         node = graph.layer(layer.name)
-        comment: Code | None = _comment(graph, layer.name)
+        comment: Code | None = _comment(graph, layer.name, outputs[layer.name])
         target = _targets(variables, layer.name, outputs[layer.name])
-        if layer.name in several:
-            names = [f"{layer.name}[{k}]" for k in range(len(several[layer.name]))]
-            target = Code(", ".join(variables[name] for name in names))
-            shapes = [shape_comment(graph.layer(name).shape) for name in names]
-            comment = Code("# " + ", ".join(shape.removeprefix("# ") for shape in shapes))
         called = spec.blocks.get(layer.block or "")
         if called is not None and called.model:
-            if layer.name in several:
+            if len(outputs[layer.name]) > 1:  # its outputs have variables of their own
                 model = variables[layer.name]
             else:
                 model = variables.take(f"{variables[layer.name]}_model")
@@ -379,8 +385,8 @@ def _block_function(
     variables = Variables(taken=[*functions, *block.param_names])
     variables.fixed(block.inputs)
     variables.add(inner.name for inner in block.layers)
-    _output_variables(variables, block.layers)
-    several = spec_outputs(block.layers)
+    _output_variables(variables, block.layers, spec.blocks)
+    several = spec_outputs(block.layers, spec.blocks)
     lines = _model_inputs(spec, graph, name, block) if block.model else []
     for inner in block.layers:
         inputs = [variables[ref] for ref in graph.block_inputs[name][inner.name]]

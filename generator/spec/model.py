@@ -128,7 +128,7 @@ class BlockSpec(_Strict):
     output: str | list[str] | None = Field(
         None,
         description="The layer the block returns; default: the last. A model block may return"
-        ' several, [z_mean, z_log_var, z], each taken by a later layer as "encoder[0]", ...',
+        ' several, [z_mean, z_log_var, z], each taken by a later layer as "encoder:z_mean", ...',
     )
     model: bool = Field(
         False,
