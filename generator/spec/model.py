@@ -66,8 +66,9 @@ class LayerSpec(BaseModel):
         None,
         description="Earlier layers or inputs; left out: the layer just above. A compute"
         " layer may map local names to them: {a: left, b: right}; an attention layer names"
-        " its query, value and key: {query: x, value: memory}. One output of a layer with"
-        " several is written layer:output, e.g. encoder:state_h.",
+        " its query, value and key: {query: x, value: memory}. One output of a layer or a"
+        " model block's call with several is written name:output, e.g. encoder:state_h,"
+        " encoder:z_mean.",
     )
     call: dict[str, str | list[str] | bool] | None = Field(
         None,
