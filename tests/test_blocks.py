@@ -432,6 +432,6 @@ def test_a_block_layer_is_a_layer_or_a_call(layer: dict[str, Any], given: str) -
         layers=[{"name": "dense", "type": "Dense", "units": "$units"}, layer],
     )
     assert (
-        f"spec.yaml: blocks.unit.layers[1]: a block's layer needs exactly one of type or block (got {given})"
+        f"spec.yaml: blocks.unit.layers[1]: a block's layer needs exactly one of type, block or compute (got {given})"
         in problems(spec)
     )

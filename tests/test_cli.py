@@ -205,7 +205,7 @@ def test_presets_lists_one_line_each(cli) -> None:
     assert names == [
         "cnn_two_kernels", "feature_fusion", "image_text", "inception_cnn", "inception_v1",
         "multi_input", "multi_task", "resnet_block", "seq2seq", "siamese", "transformer_encoder",
-        "two_dense", "unet_small", "wide_deep",
+        "two_dense", "unet_small", "vae", "wide_deep",
     ]  # fmt: skip
 
 

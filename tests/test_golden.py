@@ -160,14 +160,16 @@ NOT_MODEL = ("make_synthetic_data", "load_data", "make_strategy", "main")
 
 
 def _call_statements(script: str) -> list[tuple[str, ast.Assign]]:
-    """(function, statement) for the assignments of a call in build_model() and the blocks."""
+    """(function, statement) for the assignments of a call or a compute expression
+    (`z = z_mean + ...`) in build_model() and the blocks."""
     found = []
     for function in ast.parse(script).body:
         if isinstance(function, ast.FunctionDef) and function.name not in NOT_MODEL:
             found += [
                 (function.name, node)
                 for node in ast.walk(function)
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                if isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call | ast.BinOp | ast.UnaryOp)
             ]
     return found
 
@@ -190,6 +192,8 @@ def test_no_golden_call_wraps_in_the_dangling_form(name: str) -> None:
 def _is_layer_statement(node: ast.Assign) -> bool:
     """A layer applied to tensors: neither keras.Input/keras.Model nor a shared layer's object."""
     function = node.value.func if isinstance(node.value, ast.Call) else None
+    if isinstance(function, ast.Name) and function.id.startswith("build_"):
+        return False  # `encoder = build_encoder(...)`: a model block's keras.Model, applied below
     if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name):
         if function.value.id == "keras":
             return False

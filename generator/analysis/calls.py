@@ -1,7 +1,9 @@
-"""Layers with several outputs and call arguments: `encoder:state_h`, `call: {initial_state: ...}`.
+"""Several outputs and call arguments: `encoder:state_h`, `call: {initial_state: ...}`.
 
-A reference is `name` or `name:output`. Keras names never hold ":", so the split is
-unambiguous; a layer with several outputs must be referenced with the output it means.
+A reference is `name` or `name:output`, the one syntax for one output of a thing with
+several: a layer (an LSTM's state_h) or a model block's call (`encoder:z_mean`, named after
+the block layer it returns). Keras names never hold ":", so the split is unambiguous; a
+thing with several outputs must be referenced with the output it means.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from generator.analysis.layers.base import Args, LayerType, one_output
 from generator.display import quoted
 from generator.errors import Problem, did_you_mean
 from generator.spec.fields import FieldPath
-from generator.spec.model import LayerSpec, Spec
+from generator.spec.model import BlockSpec, LayerSpec, Spec
 
 SEPARATOR = ":"
 CallValue = str | list[str] | bool
@@ -67,12 +69,19 @@ def output_names(
     return layer_type.output_names(with_flags(args, call))
 
 
-def spec_outputs(layers: Sequence[LayerSpec]) -> dict[str, tuple[str, ...]]:
-    """The outputs of each layer of one scope (the model, or one block), by name."""
+def spec_outputs(
+    layers: Sequence[LayerSpec], blocks: Mapping[str, BlockSpec]
+) -> dict[str, tuple[str, ...]]:
+    """The outputs of each layer of one scope (the model, or one block), by name: a block
+    call's are the names of the layers its block returns."""
     found: dict[str, tuple[str, ...]] = {}
     for layer in layers:
         source = _source(layer, layers)
-        found[layer.name] = output_names(type_of(layer, layers), source.arguments, layer.call)
+        block = blocks.get(source.block or "")
+        if block is not None:
+            found[layer.name] = tuple(block.output_names)
+        else:
+            found[layer.name] = output_names(type_of(layer, layers), source.arguments, layer.call)
     return found
 
 

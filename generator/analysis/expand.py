@@ -30,9 +30,11 @@ from generator.analysis.calls import (
 from generator.analysis.catalog import CATALOG
 from generator.analysis.expressions import (
     COMPUTE,
+    Params,
     TensorExpression,
     bound_names,
     local_name_problem,
+    parameters_of,
 )
 from generator.analysis.expressions import parse as parse_compute
 from generator.analysis.inputs import LayerInputs
@@ -43,6 +45,7 @@ from generator.spec.model import BlockSpec, LayerSpec, Spec
 from generator.spec.names import MAX_NAME_LENGTH, identifier_problem, keras_name_problem
 
 MAX_BLOCK_DEPTH = 8
+MODEL_SEPARATOR = "/"  # in flat names only: Keras refuses it in layer names
 BLOCK_RESERVED = frozenset({"name"})  # the block function's own parameter
 MAPPING_ARGUMENT = (
     "a block argument cannot be a mapping such as a Keras object; write the object in the"
@@ -59,6 +62,7 @@ class Origin:
     block: str | None = None  # the block whose layer this is
     block_layer: str | None = None
     chain_blocks: tuple[str, ...] = ()  # the block each call of `chain` instantiates
+    model: str | None = None  # the top-level call whose own keras.Model holds this layer
 
     @property
     def context(self) -> str:
@@ -94,6 +98,8 @@ class Expanded:
 
     def resolve(self, name: str) -> str:
         """The flat layer a name stands for; `layer:output` keeps its output."""
+        if name in self.aliases:
+            return self.resolve(self.aliases[name])
         base, output = split_ref(name)
         while base in self.aliases:
             base = self.aliases[base]
@@ -138,8 +144,10 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
             expanded.problems.extend(block_call_problems(spec, layer, refs, path))
         elif layer.block is not None:
             expanded.tower_inputs[layer.name] = tuple(refs)
-            origin = Origin(path, (layer.name,))
-            _instance(spec, taken, expanded, layer, layer.name, refs, origin, None)
+            prefix = model_prefix(spec, layer, layer.name)
+            model = layer.name if prefix != layer.name else None
+            origin = Origin(path, (layer.name,), model=model)
+            _instance(spec, taken, expanded, layer, prefix, refs, origin, None)
         else:
             _shared(spec, taken, expanded, layer, top_names, refs, path, blocks_sound)
     return expanded
@@ -172,29 +180,35 @@ def _compute(
     expanded: Expanded, layer: LayerSpec, refs: list[str], previous: str, path: FieldPath
 ) -> None:
     """A compute layer: its local names checked, its expression parsed against them."""
+    expression, problems = checked_expression(layer, previous, path)
+    expanded.problems.extend(problems)
+    if expression is not None:
+        flat = FlatLayer(layer.name, COMPUTE, tuple(refs), {}, Origin(path), expression=expression)
+        expanded.layers.append(flat)
+
+
+def checked_expression(
+    layer: LayerSpec, previous: str, path: FieldPath, params: Params = None
+) -> tuple[TensorExpression | None, list[Problem]]:
+    """A compute layer's expression, or the problems of its fields (at `path`).
+
+    In a block, `params` are the block's parameters (or one call's values) for `$name`.
+    """
     if layer.arguments:
         extra = next(iter(layer.arguments))
-        expanded.problems.append(
-            Problem(
-                f"unknown field {quoted(extra)} for a compute layer"
-                " (it takes name, compute, inputs)",
-                (*path, extra),
-            )
+        message = (
+            f"unknown field {quoted(extra)} for a compute layer (it takes name, compute, inputs)"
         )
-        return
+        return None, [Problem(message, (*path, extra))]
     bound = bound_names(layer.inputs) or [(previous, previous)]
     for local, _ in bound:
         problem = local_name_problem(local)
         if problem:
-            expanded.problems.append(Problem(problem, (*path, "inputs")))
-            return
+            return None, [Problem(problem, (*path, "inputs"))]
     try:
-        expression = parse_compute(layer.compute or "", [local for local, _ in bound])
+        return parse_compute(layer.compute or "", [local for local, _ in bound], params), []
     except ExpressionError as error:
-        expanded.problems.append(Problem(str(error), (*path, "compute")))
-        return
-    flat = FlatLayer(layer.name, COMPUTE, tuple(refs), {}, Origin(path), expression=expression)
-    expanded.layers.append(flat)
+        return None, [Problem(str(error), (*path, "compute"))]
 
 
 def block_calls(spec: Spec) -> dict[str, int]:
@@ -277,8 +291,11 @@ def _shared(
         return  # a copy of a block instance, whose block's problems are reported
     expanded.tower_inputs[layer.name] = tuple(refs)
     expanded.towers[layer.name] = (target.name, path)
-    origin = Origin(path, (layer.name,))
-    _instance(spec, taken, expanded, target, layer.name, refs, origin, target.name)
+    prefix = model_prefix(spec, target, layer.name)
+    model = layer.name if prefix != layer.name else None
+    origin = Origin(path, (layer.name,), model=model)
+    original = model_prefix(spec, target, target.name)
+    _instance(spec, taken, expanded, target, prefix, refs, origin, original)
 
 
 def _instance(
@@ -309,14 +326,34 @@ def _instance(
     ):
         failed: list[Problem] = []
         fail = _expression_failure(block_name, j, origin, failed)
-        name = f"{prefix}_{inner.name}"
+        name = flat_name(prefix, inner.name)
         inner_refs = [_local_ref(local, ref) for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
-        inner_origin = Origin(origin.path, origin.chain, block_name, inner.name, blocks)
-        shares = f"{shares_prefix}_{inner.name}" if shares_prefix else None
-        if inner.block is not None:
+        inner_origin = Origin(
+            origin.path, origin.chain, block_name, inner.name, blocks, origin.model
+        )
+        shares = flat_name(shares_prefix, inner.name) if shares_prefix else None
+        if inner.compute is not None:
+            # Checked in the block's definition; a call's "$param" values only here.
+            previous = (*inner_taken, "")[0]
+            expression, problems = checked_expression(inner, previous, (), values)
+            for problem in problems:
+                fail(problem.path, problem.message)
+            if expression is not None:
+                expanded.layers.append(
+                    FlatLayer(
+                        name, COMPUTE, tuple(inner_refs), {}, inner_origin, expression=expression
+                    )
+                )
+            local[inner.name] = name
+        elif inner.block is not None:
             nested = Origin(
-                origin.path, (*origin.chain, inner.name), block_name, inner.name, blocks
+                origin.path,
+                (*origin.chain, inner.name),
+                block_name,
+                inner.name,
+                blocks,
+                origin.model,
             )
             arguments = _substitute(inner.arguments, values, fail)
             substituted = LayerSpec.model_validate(
@@ -341,7 +378,27 @@ def _instance(
             )
             local[inner.name] = name
         expanded.problems.extend(failed)
-    expanded.aliases[prefix] = local[block.output or block.layers[-1].name]
+    outputs = [local[output] for output in block.output_names]
+    instance = prefix.removesuffix(MODEL_SEPARATOR)
+    expanded.aliases[instance] = outputs[0]
+    if len(outputs) > 1:  # `encoder:z_mean`: one output, named after the layer returned
+        for returned, output in zip(block.output_names, outputs, strict=True):
+            expanded.aliases[join_ref(instance, returned)] = output
+
+
+def flat_name(prefix: str, layer: str) -> str:
+    """A block layer's flat name: `<call>_<layer>`, or `<model call>/<layer>` in a model block.
+
+    Keras names a block layer `<call>_<layer>`; inside a block's own keras.Model it keeps its
+    block-local name, and "/" (which no Keras name holds) keeps it apart from the model's.
+    """
+    return f"{prefix}{layer}" if prefix.endswith(MODEL_SEPARATOR) else f"{prefix}_{layer}"
+
+
+def model_prefix(spec: Spec, layer: LayerSpec, name: str) -> str:
+    """The prefix of a top-level call's layers: `<name>/` for a model block."""
+    block = spec.blocks.get(layer.block or "")
+    return f"{name}{MODEL_SEPARATOR}" if block is not None and block.model else name
 
 
 def _local_ref(local: Mapping[str, str], ref: str) -> str:
@@ -478,34 +535,48 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
     """Checks of each block on its own: names, references, parameters, recursion."""
     called = _called_blocks(spec)
     for block_name, block in spec.blocks.items():
-        base: FieldPath = ("blocks", block_name)
         yield from _block_name_problems(spec, block_name, called)
         yield from _block_local_name_problems(spec, block_name, block)
         yield from _block_reference_problems(spec, block_name, block)
         yield from _block_input_use_problems(block_name, block)
         yield from _block_parameter_problems(block_name, block)
         yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
-        if block.output is not None and split_ref(block.output)[1] is not None:
+        yield from _block_compute_problems(block_name, block, taken.blocks[block_name])
+        yield from _block_output_problems(spec, block_name, block)
+
+
+def _block_output_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """The layers a block returns: its own, each once, each with one output; several only
+    from a model block."""
+    base: FieldPath = ("blocks", block_name, "output")
+    names = [inner.name for inner in block.layers]
+    several = isinstance(block.output, list)
+    if several and not block.output:
+        yield Problem("must name at least one layer", base)
+    if several and len(block.output_names) > 1 and not block.model:
+        yield Problem(
+            "only a model block returns several layers (add model: true, or return one)", base
+        )
+    outputs = spec_outputs(block.layers, spec.blocks)
+    for k, output in enumerate(block.output_names):
+        where = (*base, k) if several else base if block.output is not None else base[:-1]
+        if split_ref(output)[1] is not None:
             yield Problem(
                 "a block returns one layer's only output; follow"
-                f" {quoted(block.output)} with a layer and return that",
-                (*base, "output"),
+                f" {quoted(output)} with a layer and return that",
+                where,
             )
-        elif block.output is not None and block.output not in [
-            inner.name for inner in block.layers
-        ]:
-            hint = did_you_mean(block.output, [inner.name for inner in block.layers])
-            yield Problem(f"unknown layer {quoted(block.output)}{hint}", (*base, "output"))
-        else:
-            returned = block.output or block.layers[-1].name
-            names = spec_outputs(block.layers).get(returned, ())
-            if len(names) > 1:
-                yield Problem(
-                    f"the block returns {quoted(returned)}, which has several outputs"
-                    f" ({', '.join(names)}); follow the one you want with a layer and return"
-                    " that",
-                    (*base, "output" if block.output else "layers"),
-                )
+        elif output not in names:
+            yield Problem(f"unknown layer {quoted(output)}{did_you_mean(output, names)}", where)
+        elif output in block.output_names[:k]:
+            yield Problem(f"{quoted(output)} is listed twice", where)
+        elif len(outputs.get(output, ())) > 1:
+            yield Problem(
+                f"the block returns {quoted(output)}, which has several outputs"
+                f" ({', '.join(outputs[output])}); follow the one you want with a layer and"
+                " return that",
+                where if block.output is not None else (*base[:-1], "layers"),
+            )
 
 
 def _called_blocks(spec: Spec) -> set[str]:
@@ -519,6 +590,12 @@ def _called_blocks(spec: Spec) -> set[str]:
 def _block_name_problems(spec: Spec, block_name: str, called: set[str]) -> Iterable[Problem]:
     """The block's own name: an identifier, not a layer's, and used somewhere."""
     problem = identifier_problem(block_name)
+    function = f"build_{block_name}"  # a model block's function
+    if problem is None and spec.blocks[block_name].model:
+        if function in spec.blocks:
+            problem = f"the model block's function {function} would take block {function}'s name"
+        elif identifier_problem(function):
+            problem = f"the model block's function {function} is a name the script uses"
     if problem is None and block_name not in called and called <= set(spec.blocks):
         problem = f"block {quoted(block_name)} is never used"
     if problem:
@@ -553,24 +630,21 @@ def _block_local_name_problems(spec: Spec, block_name: str, block: BlockSpec) ->
 def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
     """What a block's layers take and call: earlier names, no sharing, no recursion."""
     available = list(block.inputs)
-    outputs = spec_outputs(block.layers)
+    outputs = spec_outputs(block.layers, spec.blocks)
     for j, inner in enumerate(block.layers):
         path: FieldPath = ("blocks", block_name, "layers", j)
-        kinds = [key for key in ("type", "block") if getattr(inner, key) is not None]
-        if len(kinds) != 1 and inner.share is None and inner.compute is None:
+        kinds = [key for key in ("type", "block", "compute") if getattr(inner, key) is not None]
+        if len(kinds) != 1 and inner.share is None:
             given = " and ".join(kinds) if kinds else "none"
-            yield Problem(f"a block's layer needs exactly one of type or block (got {given})", path)
+            yield Problem(
+                f"a block's layer needs exactly one of type, block or compute (got {given})", path
+            )
         if inner.share is not None:
             yield Problem(
                 "share works between top-level layers, not inside a block", (*path, "share")
             )
         if isinstance(inner.inputs, dict) and inner.compute is None and not _named(inner):
             yield Problem(_MAPPED_INPUTS, (*path, "inputs"))
-        if inner.compute is not None:
-            yield Problem(
-                "compute layers work at the top level, not inside a block (yet)",
-                (*path, "compute"),
-            )
         if inner.block is not None and _reaches(spec, inner.block, block_name):
             yield Problem(
                 f"block {quoted(block_name)} uses itself through {quoted(inner.block)}",
@@ -599,6 +673,19 @@ def _block_reference_problems(spec: Spec, block_name: str, block: BlockSpec) -> 
         available.append(inner.name)
 
 
+def _block_compute_problems(
+    block_name: str, block: BlockSpec, inner_inputs: Sequence[Sequence[str]]
+) -> Iterable[Problem]:
+    """A block's compute layers: fields and expression checked once, in the definition."""
+    for j, (inner, refs) in enumerate(zip(block.layers, inner_inputs, strict=True)):
+        if inner.compute is None or inner.type is not None or inner.block is not None:
+            continue
+        path: FieldPath = ("blocks", block_name, "layers", j)
+        yield from checked_expression(inner, (*refs, "")[0], path, block.param_names)[1]
+        if len(set(refs)) != len(refs):
+            yield Problem("names the same input twice", (*path, "inputs"))
+
+
 def _nested_call_problems(
     spec: Spec, block_name: str, block: BlockSpec, inner_inputs: Sequence[Sequence[str]]
 ) -> Iterable[Problem]:
@@ -606,6 +693,14 @@ def _nested_call_problems(
     for j, (inner, refs) in enumerate(zip(block.layers, inner_inputs, strict=True)):
         if inner.block is not None:
             path: FieldPath = ("blocks", block_name, "layers", j)
+            called = spec.blocks.get(inner.block)
+            if called is not None and called.model:
+                yield Problem(
+                    f"block {quoted(inner.block)} is a model of its own: call it from the"
+                    " top-level layers",
+                    (*path, "block"),
+                )
+                continue
             yield from block_call_problems(spec, inner, refs, path)
 
 
@@ -628,6 +723,7 @@ def _block_parameter_problems(block_name: str, block: BlockSpec) -> Iterable[Pro
     """Parameters: defaults only for parameters, every "$name" declared, every one used."""
     base: FieldPath = ("blocks", block_name)
     used = {name for inner in block.layers for name in parameters_used(inner.arguments)}
+    used |= {name for inner in block.layers for name in parameters_of(inner.compute or "")}
     bare = {  # unknown names inside expressions are reported at the expression
         name
         for inner in block.layers

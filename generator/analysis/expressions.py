@@ -90,6 +90,13 @@ class Local(Node):
 
 
 @dataclass(frozen=True)
+class Param(Node):
+    """A block parameter, `$scale`: a number that each call of the block passes in."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Binary(Node):
     """`left op right`: + - * / between tensors and numbers, or ** with a number."""
 
@@ -139,9 +146,15 @@ class TensorExpression:
             raise AssertionError("a checked expression uses a tensor")
         return Output(shape)
 
-    def python(self, tensor_code: Callable[[str], str], number_code: Callable[[Any], str]) -> str:
-        """Python over keras.ops: locals written by `tensor_code`, numbers by `number_code`."""
-        return _python(self.tree, tensor_code, number_code)
+    def python(
+        self,
+        tensor_code: Callable[[str], str],
+        number_code: Callable[[Any], str],
+        param_code: Callable[[str], str] | None = None,
+    ) -> str:
+        """Python over keras.ops: locals by `tensor_code`, numbers by `number_code`, and
+        block parameters by `param_code`."""
+        return _python(self.tree, tensor_code, number_code, param_code)
 
 
 COMPUTE = "compute"  # the type a compute layer shows in tables and diagrams
@@ -163,22 +176,34 @@ def compute_type(expression: TensorExpression) -> ComputeType:
     return ComputeType(COMPUTE, {}, infer, expression=expression)
 
 
-def parse(text: str, names: Sequence[str]) -> TensorExpression:
-    """Check `text` against the allow-list with the local input `names`; ExpressionError."""
+Params = Sequence[str] | Mapping[str, Any] | None  # a block's parameters, or a call's values
+PARAM_TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+PARAM_PREFIX = "__param_"  # `$scale` is parsed as the name __param_scale
+
+
+def parse(text: str, names: Sequence[str], params: Params = None) -> TensorExpression:
+    """Check `text` against the allow-list with the local input `names`; ExpressionError.
+
+    Inside a block, `params` are its parameters: `$scale` stays a Param for the block
+    function's code; given a call's values instead, it becomes that call's number.
+    """
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
-    bad = next((char for char in text if not _ALLOWED_CHARS.match(char)), None)
+    stripped = text.strip(" ")
+    substituted = stripped
+    if params is not None:
+        substituted = PARAM_TOKEN.sub(lambda found: PARAM_PREFIX + found.group(1), stripped)
+    bad = next((char for char in substituted if not _ALLOWED_CHARS.match(char)), None)
     if bad is not None:
         raise ExpressionError(f"{show_value(bad)} is not allowed in an expression")
-    stripped = text.strip(" ")
     try:
-        tree = ast.parse(stripped, mode="eval").body
+        tree = ast.parse(substituted, mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         raise ExpressionError(f'"{stripped}" is not a valid expression') from None
     if sum(isinstance(node, ast.expr) for node in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError(f"the expression has more than {MAX_NODES} names, numbers and calls")
-    checked = _Checker(stripped, list(names)).check(tree, 0)
-    if isinstance(checked, Constant):
+    checked = _Checker(substituted, list(names), params).check(tree, 0)
+    if _numeric(checked):
         raise ExpressionError(f'"{stripped}" uses none of the inputs')
     used = {node.name for node in _walk(checked) if isinstance(node, Local)}
     unused = [name for name in names if name not in used]
@@ -187,6 +212,11 @@ def parse(text: str, names: Sequence[str]) -> TensorExpression:
             f'input {unused[0]!r} is not used in "{stripped}" (use it or remove it from inputs)'
         )
     return TensorExpression(stripped, checked, tuple(names))
+
+
+def _numeric(node: Node) -> bool:
+    """Whether a node is a number (constants and parameters only, no tensor)."""
+    return not any(isinstance(item, Local) for item in _walk(node))
 
 
 def _walk(node: Node) -> list[Node]:
@@ -204,16 +234,31 @@ def _walk(node: Node) -> list[Node]:
 class _Checker:
     """The allow-list: turns a parsed tree into checked nodes, or raises ExpressionError."""
 
-    def __init__(self, text: str, names: list[str]) -> None:
+    def __init__(self, text: str, names: list[str], params: Params = None) -> None:
         self.text = text
         self.names = names
+        self.params = params
 
     def source(self, node: ast.AST) -> str:
         segment = ast.get_source_segment(self.text, node)
-        return segment if segment is not None else self.text
+        return _shown(segment if segment is not None else self.text)
 
     def fail(self, message: str) -> ExpressionError:
-        return ExpressionError(f'{message} in "{self.text}"')
+        return ExpressionError(_shown(f'{message} in "{self.text}"'))
+
+    def param(self, name: str, text: str) -> Node:
+        """`$name`: a Param of the block, or the number a call passes for it."""
+        if self.params is None or name not in self.params:
+            known = ", ".join(f"${item}" for item in self.params or ())
+            raise self.fail(
+                f"${name} is not a parameter of the block (parameters: {known or 'none'})"
+            )
+        if not isinstance(self.params, Mapping):
+            return Param(text, name)
+        value = self.params[name]
+        if type(value) not in (int, float):
+            raise self.fail(f"${name} is {show_value(value)}, not a number")
+        return Constant(text, self.number(value, text))
 
     def check(self, node: ast.expr, depth: int) -> Node:
         if depth > MAX_DEPTH:
@@ -221,6 +266,8 @@ class _Checker:
         text = self.source(node)
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             return Constant(text, self.number(node.value, text))
+        if isinstance(node, ast.Name) and node.id.startswith(PARAM_PREFIX):
+            return self.param(node.id.removeprefix(PARAM_PREFIX), text)
         if isinstance(node, ast.Name):
             if node.id not in self.names:
                 hint = did_you_mean(node.id, self.names) or (f" (inputs: {', '.join(self.names)})")
@@ -251,7 +298,7 @@ class _Checker:
         symbol, _, apply = _BINARY[type(node.op)]
         left = self.check(node.left, depth + 1)
         right = self.check(node.right, depth + 1)
-        if symbol == "**" and not isinstance(right, Constant):
+        if symbol == "**" and not isinstance(right, Constant | Param):
             raise self.fail(f"{text}: ** takes a constant exponent")
         if symbol == "/" and isinstance(right, Constant) and right.value == 0:
             raise self.fail(f"{text} divides by zero")
@@ -301,10 +348,10 @@ class _Checker:
         first = self.check(args[0], depth + 1)
         if function in ("minimum", "maximum"):
             second = self.check(args[1], depth + 1)
-            if isinstance(first, Constant) and isinstance(second, Constant):
+            if _numeric(first) and _numeric(second):
                 raise self.fail(f"{text}: {function} needs a tensor")
             return Call(text, function, (first, second))
-        if isinstance(first, Constant):
+        if _numeric(first):
             raise self.fail(f"{text}: the first argument of {signature} must use an input")
         if function == "clip":
             low, high = (self.constant(arg, depth) for arg in args[1:])
@@ -363,7 +410,7 @@ def _refused(node: ast.expr) -> str:
 
 def _shape(node: Node, bound: Mapping[str, Shape]) -> Shape | None:
     """The node's shape, batch axis first; None for a number."""
-    if isinstance(node, Constant):
+    if isinstance(node, Constant | Param):
         return None
     if isinstance(node, Local):
         return bound[node.name]
@@ -464,19 +511,24 @@ def _python(
     node: Node,
     tensor_code: Callable[[str], str],
     number_code: Callable[[Any], str],
+    param_code: Callable[[str], str] | None = None,
 ) -> str:
+    if isinstance(node, Param):
+        if param_code is None:
+            raise AssertionError("a block parameter outside its block function")
+        return param_code(node.name)
     if isinstance(node, Constant):
         code = number_code(node.value)
         return f"({code})" if node.value < 0 else code
     if isinstance(node, Local):
         return tensor_code(node.name)
     if isinstance(node, Negative):
-        operand = _python(node.operand, tensor_code, number_code)
+        operand = _python(node.operand, tensor_code, number_code, param_code)
         return f"-({operand})" if _rank(node.operand) <= _UNARY_RANK else f"-{operand}"
     if isinstance(node, Binary):
         rank = _rank(node)
-        left = _python(node.left, tensor_code, number_code)
-        right = _python(node.right, tensor_code, number_code)
+        left = _python(node.left, tensor_code, number_code, param_code)
+        right = _python(node.right, tensor_code, number_code, param_code)
         if node.op == "**":  # right-associative, and binds tighter than unary minus on its left
             left = f"({left})" if _rank(node.left) <= rank else left
             right = f"({right})" if _rank(node.right) < rank else right
@@ -485,7 +537,7 @@ def _python(
             right = f"({right})" if _rank(node.right) <= rank else right
         return f"{left} {node.op} {right}"
     if isinstance(node, Call):
-        tensors = [_python(item, tensor_code, number_code) for item in node.tensors]
+        tensors = [_python(item, tensor_code, number_code, param_code) for item in node.tensors]
         if node.function == "normal_like":
             return f"{NORMAL_LIKE_CLASS}()({tensors[0]})"
         numbers = [number_code(value) for value in node.numbers]
@@ -513,6 +565,16 @@ def _rank(node: Node) -> int:
 _BINARY_RANKS = {symbol: rank for symbol, rank, _ in _BINARY.values()}
 
 
+def _shown(text: str) -> str:
+    """Text for messages: a parameter as the spec writes it, `$scale`."""
+    return text.replace(PARAM_PREFIX, "$")
+
+
+def parameters_of(text: str) -> list[str]:
+    """The block parameters an expression names, `$scale` -> scale."""
+    return PARAM_TOKEN.findall(text)
+
+
 def bound_names(inputs: Any) -> list[tuple[str, str]] | None:
     """(local name, layer) pairs of a compute layer's `inputs`; None when left out."""
     if inputs is None:
@@ -532,4 +594,6 @@ def local_name_problem(name: str) -> str | None:
         )
     if keyword.iskeyword(name):
         return f"{name!r} is a Python keyword (give it another local name in inputs)"
+    if name.startswith(PARAM_PREFIX):
+        return f"{name!r} starts like the names kept for block parameters (rename it)"
     return None

@@ -18,7 +18,12 @@ from generator.analysis.calls import (
 from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
 from generator.analysis.dtypes import dtype_kind, output_kind
-from generator.analysis.expand import Expanded, FlatLayer, block_calls, expand
+from generator.analysis.expand import (
+    Expanded,
+    FlatLayer,
+    block_calls,
+    expand,
+)
 from generator.analysis.expressions import NOISE_NAME, compute_type
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.inputs import LayerInputs, layer_inputs
@@ -52,7 +57,6 @@ def build_graph(spec: Spec) -> Graph:
     problems += expanded.problems
     problems += _flat_name_problems(spec, expanded)
     problems += _noise_name_problems(spec, expanded)
-    problems += _computed_output_problems(spec, outputs)
     problems += call_problems(spec)
     problems += argument_problems(spec, expanded, calls)
     problems += arity_problems(spec, expanded, taken, calls)
@@ -102,19 +106,6 @@ def layer_type_of(layer: FlatLayer) -> LayerType:
     return CATALOG[layer.type]
 
 
-def _computed_output_problems(spec: Spec, outputs: tuple[str, ...]) -> Iterable[Problem]:
-    """Keras names an output after its last operation, so an expression cannot be one."""
-    for i, layer in enumerate(spec.layers):
-        if layer.compute is not None and layer.name in outputs:
-            where: FieldPath = ("outputs", outputs.index(layer.name))
-            yield Problem(
-                f"{quoted(layer.name)} is an expression, which cannot be a model output (Keras"
-                " would name the output after its last operation; follow it with a layer,"
-                " e.g. {type: Activation, activation: linear})",
-                where if spec.outputs is not None else ("layers", i, "compute"),
-            )
-
-
 def _noise_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
     """Keras names the NormalLike layers of expressions itself: no other layer may take those."""
     if not any(layer.expression and layer.expression.uses_normal_like for layer in expanded.layers):
@@ -157,7 +148,7 @@ class _Names:
         self.inputs = [item.name for item in spec.inputs]
         self.layers = [layer.name for layer in spec.layers]
         self.position = {name: j for j, name in enumerate(self.layers)}
-        self.outputs = spec_outputs(spec.layers)
+        self.outputs = spec_outputs(spec.layers, spec.blocks)
 
 
 def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) -> Iterable[str]:
@@ -208,7 +199,7 @@ def _find_cycle(spec: Spec, start: str, target: str) -> list[str]:
 def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     layer_names = [layer.name for layer in spec.layers]
     if spec.outputs is None:
-        last = spec_outputs(spec.layers)[layer_names[-1]]
+        last = spec_outputs(spec.layers, spec.blocks)[layer_names[-1]]
         if len(last) > 1:
             where: FieldPath = ("layers", len(layer_names) - 1)
             problems.append(Problem(_several(layer_names[-1], last), where))
@@ -216,7 +207,7 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
     if not spec.outputs:
         problems.append(Problem("must name at least one layer", ("outputs",)))
     input_names = {item.name for item in spec.inputs}
-    several = spec_outputs(spec.layers)
+    several = spec_outputs(spec.layers, spec.blocks)
     for i, name in enumerate(spec.outputs):
         path: FieldPath = ("outputs", i)
         if split_ref(name)[1] is not None:
@@ -276,7 +267,11 @@ def _infer(
         message = _infer_layer(expanded, layer, known)
         if message is not None:
             failures.append((layer, message))
-    problems = [*_once_per_block(spec, failures, calls), *_tower_problems(expanded, known.shapes)]
+    problems = [
+        *_once_per_block(spec, failures, calls),
+        *_tower_problems(expanded, known.shapes),
+        *_model_call_problems(spec, expanded, known.shapes),
+    ]
     if problems:
         raise SpecError(problems)
     return _graph(spec, expanded, taken, outputs, known)
@@ -470,6 +465,30 @@ def _tower_problem(expanded: Expanded, tower: str, shapes: Mapping[str, Shape]) 
     return Problem(message, (*path, "inputs"))
 
 
+def _model_call_problems(
+    spec: Spec, expanded: Expanded, shapes: Mapping[str, Shape]
+) -> Iterable[Problem]:
+    """A model block's build function makes its Inputs once: every call feeds those shapes."""
+    first: dict[str, tuple[str, list[Shape]]] = {}
+    for i, layer in enumerate(spec.layers):
+        block = spec.blocks.get(layer.block or "")
+        refs = expanded.tower_inputs.get(layer.name, ())
+        if block is None or not block.model or any(ref not in shapes for ref in refs):
+            continue
+        given = [shapes[ref] for ref in refs]
+        if layer.block not in first:
+            first[layer.block or ""] = (layer.name, given)
+            continue
+        original, built = first[layer.block or ""]
+        if not all(_fits_input(a, b) for a, b in zip(built, given, strict=True)):
+            yield Problem(
+                f"block {quoted(layer.block)} is a model built for"
+                f" {', '.join(show_shape(shape) for shape in built)} (its call {quoted(original)}),"
+                f" but this call gives {', '.join(show_shape(shape) for shape in given)}",
+                ("layers", i, "inputs"),
+            )
+
+
 def _only_lengths_open(built: Shape, given: Shape) -> bool:
     """The shapes differ only where the call leaves a size open that the tower fixes."""
     return len(built) == len(given) and all(
@@ -533,6 +552,8 @@ def _check_connected(graph: Graph) -> None:
     """Every input and layer must lead to an output, as Keras would drop it silently."""
     used: set[str] = set()
     pending = [graph.resolve(name) for name in graph.outputs]
+    # A model block's keras.Model computes every layer it returns, used later or not.
+    pending += [graph.resolve(name) for name in graph.aliases if split_ref(name)[1] is not None]
     by_name = {node.name: node for node in graph.layers}
     while pending:
         name = pending.pop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from generator.analysis.expressions import COMPUTE
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.layers.base import Shape
 from generator.display import quoted
@@ -36,7 +37,7 @@ class OutputData:
     name: str
     loss: Named
     metrics: tuple[Named, ...]
-    label: str  # "classes" | "one_hot" | "binary" | "float"
+    label: str  # "classes" | "one_hot" | "binary" | "float" | "zeros"
     shape: Shape  # of one label, without the batch dimension
     classes: int | None
     loss_weight: float | None = None
@@ -70,6 +71,8 @@ def plan_training(spec: Spec, graph: Graph) -> TrainingPlan:
         loss = _loss_for(spec, graph, node)
         metrics = _metrics_for(spec, name, loss)
         label, classes, problem = _labels_for(loss, node.data_shape)
+        if label == "float" and node.layer_type.name == COMPUTE:
+            label = "zeros"  # an expression has no labels: a term (a KL) that mae drives to 0
         if problem:
             problems.append(Problem(f"output {name!r}: {problem}", _loss_path(spec)))
             continue

@@ -14,9 +14,10 @@ from generator.analysis.arithmetic import (
     parameters_in,
     parse,
 )
-from generator.analysis.calls import spec_outputs
+from generator.analysis.calls import join_ref, spec_outputs
 from generator.analysis.catalog import CATALOG
-from generator.analysis.expressions import ComputeType, bound_names
+from generator.analysis.expand import checked_expression
+from generator.analysis.expressions import ComputeType, TensorExpression, bound_names
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
 from generator.codegen.code import (
@@ -57,33 +58,58 @@ def block_functions(spec: Spec, graph: Graph, style: Style, layout: Layout) -> l
     ]
 
 
+def block_function_name(spec: Spec, block: str) -> Code:
+    """`tower` for a block's function; `build_encoder` for a model block's."""
+    return identifier(f"build_{block}" if spec.blocks[block].model else block)
+
+
 def model_variables(spec: Spec) -> Variables:
-    """The variables of build_model(): one per input and top-level layer, by Keras name."""
-    variables = Variables(taken=spec.blocks)
+    """The variables of build_model(): one per input and top-level layer, by Keras name.
+
+    A call of a model block that returns several layers is the model object itself; each of
+    its outputs (`encoder:z_mean`) gets a variable named after the block layer it returns.
+    """
+    variables = Variables(taken=[block_function_name(spec, name) for name in spec.blocks])
     variables.add([item.name for item in spec.inputs], fallback="input")
     variables.add([layer.name for layer in spec.layers])
-    _output_variables(variables, spec.layers)
+    _output_variables(variables, spec.layers, spec.blocks)
     return variables
 
 
-def _output_variables(variables: Variables, layers: Sequence[LayerSpec]) -> None:
+def _output_variables(
+    variables: Variables, layers: Sequence[LayerSpec], blocks: Mapping[str, BlockSpec]
+) -> None:
     """A variable for each output of the layers that have several, after every layer's own."""
-    for name, outputs in spec_outputs(layers).items():
-        if len(outputs) > 1:
+    for name, outputs in spec_outputs(layers, blocks).items():
+        if len(outputs) > 1 and _is_block_call(layers, name):
+            for output in outputs:
+                variables.add_as(join_ref(name, output), output)
+        elif len(outputs) > 1:
             variables.outputs(name, outputs)
+
+
+def _is_block_call(layers: Sequence[LayerSpec], name: str) -> bool:
+    """Whether `name` calls a block, itself or through the layer it shares."""
+    layer = next(item for item in layers if item.name == name)
+    source = next((item for item in layers if item.name == layer.share), layer)
+    return source.block is not None
 
 
 def _targets(variables: Variables, name: str, outputs: Sequence[str]) -> Code:
     """`encoder, encoder_state_h, encoder_state_c`: one variable per output."""
     if len(outputs) == 1:
         return variables[name]
-    return Code(", ".join(variables[f"{name}:{output}"] for output in outputs))
+    return Code(", ".join(variables[join_ref(name, output)] for output in outputs))
 
 
-def _comment(graph: Graph, name: str) -> Code:
+def _comment(graph: Graph, name: str, outputs: Sequence[str]) -> Code:
+    """The shape of each output: a layer's own, or the layers a model block call returns."""
     node = graph.layer(name)
     if len(node.output_names) > 1:
         return shape_comment(node.output_shapes[0], *node.output_shapes[1:])
+    if len(outputs) > 1:
+        first, *more = [graph.layer(join_ref(name, output)).shape for output in outputs]
+        return shape_comment(first, *more)
     return shape_comment(node.shape)
 
 
@@ -127,14 +153,25 @@ def model_lines(
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
     vocabularies: dict[tuple[Any, ...], Code] = {}  # a long vocabulary -> its variable
     lines: list[Code] = []
-    outputs = spec_outputs(spec.layers)
+    outputs = spec_outputs(spec.layers, spec.blocks)
     for layer in spec.layers:
         inputs = [variables[ref] for ref in graph.spec_inputs[layer.name]]
-        comment = _comment(graph, layer.name)
-        target = _targets(variables, layer.name, outputs[layer.name])
         node = graph.layer(layer.name)
-        keywords = call_keywords(node.layer_type, layer.call, variables.__getitem__)
-        if layer.share is not None and layer.block is None and node.origin.chain == ():
+        comment: Code | None = _comment(graph, layer.name, outputs[layer.name])
+        target = _targets(variables, layer.name, outputs[layer.name])
+        called = spec.blocks.get(layer.block or "")
+        if called is not None and called.model:
+            if len(outputs[layer.name]) > 1:  # its outputs have variables of their own
+                model = variables[layer.name]
+            else:
+                model = variables.take(f"{variables[layer.name]}_model")
+            objects[layer.name] = model
+            keywords = {**_block_arguments(layer), "name": literal(layer.name)}
+            builder = block_function_name(spec, layer.block or "")
+            lines += assignment(model, builder, [], keywords, None, layout)
+            lines += assignment(target, model, [_tensors(inputs)], {}, comment, layout)
+        elif layer.share is not None and layer.block is None and node.origin.chain == ():
+            keywords = call_keywords(node.layer_type, layer.call, variables.__getitem__)
             on = applied(node.layer_type, inputs, keywords)
             lines += assignment(target, objects[layer.share], [on], {}, comment, layout)
         elif layer.share is not None:
@@ -150,8 +187,7 @@ def model_lines(
             )
         elif layer.block is not None:
             keywords = {**_block_arguments(layer), "name": literal(layer.name)}
-            block = identifier(layer.block)
-            lines += assignment(target, block, inputs, keywords, comment, layout)
+            lines += assignment(target, identifier(layer.block), inputs, keywords, comment, layout)
         else:
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
@@ -220,7 +256,7 @@ def _computed(
     layer: LayerSpec,
     variables: Variables,
     target: Code,
-    comment: Code,
+    comment: Code | None,
     layout: Layout,
 ) -> list[Code]:
     """`target = keras.ops.abs(left - right)`: the expression rebuilt from its checked tree."""
@@ -228,11 +264,25 @@ def _computed(
     if not isinstance(layer_type, ComputeType) or layer_type.expression is None:
         raise InternalError(f"compute layer {layer.name!r} has no checked expression")
     refs = graph.spec_inputs[layer.name]
+    return expression_lines(layer_type.expression, layer, refs, variables, target, comment, layout)
+
+
+def expression_lines(
+    expression: TensorExpression,
+    layer: LayerSpec,
+    refs: Sequence[str],
+    variables: Variables,
+    target: Code,
+    comment: Code | None,
+    layout: Layout,
+) -> list[Code]:
+    """`target = <expression>`, its local names written as the scope's variables (and a
+    block's `$param` as the block function's parameter)."""
     bound = bound_names(layer.inputs) or [(refs[0], refs[0])]
     tensors = {local: variables[ref] for local, ref in bound}
-    code = layer_type.expression.python(tensors.__getitem__, literal)
+    code = expression.python(tensors.__getitem__, literal, identifier)
     line = Code(f"{target} = {code}")
-    if not layout.shape_comments:
+    if comment is None or not layout.shape_comments:
         return [line]
     if layout.fits(f"{line}  {comment}"):
         return [Code(f"{line}  {comment}")]
@@ -358,33 +408,37 @@ def _tower(
 def _block_function(
     spec: Spec, graph: Graph, style: Style, layout: Layout, name: str, block: BlockSpec
 ) -> BlockFunction:
-    prefixes = _instance_prefixes(graph, name)
     required = [identifier(param) for param in block.param_names if param not in block.defaults]
     defaults = [
         Code(f"{identifier(param)}={literal(value)}") for param, value in block.defaults.items()
     ]
     parameters = [
-        *(identifier(item) for item in block.inputs),
+        *([] if block.model else [identifier(item) for item in block.inputs]),
         *required,
         *defaults,
         Code("*"),
         Code("name"),
     ]
-    variables = Variables(taken=[*spec.blocks, *block.param_names])
+    functions = [block_function_name(spec, other) for other in spec.blocks]
+    variables = Variables(taken=[*functions, *block.param_names])
     variables.fixed(block.inputs)
     variables.add(inner.name for inner in block.layers)
-    _output_variables(variables, block.layers)
-    outputs = spec_outputs(block.layers)
-    lines = []
+    _output_variables(variables, block.layers, spec.blocks)
+    several = spec_outputs(block.layers, spec.blocks)
+    lines = _model_inputs(spec, graph, name, block) if block.model else []
     for inner in block.layers:
         inputs = [variables[ref] for ref in graph.block_inputs[name][inner.name]]
-        target = _targets(variables, inner.name, outputs[inner.name])
-        keras_name = _prefixed_name(inner.name)
-        comment = _block_comment(graph, prefixes, inner.name)
-        if inner.block is not None:
+        target = _targets(variables, inner.name, several[inner.name])
+        keras_name = literal(inner.name) if block.model else _prefixed_name(inner.name)
+        comment = _block_comment(graph, name, inner.name)
+        if inner.compute is not None:
+            refs = graph.block_inputs[name][inner.name]
+            expression = _block_expression(inner, refs, block)
+            lines += expression_lines(expression, inner, refs, variables, target, comment, layout)
+        elif inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
             keywords["name"] = keras_name
-            function = identifier(inner.block)
+            function = block_function_name(spec, inner.block)
             lines += assignment(target, function, inputs, keywords, comment, layout)
         else:
             layer_type = CATALOG[inner.type or ""]
@@ -403,14 +457,44 @@ def _block_function(
             )
     description = prose(block.description) or f"The {name} block."
     wrapped = textwrap.wrap(description, width=80, break_long_words=False, break_on_hyphens=False)
+    if len(wrapped) == 1 and not layout.fits(f'"""{description}"""'):
+        # Too long for one line with its quotes, and black would join a one-line body back.
+        wrapped = textwrap.wrap(description, width=len(description) // 2 + 8)
     docstring = wrapped[0] if len(wrapped) == 1 else "\n    ".join([*wrapped, ""])
+    outputs = [variables[output] for output in block.output_names]
+    output = outputs[0] if len(outputs) == 1 else list_of(outputs)
+    if block.model:
+        model_inputs = _tensors([identifier(item) for item in block.inputs])
+        output = Code(f"keras.Model({model_inputs}, {output}, name=name)")
     return BlockFunction(
-        name=identifier(name),
+        name=block_function_name(spec, name),
         parameters=Code(", ".join(parameters)),
         docstring=Code(f'"""{docstring}"""'),
         lines=tuple(lines),
-        output=variables[block.output or block.layers[-1].name],
+        output=output,
     )
+
+
+def _model_inputs(spec: Spec, graph: Graph, name: str, block: BlockSpec) -> list[Code]:
+    """A model block's `keras.Input`s, shaped as its calls feed it (the same in every call)."""
+    first = next(layer for layer in spec.layers if layer.block == name)
+    dtypes = {item.name: item.dtype for item in graph.inputs}
+    lines = []
+    for block_input, ref in zip(block.inputs, graph.spec_inputs[first.name], strict=True):
+        keywords = {"shape": literal(graph.shape_of(graph.resolve(ref))[1:])}
+        if dtypes.get(ref, "float32") != "float32":
+            keywords["dtype"] = literal(dtypes[ref])
+        keywords["name"] = literal(block_input)
+        lines.append(Code(f"{identifier(block_input)} = {call('keras.Input', (), keywords)}"))
+    return lines
+
+
+def _block_expression(inner: LayerSpec, refs: Sequence[str], block: BlockSpec) -> TensorExpression:
+    """A block's compute layer, parsed again as its definition was checked."""
+    expression, problems = checked_expression(inner, (*refs, "")[0], (), block.param_names)
+    if expression is None:
+        raise InternalError(f"unchecked expression reached code generation: {problems}")
+    return expression
 
 
 def _prefixed_name(suffix: str) -> Code:
@@ -419,20 +503,13 @@ def _prefixed_name(suffix: str) -> Code:
     return Code("f" + repr("{name}_" + text))
 
 
-def _instance_prefixes(graph: Graph, block: str) -> list[str]:
-    """The name prefixes of every call of `block`, nested calls included."""
-    prefixes: list[str] = []
-    for node in graph.layers:
-        if node.origin.block == block and node.origin.block_layer:
-            prefix = node.name[: -len(node.origin.block_layer) - 1]
-            if prefix not in prefixes:
-                prefixes.append(prefix)
-    return prefixes
-
-
-def _block_comment(graph: Graph, prefixes: Sequence[str], layer: str) -> Code | None:
+def _block_comment(graph: Graph, block: str, layer: str) -> Code | None:
     """The output shapes of a block's layer over all its calls; `*` where the calls differ."""
-    nodes = [graph.layer(f"{prefix}_{layer}") for prefix in prefixes]
+    nodes = [
+        node
+        for node in graph.layers
+        if node.origin.block == block and node.origin.block_layer == layer
+    ]
     if not nodes:
         return None
     several = len(nodes[0].output_names) > 1

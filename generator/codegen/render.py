@@ -289,6 +289,8 @@ def _label_value(out: OutputData) -> Code:
         classes = literal(out.classes)
         index = f"rng.integers(0, {classes}, size={_batch_shape(out.shape[:-1])})"
         return Code(f"np.eye({classes}, dtype=np.float32)[{index}]")
+    if out.label == "zeros":
+        return Code(f"np.zeros({size}, dtype=np.float32)")
     if out.label == "binary":
         return Code(f"rng.integers(0, 2, size={size}).astype(np.float32)")
     return Code(f"rng.random({size}, dtype=np.float32)")

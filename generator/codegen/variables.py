@@ -37,6 +37,10 @@ class Variables:
             if name not in self._by_name:
                 self._by_name[name] = self.take(readable(name, fallback))
 
+    def add_as(self, name: str, wanted: str) -> None:
+        """A variable for `name` (not itself a Keras name) that reads like `wanted`."""
+        self._by_name[name] = self.take(readable(wanted))
+
     def outputs(self, name: str, outputs: Iterable[str]) -> None:
         """`name:output` for each output of a layer with several: the first is `name`'s own
         variable, the others `<name>_<output>` made readable (encoder_state_h)."""

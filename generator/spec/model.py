@@ -79,8 +79,9 @@ class LayerSpec(BaseModel):
         None,
         description="Earlier layers or inputs; left out: the layer just above. A compute"
         " layer may map local names to them: {a: left, b: right}; an attention layer names"
-        " its query, value and key: {query: x, value: memory}. One output of a layer with"
-        " several is written layer:output, e.g. encoder:state_h.",
+        " its query, value and key: {query: x, value: memory}. One output of a layer or a"
+        " model block's call with several is written name:output, e.g. encoder:state_h,"
+        " encoder:z_mean.",
     )
     call: dict[str, str | list[str] | bool] | None = Field(
         None,
@@ -138,12 +139,28 @@ class BlockSpec(_Strict):
         default_factory=_empty_dict, description="Default values of some parameters."
     )
     layers: list[LayerSpec] = Field(min_length=1, description="The block's layers, in order.")
-    output: str | None = Field(None, description="The layer the block returns; default: the last.")
+    output: str | list[str] | None = Field(
+        None,
+        description="The layer the block returns; default: the last. A model block may return"
+        ' several, [z_mean, z_log_var, z], each taken by a later layer as "encoder:z_mean", ...',
+    )
+    model: bool = Field(
+        False,
+        description="Build the block as a keras.Model of its own (def build_<block>()),"
+        " called at the top level; reachable as model.get_layer(<call name>).",
+    )
 
     @property
     def param_names(self) -> list[str]:
         """Every parameter, in order."""
         return list(self.params)
+
+    @property
+    def output_names(self) -> list[str]:
+        """The layers the block returns, in order."""
+        if self.output is None:
+            return [self.layers[-1].name]
+        return [self.output] if isinstance(self.output, str) else list(self.output)
 
 
 class TrainingSpec(_Strict):

@@ -103,6 +103,8 @@ def diagram_of(graph: Graph) -> Diagram:
         shown = ", ".join(show_shape(shape) for shape in shapes)
         drawn = Node(node.name, node.layer_type.name, shown, kind, node.name in outputs)
         _cluster(clusters, origin.chain, origin.chain_blocks).members.append(drawn)
+        if origin.model is not None:  # a model block's call: a keras.Model of its own
+            clusters[(origin.model,)].label = f"{origin.model}: {origin.chain_blocks[0]} (Model)"
     # An edge leaves the layer whose output it carries (`encoder:state_h` from encoder).
     edges = tuple(
         dict.fromkeys(

@@ -41,13 +41,23 @@ def layer_rows(graph: Graph) -> list[dict[str, Any]]:
     return rows
 
 
+def sub_models(graph: Graph) -> dict[str, int]:
+    """Each model block call (its own keras.Model) and its weights; a shared call is not one."""
+    shared = {node.origin.model for node in graph.layers if node.shares is not None}
+    totals: dict[str, int] = {}
+    for node in graph.layers:
+        if node.origin.model is not None and node.origin.model not in shared:
+            totals[node.origin.model] = totals.get(node.origin.model, 0) + node.params
+    return totals
+
+
 def _outputs(node: LayerNode) -> list[tuple[str, Shape]]:
     return list(zip(node.output_names, node.output_shapes, strict=True))
 
 
 def as_json_data(graph: Graph, spec_file: str) -> dict[str, Any]:
     """The validate report as JSON-ready data."""
-    return {
+    data = {
         "spec": spec_file,
         "model": graph.name,
         "layers": layer_rows(graph),
@@ -55,6 +65,9 @@ def as_json_data(graph: Graph, spec_file: str) -> dict[str, Any]:
         "trainable_params": graph.trainable_params,
         "non_trainable_params": graph.non_trainable_params,
     }
+    if sub_models(graph):
+        data["sub_models"] = sub_models(graph)
+    return data
 
 
 def as_json(reports: list[dict[str, Any]]) -> str:
@@ -95,5 +108,9 @@ def as_table(graph: Graph, spec_file: str) -> str:
             f"Total params: {graph.total_params:,}",
             f"Trainable params: {graph.trainable_params:,}",
             f"Non-trainable params: {graph.non_trainable_params:,}",
+            *(
+                f"Sub-model {name}: {params:,} params (layers {name}/...)"
+                for name, params in sub_models(graph).items()
+            ),
         ]
     )

@@ -38,11 +38,14 @@ def fresh_json(module: ModuleType) -> Any:
 def keras_layer(model: Any, node: Any) -> Any | None:
     """The Keras layer a static graph node stands for; None for a shared call of another layer.
 
-    Inside a shared tower, layers live in the sub-model named after the tower's first call.
+    Inside a shared tower, layers live in the sub-model named after the tower's first call;
+    inside a model block's call, in that call's own model, under their block-local names.
     """
-    if node.shares is not None:
-        return None
+    if node.shares is not None or node.layer_type.name == "compute":
+        return None  # an expression is keras.ops calls, not one layer
     names = {layer.name for layer in model.layers}
+    if node.origin.model is not None:  # inside a model block: its block-local Keras name
+        return model.get_layer(node.origin.model).get_layer(node.name.split("/", 1)[1])
     if node.name in names:
         return model.get_layer(node.name)
     for outer in node.origin.chain[:1]:

@@ -19,16 +19,25 @@ SCRIPTS = [OUTPUT / name for name in golden_names()]
 
 
 def _layer_names(script_name: str) -> list[str]:
-    """The names model.summary() shows: inputs, layers, and shared towers as one sub-model."""
+    """The names model.summary() shows: inputs, layers, and shared towers and model blocks'
+    calls as one sub-model each (an expression's keras.ops are named by Keras)."""
     preset = script_name.rsplit("_", 1)[0]
     path = preset_path(preset)
     assert path is not None
     checked = check(path)
     shared = {layer.share for layer in checked.spec.layers if layer.share}
     towers = {layer.name for layer in checked.spec.layers if layer.block and layer.name in shared}
-    names = [item.name for item in checked.graph.inputs] + sorted(towers)
+    models = {
+        layer.name
+        for layer in checked.spec.layers
+        if layer.block and checked.spec.blocks[layer.block].model
+    }
+    names = [item.name for item in checked.graph.inputs] + sorted(towers | models)
     for node in checked.graph.layers:
-        if node.shares is None and not (node.origin.chain and node.origin.chain[0] in towers):
+        inside = node.origin.model is not None or (
+            node.origin.chain and node.origin.chain[0] in towers
+        )
+        if node.shares is None and not inside and node.layer_type.name != "compute":
             names.append(node.name)
     return names
 
