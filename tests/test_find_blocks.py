@@ -79,7 +79,19 @@ def test_resnet50_flat_becomes_two_blocks_of_the_original_names() -> None:
     assert len(script(found).splitlines()) < 300
 
 
-@pytest.mark.parametrize("name", preset_names())
+def _has_model_blocks(name: str) -> bool:
+    return any(block.get("model") for block in load(preset_path(name)).get("blocks", {}).values())
+
+
+# A block built as a keras.Model of its own (vae) is structure a flat spec cannot write.
+FLATTENABLE = [name for name in preset_names() if not _has_model_blocks(name)]
+
+
+def test_only_presets_with_sub_models_have_no_flat_form() -> None:
+    assert set(preset_names()) - set(FLATTENABLE) == {"vae"}
+
+
+@pytest.mark.parametrize("name", FLATTENABLE)
 def test_every_preset_flattened_comes_back_as_the_same_layers(name: str) -> None:
     flat = flatten(load(preset_path(name)))
     found = find_blocks(flat)
