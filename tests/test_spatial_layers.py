@@ -175,3 +175,23 @@ def test_int_ids_pass_padding_but_not_3d_max_pooling() -> None:
         "MaxPooling3D cannot take int32 values" in problem
         for problem in _problems(ids, [{"name": "pool", "type": "MaxPooling3D", "pool_size": 1}])
     )
+
+
+@pytest.mark.parametrize(
+    ("kernel", "dilation", "refused"), [(2, 1, True), (4, 1, True), (3, 1, False), (3, 2, False)]
+)
+def test_same_padding_with_output_padding_0_needs_an_odd_dilated_kernel(
+    kernel: int, dilation: int, refused: bool
+) -> None:
+    """Keras computes (L-1)*s + k%2 + 0 steps; TensorFlow's kernel makes L*s and fails."""
+    args = {"filters": 1, "kernel_size": kernel, "padding": "same", "output_padding": 0}
+    if dilation != 1:
+        args["dilation_rate"] = dilation
+    if refused:
+        with pytest.raises(ShapeError, match="output_padding 0 fails when it runs"):
+            infer("Conv1DTranspose", args, [None, 1])
+    else:
+        assert infer("Conv1DTranspose", args, [None, 1])[0] == (None, None, 1)
+    # Left out, Keras pads to L*s whatever the kernel.
+    del args["output_padding"]
+    assert infer("Conv1DTranspose", args, [5, 1])[0] == (None, 5, 1)

@@ -343,6 +343,34 @@ SCENARIOS["attention_and_states"] = {
     ],
 }  # fmt: skip
 
+SCENARIOS["lookups_and_steps"] = {
+    "name": "lookups_and_steps",
+    "inputs": [
+        {"name": "city", "shape": [], "dtype": "string"},
+        {"name": "tag", "shape": [], "dtype": "string"},
+        {"name": "code", "shape": [], "dtype": "int32"},
+        {"name": "age", "shape": []},
+        {"name": "series", "shape": [4, 3]},
+    ],
+    "layers": [
+        {"name": "city_id", "type": "StringLookup", "inputs": "city",
+         "vocabulary": ["paris", "rome", "oslo"], "output_mode": "one_hot"},
+        {"name": "tag_bin", "type": "Hashing", "inputs": "tag", "num_bins": 4},
+        {"name": "tag_hot", "type": "CategoryEncoding", "inputs": "tag_bin", "num_tokens": 4,
+         "output_mode": "one_hot"},
+        {"name": "code_id", "type": "IntegerLookup", "inputs": "code", "vocabulary": [3, 5, 7],
+         "output_mode": "one_hot"},
+        {"name": "age_bucket", "type": "Discretization", "inputs": "age",
+         "bin_boundaries": [18.0, 40.0, 65.0], "output_mode": "one_hot"},
+        {"name": "per_step", "type": "TimeDistributed", "inputs": "series",
+         "layer": {"type": "Dense", "units": 2}},
+        {"name": "steps_flat", "type": "Flatten"},
+        {"name": "joined", "type": "Concatenate",
+         "inputs": ["city_id", "tag_hot", "code_id", "age_bucket", "steps_flat"]},
+        {"name": "out", "type": "Dense", "units": 1},
+    ],
+}  # fmt: skip
+
 
 def test_scenarios_cover_the_catalog() -> None:
     layers = [layer for spec in SCENARIOS.values() for layer in spec["layers"]]

@@ -84,6 +84,16 @@ def conv_transpose(spatial: int) -> Rule:
         extras = (None,) * spatial if extra is None else as_tuple(extra, spatial)
         if any(e is not None and e >= s for e, s in zip(extras, strides, strict=True)):
             raise ShapeError(f"{layer} output_padding must be smaller than strides on every axis")
+        if padding == "same" and any(
+            e == 0 and ((k - 1) * d + 1) % 2 == 0
+            for e, k, d in zip(extras, kernel, dilation, strict=True)
+        ):
+            # Keras then computes a length one short of what TensorFlow's kernel makes.
+            raise ShapeError(
+                f"{layer} with padding='same', an even kernel_size and output_padding 0 fails"
+                " when it runs (Keras computes one step less than TensorFlow makes): leave"
+                " output_padding out or make the kernel odd"
+            )
         lengths = tuple(
             _transpose_length(dims[i], kernel[i], strides[i], padding, extras[i], dilation[i])
             for i in range(spatial)
