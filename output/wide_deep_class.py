@@ -27,6 +27,55 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+WILDERNESS_AREA_VOCABULARY = (
+    "area_type_1",
+    "area_type_2",
+    "area_type_3",
+    "area_type_4",
+)
+SOIL_TYPE_VOCABULARY = (
+    "soil_type_1",
+    "soil_type_2",
+    "soil_type_3",
+    "soil_type_4",
+    "soil_type_5",
+    "soil_type_6",
+    "soil_type_7",
+    "soil_type_8",
+    "soil_type_9",
+    "soil_type_10",
+    "soil_type_11",
+    "soil_type_12",
+    "soil_type_13",
+    "soil_type_14",
+    "soil_type_15",
+    "soil_type_16",
+    "soil_type_17",
+    "soil_type_18",
+    "soil_type_19",
+    "soil_type_20",
+    "soil_type_21",
+    "soil_type_22",
+    "soil_type_23",
+    "soil_type_24",
+    "soil_type_25",
+    "soil_type_26",
+    "soil_type_27",
+    "soil_type_28",
+    "soil_type_29",
+    "soil_type_30",
+    "soil_type_31",
+    "soil_type_32",
+    "soil_type_33",
+    "soil_type_34",
+    "soil_type_35",
+    "soil_type_36",
+    "soil_type_37",
+    "soil_type_38",
+    "soil_type_39",
+    "soil_type_40",
+)
+
 
 def deep_block(x, units, *, name):
     """Dense, BatchNormalization, ReLU and Dropout, as the example stacks them."""
@@ -90,64 +139,16 @@ def build_model():
         hydrology_height_1,
     ]
     numeric = layers.Concatenate(name="numeric")(numeric_inputs)  # (None, 10)
-    wilderness_area_vocabulary = (
-        "area_type_1",
-        "area_type_2",
-        "area_type_3",
-        "area_type_4",
-    )
     # (None, 4)
     area_one_hot = layers.StringLookup(
-        vocabulary=wilderness_area_vocabulary,
+        vocabulary=WILDERNESS_AREA_VOCABULARY,
         num_oov_indices=0,
         output_mode="one_hot",
         name="area_one_hot",
     )(wilderness_area)
-    soil_type_vocabulary = (
-        "soil_type_1",
-        "soil_type_2",
-        "soil_type_3",
-        "soil_type_4",
-        "soil_type_5",
-        "soil_type_6",
-        "soil_type_7",
-        "soil_type_8",
-        "soil_type_9",
-        "soil_type_10",
-        "soil_type_11",
-        "soil_type_12",
-        "soil_type_13",
-        "soil_type_14",
-        "soil_type_15",
-        "soil_type_16",
-        "soil_type_17",
-        "soil_type_18",
-        "soil_type_19",
-        "soil_type_20",
-        "soil_type_21",
-        "soil_type_22",
-        "soil_type_23",
-        "soil_type_24",
-        "soil_type_25",
-        "soil_type_26",
-        "soil_type_27",
-        "soil_type_28",
-        "soil_type_29",
-        "soil_type_30",
-        "soil_type_31",
-        "soil_type_32",
-        "soil_type_33",
-        "soil_type_34",
-        "soil_type_35",
-        "soil_type_36",
-        "soil_type_37",
-        "soil_type_38",
-        "soil_type_39",
-        "soil_type_40",
-    )
     # (None, 40)
     soil_one_hot = layers.StringLookup(
-        vocabulary=soil_type_vocabulary,
+        vocabulary=SOIL_TYPE_VOCABULARY,
         num_oov_indices=0,
         output_mode="one_hot",
         name="soil_one_hot",
@@ -159,13 +160,13 @@ def build_model():
     wide = layers.BatchNormalization(name="wide")(wide_features)  # (None, 54)
     # (None,)
     area_index = layers.StringLookup(
-        vocabulary=wilderness_area_vocabulary, num_oov_indices=0, name="area_index"
+        vocabulary=WILDERNESS_AREA_VOCABULARY, num_oov_indices=0, name="area_index"
     )(wilderness_area)
     # (None, 2)
     area_embedding = layers.Embedding(4, 2, name="area_embedding")(area_index)
     # (None,)
     soil_index = layers.StringLookup(
-        vocabulary=soil_type_vocabulary, num_oov_indices=0, name="soil_index"
+        vocabulary=SOIL_TYPE_VOCABULARY, num_oov_indices=0, name="soil_index"
     )(soil_type)
     # (None, 6)
     soil_embedding = layers.Embedding(40, 6, name="soil_embedding")(soil_index)
@@ -213,58 +214,9 @@ def make_synthetic_data(samples, seed):
         "slope": rng.random((samples,), dtype=np.float32),
         "hydrology_height": rng.random((samples,), dtype=np.float32),
         "wilderness_area": tf.constant(
-            rng.choice(
-                ("area_type_1", "area_type_2", "area_type_3", "area_type_4"),
-                size=(samples,),
-            )
+            rng.choice(WILDERNESS_AREA_VOCABULARY, size=(samples,))
         ),
-        "soil_type": tf.constant(
-            rng.choice(
-                (
-                    "soil_type_1",
-                    "soil_type_2",
-                    "soil_type_3",
-                    "soil_type_4",
-                    "soil_type_5",
-                    "soil_type_6",
-                    "soil_type_7",
-                    "soil_type_8",
-                    "soil_type_9",
-                    "soil_type_10",
-                    "soil_type_11",
-                    "soil_type_12",
-                    "soil_type_13",
-                    "soil_type_14",
-                    "soil_type_15",
-                    "soil_type_16",
-                    "soil_type_17",
-                    "soil_type_18",
-                    "soil_type_19",
-                    "soil_type_20",
-                    "soil_type_21",
-                    "soil_type_22",
-                    "soil_type_23",
-                    "soil_type_24",
-                    "soil_type_25",
-                    "soil_type_26",
-                    "soil_type_27",
-                    "soil_type_28",
-                    "soil_type_29",
-                    "soil_type_30",
-                    "soil_type_31",
-                    "soil_type_32",
-                    "soil_type_33",
-                    "soil_type_34",
-                    "soil_type_35",
-                    "soil_type_36",
-                    "soil_type_37",
-                    "soil_type_38",
-                    "soil_type_39",
-                    "soil_type_40",
-                ),
-                size=(samples,),
-            )
-        ),
+        "soil_type": tf.constant(rng.choice(SOIL_TYPE_VOCABULARY, size=(samples,))),
     }
     y = rng.integers(0, 7, size=(samples,))
     return x, y

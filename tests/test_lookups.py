@@ -227,7 +227,8 @@ def test_strings_are_drawn_from_a_strict_vocabulary() -> None:
     assert (n.dtype, n.shape) == ("float32", ())
     script = generate(checked)
     assert "import tensorflow as tf" in script
-    assert '"city": tf.constant(rng.choice(("a", "b"), size=(samples,)))' in script
+    assert 'CITY_VOCABULARY = ("a", "b")\n' in script
+    assert '"city": tf.constant(rng.choice(CITY_VOCABULARY, size=(samples,)))' in script
     assert '"n": rng.random((samples,), dtype=np.float32)' in script
     assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in script
     assert '"error: the string input \'city\'"\n' in script
@@ -255,7 +256,9 @@ def test_int_ids_are_drawn_from_the_vocabulary_below_every_range() -> None:
     checked = _checked(spec)
     (ids,) = checked.training.inputs
     assert ids.values == (2, 7) and ids.high is None
-    assert "rng.choice(np.array((2, 7), dtype=np.int32), size=(samples, 3))" in generate(checked)
+    script = generate(checked)
+    assert "rng.choice(np.array((2, 7), dtype=np.int32), size=(samples, 3))" in script
+    assert "IDS_VOCABULARY = (2, 7, 40)\n" in script
 
 
 def test_vocabularies_with_nothing_in_common_are_refused() -> None:
@@ -324,8 +327,26 @@ def test_a_vocabulary_is_written_once_per_input_and_shared() -> None:
     )  # fmt: skip
     spec["layers"][4]["inputs"] = ["emb", "n1", "hot"]
     script = generate(_checked(spec))
-    assert script.count('city_vocabulary = ("a", "b")') == 1
-    assert script.count("vocabulary=city_vocabulary") == 2
+    assert script.count('("a", "b")') == 1
+    assert 'from keras import layers\n\nCITY_VOCABULARY = ("a", "b")\n\n\n' in script
+    assert script.count("vocabulary=CITY_VOCABULARY") == 2
+    assert "rng.choice(CITY_VOCABULARY, size=(samples,))" in script
+
+
+def test_a_vocabulary_constant_never_collides_with_a_layer_variable() -> None:
+    spec = _strings_spec(vocabulary=["a", "b"], num_oov_indices=0)
+    spec["layers"][3]["name"] = "CITY_VOCABULARY"
+    spec["layers"][4]["inputs"] = "CITY_VOCABULARY"
+    script = generate(_checked(spec))
+    assert 'CITY_VOCABULARY_2 = ("a", "b")\n' in script
+    assert "vocabulary=CITY_VOCABULARY_2" in script
+    assert "rng.choice(CITY_VOCABULARY_2, size=(samples,))" in script
+    assert "CITY_VOCABULARY = layers.Concatenate(" in script
+
+
+def test_the_snippet_keeps_the_vocabulary_constant() -> None:
+    script = generate(_checked(_strings_spec(vocabulary=["a"])), snippet=True)
+    assert 'CITY_VOCABULARY = ("a",)\n' in script and "vocabulary=CITY_VOCABULARY" in script
 
 
 @pytest.mark.parametrize("style", ["class", "function"])

@@ -33,10 +33,11 @@ from generator.codegen.code import (
 )
 from generator.codegen.layout import Layout, assignment
 from generator.codegen.object_code import object_code
-from generator.codegen.variables import Variables
+from generator.codegen.variables import Variables, readable
 from generator.spec.model import BlockSpec, LayerSpec, Spec, Style
 
 ValueCode = Callable[[Any], Code]
+Vocabularies = dict[tuple[Any, ...], Code]  # a vocabulary -> its module constant
 
 
 @dataclass(frozen=True)
@@ -145,13 +146,37 @@ def applied(layer_type: LayerType, inputs: Sequence[Code], keywords: Mapping[str
     return Code(", ".join(parts))
 
 
+def vocabulary_constants(spec: Spec, graph: Graph, variables: Variables) -> Vocabularies:
+    """A module constant for each vocabulary of build_model()'s lookups, named after the
+    input it looks up (`SOIL_TYPE_VOCABULARY`): the lookups and the synthetic data share it."""
+    constants: Vocabularies = {}
+    for layer in spec.layers:
+        if layer.type not in CATALOG or layer.block is not None or layer.compute is not None:
+            continue
+        vocabulary = graph.layer(layer.name).args.get("vocabulary")
+        if isinstance(vocabulary, list) and tuple(vocabulary) not in constants:
+            source = variables[graph.spec_inputs[layer.name][0]]
+            wanted = readable(f"{str(source).strip('_')}_vocabulary".upper())
+            constants[tuple(vocabulary)] = variables.take(wanted)
+    return constants
+
+
+def constant_lines(constants: Vocabularies) -> list[Code]:
+    """`NAME = (...)` for each module constant."""
+    return [Code(f"{name} = {literal(values)}") for values, name in constants.items()]
+
+
 def model_lines(
-    spec: Spec, graph: Graph, style: Style, layout: Layout, variables: Variables
+    spec: Spec,
+    graph: Graph,
+    style: Style,
+    layout: Layout,
+    variables: Variables,
+    vocabularies: Vocabularies,
 ) -> list[Code]:
     """The statements of build_model() between the inputs and the return."""
     shared = {layer.share for layer in spec.layers if layer.share is not None}
     objects: dict[str, Code] = {}  # shared layer or block instance -> its object variable
-    vocabularies: dict[tuple[Any, ...], Code] = {}  # a long vocabulary -> its variable
     lines: list[Code] = []
     outputs = spec_outputs(spec.layers, spec.blocks)
     for layer in spec.layers:
@@ -191,8 +216,7 @@ def model_lines(
         else:
             layer_type = CATALOG[layer.type or ""]
             args = graph.layer(layer.name).args
-            value_code, vocabulary_lines = _vocabulary(args, inputs[0], variables, vocabularies)
-            lines += vocabulary_lines
+            value_code = _vocabulary(args, vocabularies)
             if layer.name in shared:
                 variable = variables.take(f"{variables[layer.name]}_layer")
                 objects[layer.name] = variable
@@ -228,27 +252,17 @@ def model_lines(
     return lines
 
 
-def _vocabulary(
-    args: Mapping[str, Any],
-    source: Code,
-    variables: Variables,
-    vocabularies: dict[tuple[Any, ...], Code],
-) -> tuple[ValueCode, list[Code]]:
-    """`soil_type_vocabulary = (...)` once, named after the input: its lookups share it."""
+def _vocabulary(args: Mapping[str, Any], vocabularies: Vocabularies) -> ValueCode:
+    """Literals, but the layer's vocabulary as its module constant."""
     vocabulary = args.get("vocabulary")
     if not isinstance(vocabulary, list):
-        return literal, []
-    key = tuple(vocabulary)
-    lines = []
-    if key not in vocabularies:
-        vocabularies[key] = variables.take(f"{str(source).rstrip('_')}_vocabulary")
-        lines.append(Code(f"{vocabularies[key]} = {literal(vocabulary)}"))
-    variable = vocabularies[key]
+        return literal
+    constant = vocabularies[tuple(vocabulary)]
 
     def value_code(value: Any) -> Code:
-        return variable if value is vocabulary else literal(value)
+        return constant if value is vocabulary else literal(value)
 
-    return value_code, lines
+    return value_code
 
 
 def _computed(

@@ -28,9 +28,12 @@ from generator.codegen.code import (
 )
 from generator.codegen.layer_code import (
     BlockFunction,
+    Vocabularies,
     block_functions,
+    constant_lines,
     model_lines,
     model_variables,
+    vocabulary_constants,
 )
 from generator.codegen.layout import BODY_INDENT, Layout, width
 from generator.codegen.object_code import named_code
@@ -84,6 +87,7 @@ class ScriptContext:
     model_title: Code
     params_line: Code
     input_lines: tuple[Code, ...]
+    constants: tuple[Code, ...]  # module constants: the lookups' vocabularies
     block_functions: tuple[BlockFunction, ...]
     layer_lines: tuple[Code, ...]
     normal_like: bool  # whether an expression samples noise: the NormalLike class is written
@@ -156,6 +160,7 @@ def script_context(
         or f"The {graph.name} model: Keras branches merged into one network."
     )
     variables = model_variables(spec)
+    vocabularies = vocabulary_constants(spec, graph, variables)
     return ScriptContext(
         docstring=_module_docstring(summary, options),
         summary=_description_literal(_argparse_text(summary), options.layout),
@@ -171,7 +176,10 @@ def script_context(
             for item in graph.inputs
         ),
         block_functions=tuple(block_functions(spec, graph, options.style, options.layout)),
-        layer_lines=tuple(model_lines(spec, graph, options.style, options.layout, variables)),
+        constants=tuple(constant_lines(vocabularies)),
+        layer_lines=tuple(
+            model_lines(spec, graph, options.style, options.layout, variables, vocabularies)
+        ),
         normal_like=any(
             isinstance(node.layer_type, ComputeType)
             and node.layer_type.expression is not None
@@ -180,7 +188,7 @@ def script_context(
         ),
         model_inputs=_model_inputs(graph, variables),
         model_outputs=_model_outputs(graph, variables),
-        x_value=_x_value(training.inputs),
+        x_value=_x_value(training.inputs, vocabularies),
         y_value=_y_value(training.outputs),
         optimizer=named_code(training.optimizer),
         loss=_per_output(training.outputs, lambda out: named_code(out.loss)),
@@ -268,13 +276,14 @@ def _batch_shape(shape: tuple[int | None, ...]) -> Code:
     return Code(f"({', '.join(dims)},)" if len(dims) == 1 else f"({', '.join(dims)})")
 
 
-def _input_value(item: InputData) -> Code:
+def _input_value(item: InputData, vocabularies: Vocabularies) -> Code:
     size = _batch_shape(item.shape)
+    words = vocabularies.get(item.values) or literal(item.values)
     if item.dtype == "string":
         # Keras takes strings as tf.string tensors (NumPy only in 1-D object arrays).
-        return Code(f"tf.constant(rng.choice({literal(item.values)}, size={size}))")
+        return Code(f"tf.constant(rng.choice({words}, size={size}))")
     if item.values:
-        values = Code(f"np.array({literal(item.values)}, dtype=np.int32)")
+        values = Code(f"np.array({words}, dtype=np.int32)")
         return Code(f"rng.choice({values}, size={size})")
     if item.dtype == "int32":
         return Code(f"rng.integers(0, {literal(item.high)}, size={size}, dtype=np.int32)")
@@ -296,10 +305,10 @@ def _label_value(out: OutputData) -> Code:
     return Code(f"rng.random({size}, dtype=np.float32)")
 
 
-def _x_value(inputs: tuple[InputData, ...]) -> Code:
+def _x_value(inputs: tuple[InputData, ...], vocabularies: Vocabularies) -> Code:
     if len(inputs) == 1:
-        return _input_value(inputs[0])
-    return dict_of({item.name: _input_value(item) for item in inputs})
+        return _input_value(inputs[0], vocabularies)
+    return dict_of({item.name: _input_value(item, vocabularies) for item in inputs})
 
 
 def _y_value(outputs: tuple[OutputData, ...]) -> Code:
