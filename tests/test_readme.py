@@ -26,8 +26,8 @@ def test_every_preset_is_documented() -> None:
 
 def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert 'pip install -e ".[dev]" && python -m pytest' in README
-    assert 'pip install --quiet -e ".[dev]"' in ci and "python -m pytest" in ci
+    assert 'pip install -e ".[dev]" && python -m pytest -n auto\n' in README
+    assert 'pip install --quiet -e ".[dev]"' in ci and "\npython -m pytest -n auto\n" in ci
 
 
 def _statement_start(script: str, marker: str) -> int:
@@ -101,12 +101,12 @@ def test_contributing_gives_each_tier_and_ci_runs_them_all() -> None:
     for command in [
         'python -m pytest -m "not keras and not slow"',
         'python -m pytest -m "not keras"',
-        "python -m pytest",
+        "python -m pytest -n auto",
     ]:
         assert f"- `{command}`: " in CONTRIBUTING, command
     assert "\npython -m tests.regen_golden\n" in CONTRIBUTING
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert [line for line in ci.splitlines() if "pytest" in line] == ["python -m pytest"]
+    assert [line for line in ci.splitlines() if "pytest" in line] == ["python -m pytest -n auto"]
 
 
 def test_contributing_names_files_that_exist() -> None:
