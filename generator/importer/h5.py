@@ -69,7 +69,8 @@ def _attributes(path: Path, file: str) -> dict[str, str]:
             command, capture_output=True, timeout=TIMEOUT_S, check=False
         )
     except subprocess.TimeoutExpired:
-        raise _error(file, f"reading the HDF5 file took longer than {TIMEOUT_S} s; stopped") from None
+        message = f"reading the HDF5 file took longer than {TIMEOUT_S} s; stopped"
+        raise _error(file, message) from None
     if done.returncode != 0:
         raise _error(
             file,

@@ -77,11 +77,10 @@ def upgrade(model: dict[str, Any]) -> dict[str, Any]:
     if class_name not in _MODELS or not isinstance(config, dict):
         return model  # a subclassed model: refuse.py names it
     keras2 = is_keras2(model)
-    layers = [
-        _layer(item, keras2) for item in config.get("layers") or [] if isinstance(item, dict)
-    ]
+    layers = [item for item in config.get("layers") or [] if isinstance(item, dict)]
     if class_name == "Sequential":
         layers = _with_input(layers)
+    layers = [_layer(item, keras2) for item in layers]
     return {
         "module": _MODELS[class_name],
         "class_name": "Functional" if class_name == "Model" else class_name,
