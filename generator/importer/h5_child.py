@@ -48,13 +48,14 @@ def read_attributes(path: str, cap: int) -> dict[str, Any]:
                 if not kind.is_variable_str() and kind.get_size() > cap:
                     return {"error": f"the attribute {name} is larger than {cap} bytes"}
                 value = file.attrs[name]
-                raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
+                try:  # h5py gives bytes, or str holding surrogate escapes for bad bytes
+                    raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
+                    text = raw.decode("utf-8")
+                except UnicodeError as error:
+                    return {"error": f"the attribute {name} is not UTF-8 (byte {error.start})"}
                 if len(raw) > cap:
                     return {"error": f"the attribute {name} is larger than {cap} bytes"}
-                try:
-                    found[name] = raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    return {"error": f"the attribute {name} is not UTF-8 (byte {error.start})"}
+                found[name] = text
     except MemoryError:
         return {"error": "the file claims more memory than the reader allows"}
     except Exception as error:  # noqa: BLE001 - HDF5 reports a bad file as many error types
