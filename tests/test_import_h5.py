@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +179,21 @@ def test_an_attribute_over_the_cap_is_refused(
     assert "the attribute model_config is larger than 1000 bytes" in refusal(path)
 
 
+@pytest.mark.slow
+def test_flipped_bytes_give_a_clean_error_or_a_spec(tmp_path: Path) -> None:
+    """A corrupted file never crashes the import: HDF5 refuses it, or the JSON checks do."""
+    whole = keras2_h5(tmp_path / "whole.h5").read_bytes()
+    rng = random.Random(11)
+    for attempt in range(20):
+        data = bytearray(whole)
+        for _ in range(rng.choice([1, 4, 16])):
+            data[rng.randrange(min(len(data), 4096))] = rng.randrange(256)
+        path = tmp_path / f"flipped{attempt}.h5"
+        path.write_bytes(bytes(data))
+        with contextlib.suppress(SpecError):  # anything else (a KeyError, a crash) fails
+            import_model(path)
+
+
 def test_without_h5py_the_message_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Any
 ) -> None:
@@ -229,6 +247,15 @@ def spec_layers(tmp_path: Path, model: dict[str, Any]) -> list[dict[str, Any]]:
     return layers
 
 
+def test_an_old_keras_sequential_config_is_its_list_of_layers(tmp_path: Path) -> None:
+    dense = {"class_name": "Dense", "config": {"name": "d", "units": 2,
+                                              "batch_input_shape": [None, 3]}}  # fmt: skip
+    old = {"class_name": "Sequential", "keras_version": "2.1.6", "config": [dense]}
+    assert spec_layers(tmp_path, old) == [
+        {"name": "d", "type": "Dense", "inputs": "input_layer", "units": 2}
+    ]
+
+
 def test_keras_2_only_arguments_that_change_nothing_are_dropped(tmp_path: Path) -> None:
     model = keras2_model(
         keras2_layer("LSTM", "x", name="lstm", units=4, time_major=False, implementation=1,
@@ -268,6 +295,34 @@ def test_float32_held_values_come_back_as_written(tmp_path: Path) -> None:
         {"name": "dense", "type": "Dense", "units": 2, "kernel_regularizer": {"L2": 0.0001}},
         {"name": "norm", "type": "BatchNormalization", "axis": 1},
     ]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m["config"]["layers"][0]["config"].pop("dtype"), None),
+        (lambda m: m["config"]["layers"][1].update(class_name=["Dense"]), "is not a class name"),
+        (lambda m: m["config"]["layers"][1].update(config=[1]), "filters"),
+        (lambda m: m["config"].update(layers=True), "no model config with a list of layers"),
+        (lambda m: m.update(class_name={"a": 1}), "is a subclassed model"),
+        (lambda m: m["config"]["layers"][1]["inbound_nodes"].append(7), "called 2 times"),
+        (lambda m: m["config"]["layers"][1]["config"].update(
+            kernel_initializer={"class_name": [1], "config": {}}), "kernel_initializer"),
+    ],
+)
+def test_malformed_keras_2_json_is_one_clean_error(
+    tmp_path: Path, change: Callable[[dict[str, Any]], Any], message: str | None
+) -> None:
+    model = json.loads(KERAS2_MODEL)
+    change(model)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model))
+    if message is None:
+        import_model(path)
+        return
+    with pytest.raises(SpecError) as refused:
+        import_model(path)
+    assert message in " ".join(problem.render() for problem in refused.value.problems)
 
 
 def test_a_keras_2_training_config_becomes_a_keras_3_compile_config() -> None:

@@ -51,7 +51,7 @@ def read_attributes(path: str, cap: int) -> dict[str, Any]:
                 try:  # h5py gives bytes, or str holding surrogate escapes for bad bytes
                     raw = value if isinstance(value, bytes) else str(value).encode("utf-8")
                     text = raw.decode("utf-8")
-                except UnicodeError as error:
+                except (UnicodeEncodeError, UnicodeDecodeError) as error:
                     return {"error": f"the attribute {name} is not UTF-8 (byte {error.start})"}
                 if len(raw) > cap:
                     return {"error": f"the attribute {name} is larger than {cap} bytes"}

@@ -67,49 +67,62 @@ def is_keras2(model: dict[str, Any]) -> bool:
 
 def is_legacy(model: dict[str, Any]) -> bool:
     """Keras 2's JSON, or Keras 3's legacy .h5 form: a model class without a module."""
-    return is_keras2(model) or (model.get("class_name") in _MODELS and "module" not in model)
+    class_name = model.get("class_name")
+    return is_keras2(model) or (
+        isinstance(class_name, str) and class_name in _MODELS and "module" not in model
+    )
 
 
 def upgrade(model: dict[str, Any]) -> dict[str, Any]:
     """The Keras 3 form of a Keras 2 (or legacy .h5) model's JSON."""
     class_name = model.get("class_name")
     config = model.get("config")
-    if class_name not in _MODELS or not isinstance(config, dict):
+    if class_name == "Sequential" and isinstance(config, list):
+        config = {"layers": config}  # Keras 2.0 to 2.2.2: the list of layers alone
+    if not isinstance(class_name, str) or class_name not in _MODELS:
         return model  # a subclassed model: refuse.py names it
-    keras2 = is_keras2(model)
-    layers = [item for item in config.get("layers") or [] if isinstance(item, dict)]
-    if class_name == "Sequential":
-        layers = _with_input(layers)
-    layers = [_layer(item, keras2) for item in layers]
-    return {
+    given = config.get("layers") if isinstance(config, dict) else None
+    if isinstance(config, dict) and isinstance(given, list):
+        layers = [item for item in given if isinstance(item, dict)]
+        if class_name == "Sequential":
+            layers = _with_input(layers)
+        config = {**config, "layers": [_layer(item, is_keras2(model)) for item in layers]}
+    return {  # without a list of layers, keras3.py says so
         "module": _MODELS[class_name],
         "class_name": "Functional" if class_name == "Model" else class_name,
         "registered_name": None,
-        "config": {**config, "layers": layers},
+        "config": config,
         "compile_config": model.get("compile_config"),
     }
 
 
 def _layer(layer: dict[str, Any], keras2: bool) -> dict[str, Any]:
     class_name = layer.get("class_name")
-    config = dict(layer.get("config") or {})
+    config = _copy(layer.get("config"))
     if keras2 and isinstance(class_name, str) and class_name != "InputLayer":
         config = _keras3_config(class_name, config)
-    builtin = class_name == "InputLayer" or class_name in CATALOG
+    builtin = class_name == "InputLayer" or (isinstance(class_name, str) and class_name in CATALOG)
     if builtin and "module" not in layer:
         layer = {**layer, "module": "keras.layers", "registered_name": None}
     if config.get("dtype") in ("float32", {"class_name": "Policy", "config": {"name": "float32"}}):
         config["dtype"] = COMMON["dtype"]
     if class_name == "InputLayer":
         config["batch_shape"] = config.pop("batch_input_shape", config.get("batch_shape"))
-        config["dtype"] = "float32" if config["dtype"] == COMMON["dtype"] else config["dtype"]
+        if config.get("dtype") == COMMON["dtype"]:
+            config["dtype"] = "float32"
     nodes = layer.get("inbound_nodes")
     if isinstance(nodes, list) and nodes and isinstance(nodes[0], list):
         merge = (
             isinstance(class_name, str) and class_name in CATALOG and CATALOG[class_name].is_merge
         )
-        layer = {**layer, "inbound_nodes": [_node(node, merge) for node in nodes]}
+        upgraded = [_node(node, merge) if isinstance(node, list) else node for node in nodes]
+        layer = {**layer, "inbound_nodes": upgraded}
     return {**layer, "config": config}
+
+
+def _copy(config: Any) -> dict[str, Any]:
+    """A layer's config to change; anything else as an empty one (refused later)."""
+    return dict(config) if isinstance(config, dict) else {}
 
 
 def _keras3_config(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +175,7 @@ def _with_input(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A Keras 2 Sequential model keeps its input shape on the first layer."""
     if not layers or layers[0].get("class_name") == "InputLayer":
         return layers
-    first = dict(layers[0].get("config") or {})
+    first = _copy(layers[0].get("config"))
     shape = first.pop("batch_input_shape", None)
     if shape is None:
         return layers
