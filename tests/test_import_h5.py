@@ -297,6 +297,21 @@ def test_float32_held_values_come_back_as_written(tmp_path: Path) -> None:
     ]
 
 
+def test_old_keras_2_initializer_and_regularizer_forms(tmp_path: Path) -> None:
+    # Keras 2.2: he_normal saved as its VarianceScaling, l2() as an L1L2 with l1=0.
+    he_normal = {"class_name": "VarianceScaling", "config": {
+        "scale": 2.0, "mode": "fan_in", "distribution": "normal", "seed": None}}  # fmt: skip
+    l2 = {"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.009999999776482582}}
+    model = keras2_model(
+        keras2_layer("Dense", "x", name="d", units=2, kernel_initializer=he_normal,
+                     kernel_regularizer=l2), shape=[4])  # fmt: skip
+    assert spec_layers(tmp_path, model) == [
+        {"name": "d", "type": "Dense", "inputs": "x", "units": 2,
+         "kernel_initializer": {"VarianceScaling": 2.0},
+         "kernel_regularizer": {"L1L2": {"l2": 0.01}}},
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -143,7 +143,19 @@ def _keras3_config(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
     for key, value in config.items():
         if key.endswith("_regularizer"):
             config[key] = _regularizer(value)
+        if key.endswith("_initializer"):
+            config[key] = _initializer(value)
     return config
+
+
+def _initializer(value: Any) -> Any:
+    """Keras 2.0 to 2.2's distribution "normal" is the truncated normal (Keras 3 agrees)."""
+    if not isinstance(value, dict) or value.get("class_name") != "VarianceScaling":
+        return value
+    config = value.get("config")
+    if not isinstance(config, dict) or config.get("distribution") != "normal":
+        return value
+    return {**value, "config": {**config, "distribution": "truncated_normal"}}
 
 
 def _regularizer(value: Any) -> Any:
