@@ -321,8 +321,12 @@ def test_old_keras_2_initializer_and_regularizer_forms(tmp_path: Path) -> None:
         (lambda m: m["config"].update(layers=True), "no model config with a list of layers"),
         (lambda m: m.update(class_name={"a": 1}), "is a subclassed model"),
         (lambda m: m["config"]["layers"][1]["inbound_nodes"].append(7), "called 2 times"),
-        (lambda m: m["config"]["layers"][1]["config"].update(
-            kernel_initializer={"class_name": [1], "config": {}}), "kernel_initializer"),
+        (
+            lambda m: m["config"]["layers"][1]["config"].update(
+                kernel_initializer={"class_name": [1], "config": {}}
+            ),
+            "kernel_initializer",
+        ),
     ],
 )
 def test_malformed_keras_2_json_is_one_clean_error(
@@ -356,3 +360,26 @@ def test_a_keras_2_training_config_becomes_a_keras_3_compile_config() -> None:
     assert config["optimizer"]["config"] == {"learning_rate": 0.1}
     assert config["loss"]["config"] == {"from_logits": True}
     assert compile_config(None) is None
+
+
+def test_keras_2_lists_per_output_become_entries_per_output_name() -> None:
+    # tf.keras 2.21, compile(loss=["mse", CategoricalCrossentropy(from_logits=True)],
+    # metrics={"a": ["mae"], "b": [AUC()]}) on a model with outputs a and b.
+    mae = {
+        "class_name": "MeanMetricWrapper",
+        "config": {"name": "a_mae", "dtype": "float32", "fn": "mean_absolute_error"},
+    }
+    auc = {"class_name": "AUC", "config": {"name": "b_auc", "num_thresholds": 200}}
+    loss = {"class_name": "CategoricalCrossentropy", "config": {
+        "reduction": "auto", "name": "categorical_crossentropy", "from_logits": True,
+        "fn": "categorical_crossentropy"}}  # fmt: skip
+    training = {"loss": ["mse", loss], "metrics": [[mae], [auc]]}
+    config = compile_config(training, ["a", "b"])
+    assert config is not None
+    assert config["metrics"]["a"] == ["mae"]
+    assert config["metrics"]["b"][0]["config"]["name"] == "auc"
+    assert config["loss"]["a"] == "mse"
+    assert config["loss"]["b"]["config"] == {"name": "categorical_crossentropy",
+                                             "from_logits": True}  # fmt: skip
+    # Without the output names the lists stay lists, for the spec checks to judge.
+    assert compile_config(training)["loss"][0] == "mse"  # type: ignore[index]

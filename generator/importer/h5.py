@@ -56,7 +56,19 @@ def read_h5(path: Path) -> SavedModel:
     if "training_config" in attrs:
         raw = attrs["training_config"].encode("utf-8")
         training = parse_json(raw, f"{file}:training_config")
-    return SavedModel(file, model, compile_config(training))
+    return SavedModel(file, model, compile_config(training, _output_names(model)))
+
+
+def _output_names(model: dict[str, Any]) -> list[str]:
+    """The model's output layers, in order (Keras 2 lists metrics and losses per output)."""
+    config = model.get("config")
+    given = config.get("output_layers") if isinstance(config, dict) else None
+    if not isinstance(given, list):
+        return []
+    if given and isinstance(given[0], str):
+        given = [given]
+    names = [item[0] for item in given if isinstance(item, list) and item]
+    return [name for name in names if isinstance(name, str)]
 
 
 def _attributes(path: Path, file: str) -> dict[str, str]:

@@ -17,24 +17,42 @@ _OPTIMIZER_ONLY_KERAS2 = {"is_legacy_optimizer": None, "jit_compile": None, "dec
 _LOSS_AUTO = ("reduction", "auto")  # Keras 2's default reduction, Keras 3's sum_over_batch_size
 
 
-def compile_config(training: Any) -> dict[str, Any] | None:
-    """Keras 3's compile_config form of a training_config; None when there is none."""
+def compile_config(training: Any, outputs: list[str] | None = None) -> dict[str, Any] | None:
+    """Keras 3's compile_config form of a training_config; None when there is none.
+
+    `outputs`: the model's output names, in order, for what Keras 2 lists per output.
+    """
     if not isinstance(training, dict):
         return None
+    names = outputs or []
     config: dict[str, Any] = {}
     optimizer = training.get("optimizer_config", training.get("optimizer"))
     if optimizer is not None:
         config["optimizer"] = _optimizer(optimizer)
-    if training.get("loss") is not None:
-        config["loss"] = _each(training["loss"], _loss)
-    metrics = training.get("metrics")
-    if isinstance(metrics, list) and len(metrics) == 1 and isinstance(metrics[0], list):
-        metrics = metrics[0]  # one output's list, as Keras 2 keeps it
+    loss = training.get("loss")
+    if isinstance(loss, list) and len(names) > 1 and len(loss) == len(names):
+        loss = dict(zip(names, loss, strict=True))  # a list in output order, as a spec names it
+    if loss is not None:
+        config["loss"] = _each(loss, _loss)
+    metrics = _per_output_metrics(training.get("metrics"), names)
     if metrics:
-        config["metrics"] = _each(metrics, _metric)
+        config["metrics"] = metrics
     if training.get("loss_weights") is not None:
         config["loss_weights"] = training["loss_weights"]
     return config
+
+
+def _per_output_metrics(metrics: Any, names: list[str]) -> Any:
+    """Keras 2 keeps one list per output and names each metric `<output>_<metric>`."""
+    lists = isinstance(metrics, list) and all(isinstance(item, list) for item in metrics)
+    if lists and len(metrics) == 1:
+        return _each(metrics[0], _metric)  # one output's list
+    if lists and len(names) > 1 and len(metrics) == len(names):
+        return {
+            name: [_metric(metric, f"{name}_") for metric in items]
+            for name, items in zip(names, metrics, strict=True)
+        }
+    return _each(metrics, _metric)
 
 
 def _optimizer(value: Any) -> Any:
@@ -57,18 +75,25 @@ def _optimizer(value: Any) -> Any:
 def _loss(value: Any) -> Any:
     if not is_serialized(value) or not isinstance(value.get("config"), dict):
         return value
-    config = {k: v for k, v in value["config"].items() if (k, v) != _LOSS_AUTO}
+    config = {
+        key: item
+        for key, item in value["config"].items()
+        if (key, item) != _LOSS_AUTO and key != "fn"  # fn: the function its class wraps
+    }
     return _keras3(value, "keras.losses", value["class_name"], config)
 
 
-def _metric(value: Any) -> Any:
+def _metric(value: Any, prefix: str = "") -> Any:
     """A metric given by name comes back as that name; a metric object in Keras 3's form."""
     if not is_serialized(value) or not isinstance(value.get("config"), dict):
         return value
-    name = value["config"].get("name")
+    config = dict(value["config"])
+    name = config.get("name")
+    if isinstance(name, str) and prefix and name.startswith(prefix):
+        config["name"] = name = name.removeprefix(prefix)  # Keras 2 adds the output's name
     if value["class_name"] == "MeanMetricWrapper" and isinstance(name, str):
         return name
-    return _keras3(value, "keras.metrics", value["class_name"], value["config"])
+    return _keras3(value, "keras.metrics", value["class_name"], config)
 
 
 def _keras3(value: dict[str, Any], module: str, class_name: Any, config: Any) -> dict[str, Any]:

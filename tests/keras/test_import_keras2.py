@@ -188,19 +188,26 @@ def shared_config_differences(old: dict[str, Any], new: dict[str, Any]) -> list[
 
 
 def same_architecture(original: Any, model: Any) -> None:
+    """Layers paired by name: Keras 2 and 3 may list independent branches in either order, and
+    a Keras 2 Sequential model lists no InputLayer (its connections still name it)."""
     old_json, new_json = json.loads(original.to_json()), json.loads(model.to_json())
-    old_layers = [layer for layer in original.layers if type(layer).__name__ != "InputLayer"]
-    new_layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-    assert [layer.name for layer in new_layers] == [layer.name for layer in old_layers]
-    assert [type(layer).__name__ for layer in new_layers] == [
-        type(layer).__name__ for layer in old_layers
-    ]
+    old_layers = {layer.name: layer for layer in original.layers if not is_input(layer)}
+    new_layers = {layer.name: layer for layer in model.layers if not is_input(layer)}
+    assert sorted(new_layers) == sorted(old_layers)
     old_edges, new_edges = connections(old_json), connections(new_json)
-    for old, new in zip(old_layers, new_layers, strict=True):
-        assert new.count_params() == old.count_params(), old.name
-        assert new_edges[new.name] == old_edges[old.name], old.name
-        assert shared_config_differences(old.get_config(), new.get_config()) == [], old.name
+    for name, old in old_layers.items():
+        new = new_layers[name]
+        assert type(new).__name__ == type(old).__name__, name
+        assert new.count_params() == old.count_params(), name
+        assert new_edges[name] == old_edges[name], name
+        assert shared_config_differences(old.get_config(), new.get_config()) == [], name
+    # Several outputs are built as a dict ({"value": ..., "kind": ...}): Keras 3 sorts its keys.
+    assert sorted(model.output_names) == sorted(original.output_names)
     assert model.count_params() == original.count_params()
+
+
+def is_input(layer: Any) -> bool:
+    return type(layer).__name__ == "InputLayer"
 
 
 @pytest.mark.parametrize("kind", ["h5", "json"])
@@ -230,6 +237,36 @@ def test_the_compile_config_of_an_h5_file_becomes_the_training_section(tmp_path:
     assert type(model.optimizer).__name__ == "Adam"
     assert float(model.optimizer.learning_rate) == pytest.approx(3e-4)
     assert model.loss == "categorical_crossentropy"
+
+
+def test_per_output_losses_and_metrics_of_an_h5_file(tmp_path: Path) -> None:
+    from tf_keras import layers
+
+    tf_keras.backend.clear_session()
+    features = tf_keras.Input((4,), name="features")
+    value = layers.Dense(1, name="value")(features)
+    kind = layers.Dense(3, activation="softmax", name="kind")(features)
+    original = tf_keras.Model(features, [value, kind], name="two_outputs")
+    original.compile(
+        optimizer=tf_keras.optimizers.SGD(0.1, momentum=0.9),
+        loss=["mse", tf_keras.losses.CategoricalCrossentropy(label_smoothing=0.1)],
+        metrics={"value": ["mae"], "kind": ["accuracy", tf_keras.metrics.AUC()]},
+        loss_weights={"value": 1.0, "kind": 0.5},
+    )
+    imported, module, model = rebuilt(saved(original, tmp_path, "h5"), tmp_path, "function")
+    same_architecture(original, model)
+    training = imported.checked.spec.training
+    assert training.optimizer == {"SGD": {"learning_rate": 0.1, "momentum": 0.9}}
+    assert training.loss == {
+        "value": "mse",
+        "kind": {"CategoricalCrossentropy": {"label_smoothing": 0.1}},
+    }
+    assert training.metrics == {"value": ["mae"], "kind": ["accuracy", "auc"]}
+    assert training.loss_weights == {"value": 1.0, "kind": 0.5}
+    script = Path(module.__file__).read_text()
+    (call,) = re.findall(r"^ *(model\.compile\(.*?\n    \))$", script, re.MULTILINE | re.DOTALL)
+    exec(call.strip(), {**vars(module), "model": model})  # noqa: S102 - our generated code
+    assert float(model.optimizer.momentum) == pytest.approx(0.9)
 
 
 def test_a_keras_3_legacy_h5_file_round_trips_exactly(tmp_path: Path) -> None:
