@@ -371,7 +371,9 @@ def import_(
     source: Annotated[
         Path,
         typer.Argument(
-            help="A .keras archive, or a .json file holding model.to_json() (or its config).",
+            help="A .keras archive, a .h5 file saved by Keras 2 / tf.keras (needs h5py:"
+            " pip install 'mergegen[h5]'), or a .json file holding model.to_json() (or its"
+            " config), Keras 3 or Keras 2.",
             metavar="SOURCE",
             show_default=False,
         ),

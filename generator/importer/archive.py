@@ -1,4 +1,5 @@
-"""Read a saved model's JSON safely: a `.keras` archive's config.json, or a `.json` file.
+"""Read a saved model's JSON safely: a `.keras` archive's config.json, or a `.json` file
+(a `.h5` file's attributes are read by h5.py, then parsed here).
 
 Nothing in the file is ever run or imported: only JSON is read, with limits on size,
 compression ratio, nesting and numbers, so a zip bomb or a hostile file stops early.
@@ -36,16 +37,22 @@ class SavedModel:
 
 
 def read_saved_model(path: Path) -> SavedModel:
-    """Read a .keras archive or a .json file."""
+    """Read a .keras archive, a .h5 file or a .json file."""
     file = str(path)
     if not path.exists():
         raise _error(file, "no such file")
     if not path.is_file():
         raise _error(file, "not a regular file")
+    if path.suffix.lower() in (".h5", ".hdf5"):
+        from generator.importer.h5 import read_h5  # its module imports archive's helpers
+
+        return read_h5(path)
     if path.suffix.lower() == ".keras" or zipfile.is_zipfile(path):
         return _read_archive(path, file)
     if path.suffix.lower() != ".json":
-        raise _error(file, "expected a .keras archive or a .json file with model.to_json()")
+        raise _error(
+            file, "expected a .keras archive, a .h5 file or a .json file with model.to_json()"
+        )
     with path.open("rb") as stream:
         raw = _read_capped(stream, file, "the file")
     model = parse_json(raw, file)

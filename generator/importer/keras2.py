@@ -1,9 +1,12 @@
 """Keras 2 (tf.keras) model JSON in Keras 3's form, so keras3.py reads both.
 
 Keras 2 lists a layer's inputs as `[[["conv", 0, 0, {}], ...]]`, writes no module for layers,
-a dtype as a plain name and an input's shape as `batch_input_shape`; the layers themselves are
-the same built-ins, and any other class (a Lambda, a TFOpLambda, a custom class) stays as it
-is, for refuse.py to refuse.
+a dtype as a plain name and an input's shape as `batch_input_shape`, keeps a few arguments
+Keras 3 dropped (KERAS2_ONLY) and holds some floats in float32. Keras 3's legacy `.h5` writes
+Keras 3 configs without modules. The layers themselves are the same built-ins, and any other
+class (a Lambda, a TFOpLambda, a custom class) stays as it is, for refuse.py to refuse; a
+legacy file cannot tell a built-in from a custom class of the same name, so its config goes
+through the same checks as any spec.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any
 
 from generator.analysis.catalog import CATALOG
 from generator.importer.keras_defaults import COMMON
+from generator.importer.training import shortest_float32
+from generator.importer.values import same
 
 TENSOR = "__keras_tensor__"
 _MODELS = {
@@ -19,6 +24,31 @@ _MODELS = {
     "Model": "keras.src.models.functional",
     "Sequential": "keras.src.models.sequential",
 }
+ANY = object()
+_RNN = {"time_major": False, "implementation": ANY}  # implementation: speed, not the result
+_NO_GROUPS = {"groups": 1}  # in Keras 2's base class config, no argument of these in Keras 3
+_UNUSED_KERNEL = {"groups": 1, "kernel_initializer": ANY, "kernel_regularizer": ANY,
+                  "kernel_constraint": ANY}  # fmt: skip
+# Keras 2 config keys Keras 3 has no argument for, with the value that changes nothing there
+# (ANY: none does). batch_input_shape is the Input's shape, kept there.
+KERAS2_ONLY: dict[str, dict[str, Any]] = {
+    "*": {"batch_input_shape": ANY},
+    "LSTM": _RNN, "GRU": _RNN, "SimpleRNN": _RNN,
+    "ConvLSTM1D": _RNN, "ConvLSTM2D": _RNN, "ConvLSTM3D": _RNN,
+    "DepthwiseConv1D": _NO_GROUPS, "DepthwiseConv2D": _NO_GROUPS,
+    "Conv1DTranspose": _NO_GROUPS, "Conv2DTranspose": _NO_GROUPS, "Conv3DTranspose": _NO_GROUPS,
+    "SeparableConv1D": _UNUSED_KERNEL, "SeparableConv2D": _UNUSED_KERNEL,
+    "SpatialDropout1D": {"noise_shape": None}, "SpatialDropout2D": {"noise_shape": None},
+    "SpatialDropout3D": {"noise_shape": None},
+    "Embedding": {"input_length": ANY},  # deprecated in Keras 3: the Input has the length
+}  # fmt: skip
+RENAMED = {"LeakyReLU": {"alpha": "negative_slope"}}
+ONE_AXIS = {"BatchNormalization"}  # Keras 2 writes axis=[3], Keras 3 takes one int
+# Arguments Keras 2 casts to float32: 0.3 comes back as 0.30000001192092896.
+FLOAT32 = {
+    "LeakyReLU": {"negative_slope"}, "ELU": {"alpha"}, "ThresholdedReLU": {"theta"},
+    "ReLU": {"max_value", "negative_slope", "threshold"},
+}  # fmt: skip
 
 
 def is_keras2(model: dict[str, Any]) -> bool:
@@ -35,42 +65,108 @@ def is_keras2(model: dict[str, Any]) -> bool:
     return False
 
 
+def is_legacy(model: dict[str, Any]) -> bool:
+    """Keras 2's JSON, or Keras 3's legacy .h5 form: a model class without a module."""
+    class_name = model.get("class_name")
+    return is_keras2(model) or (
+        isinstance(class_name, str) and class_name in _MODELS and "module" not in model
+    )
+
+
 def upgrade(model: dict[str, Any]) -> dict[str, Any]:
-    """The Keras 3 form of a Keras 2 model's JSON."""
+    """The Keras 3 form of a Keras 2 (or legacy .h5) model's JSON."""
     class_name = model.get("class_name")
     config = model.get("config")
-    if class_name not in _MODELS or not isinstance(config, dict):
+    if class_name == "Sequential" and isinstance(config, list):
+        config = {"layers": config}  # Keras 2.0 to 2.2.2: the list of layers alone
+    if not isinstance(class_name, str) or class_name not in _MODELS:
         return model  # a subclassed model: refuse.py names it
-    layers = [_layer(item) for item in config.get("layers") or [] if isinstance(item, dict)]
-    if class_name == "Sequential":
-        layers = _with_input(layers)
-    return {
+    given = config.get("layers") if isinstance(config, dict) else None
+    if isinstance(config, dict) and isinstance(given, list):
+        layers = [item for item in given if isinstance(item, dict)]
+        if class_name == "Sequential":
+            layers = _with_input(layers)
+        config = {**config, "layers": [_layer(item, is_keras2(model)) for item in layers]}
+    return {  # without a list of layers, keras3.py says so
         "module": _MODELS[class_name],
         "class_name": "Functional" if class_name == "Model" else class_name,
         "registered_name": None,
-        "config": {**config, "layers": layers},
+        "config": config,
         "compile_config": model.get("compile_config"),
     }
 
 
-def _layer(layer: dict[str, Any]) -> dict[str, Any]:
+def _layer(layer: dict[str, Any], keras2: bool) -> dict[str, Any]:
     class_name = layer.get("class_name")
-    config = dict(layer.get("config") or {})
-    builtin = class_name == "InputLayer" or class_name in CATALOG
+    config = _copy(layer.get("config"))
+    if keras2 and isinstance(class_name, str) and class_name != "InputLayer":
+        config = _keras3_config(class_name, config)
+    builtin = class_name == "InputLayer" or (isinstance(class_name, str) and class_name in CATALOG)
     if builtin and "module" not in layer:
         layer = {**layer, "module": "keras.layers", "registered_name": None}
     if config.get("dtype") in ("float32", {"class_name": "Policy", "config": {"name": "float32"}}):
         config["dtype"] = COMMON["dtype"]
     if class_name == "InputLayer":
         config["batch_shape"] = config.pop("batch_input_shape", config.get("batch_shape"))
-        config["dtype"] = "float32" if config["dtype"] == COMMON["dtype"] else config["dtype"]
+        if config.get("dtype") == COMMON["dtype"]:
+            config["dtype"] = "float32"
     nodes = layer.get("inbound_nodes")
     if isinstance(nodes, list) and nodes and isinstance(nodes[0], list):
         merge = (
             isinstance(class_name, str) and class_name in CATALOG and CATALOG[class_name].is_merge
         )
-        layer = {**layer, "inbound_nodes": [_node(node, merge) for node in nodes]}
+        upgraded = [_node(node, merge) if isinstance(node, list) else node for node in nodes]
+        layer = {**layer, "inbound_nodes": upgraded}
     return {**layer, "config": config}
+
+
+def _copy(config: Any) -> dict[str, Any]:
+    """A layer's config to change; anything else as an empty one (refused later)."""
+    return dict(config) if isinstance(config, dict) else {}
+
+
+def _keras3_config(class_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """A Keras 2 layer config with Keras 3's keys and the floats the user wrote."""
+    for old, new in RENAMED.get(class_name, {}).items():
+        if old in config and new not in config:
+            config[new] = config.pop(old)
+    for table in (KERAS2_ONLY["*"], KERAS2_ONLY.get(class_name, {})):
+        for key, harmless in table.items():
+            if key in config and (harmless is ANY or same(config[key], harmless)):
+                del config[key]
+    axis = config.get("axis")
+    if class_name in ONE_AXIS and isinstance(axis, list) and len(axis) == 1:
+        config["axis"] = axis[0]
+    for key in FLOAT32.get(class_name, ()):
+        if key in config:
+            config[key] = shortest_float32(config[key])
+    for key, value in config.items():
+        if key.endswith("_regularizer"):
+            config[key] = _regularizer(value)
+        if key.endswith("_initializer"):
+            config[key] = _initializer(value)
+    return config
+
+
+def _initializer(value: Any) -> Any:
+    """Keras 2.0 to 2.2's distribution "normal" is the truncated normal (Keras 3 agrees)."""
+    if not isinstance(value, dict) or value.get("class_name") != "VarianceScaling":
+        return value
+    config = value.get("config")
+    if not isinstance(config, dict) or config.get("distribution") != "normal":
+        return value
+    return {**value, "config": {**config, "distribution": "truncated_normal"}}
+
+
+def _regularizer(value: Any) -> Any:
+    """Keras 2 keeps l1 and l2 in float32; Keras 3 keeps the float given."""
+    if not isinstance(value, dict) or not isinstance(value.get("config"), dict):
+        return value
+    config = {
+        key: shortest_float32(item) if key in ("l1", "l2") else item
+        for key, item in value["config"].items()
+    }
+    return {**value, "config": config}
 
 
 def _node(node: list[Any], merge: bool) -> dict[str, Any]:
@@ -91,7 +187,7 @@ def _with_input(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A Keras 2 Sequential model keeps its input shape on the first layer."""
     if not layers or layers[0].get("class_name") == "InputLayer":
         return layers
-    first = dict(layers[0].get("config") or {})
+    first = _copy(layers[0].get("config"))
     shape = first.pop("batch_input_shape", None)
     if shape is None:
         return layers

@@ -13,7 +13,7 @@ from generator.analysis.catalog import CATALOG
 from generator.display import show_value
 from generator.errors import Problem, SpecError
 from generator.importer import ops
-from generator.importer.keras2 import is_keras2, upgrade
+from generator.importer.keras2 import is_legacy, upgrade
 from generator.importer.keras_defaults import COMMON, LAYER_DEFAULTS
 from generator.importer.refuse import layer_problem, model_problem
 from generator.importer.training import training_section
@@ -27,7 +27,7 @@ def model_document(
     model: dict[str, Any], compile_config: dict[str, Any] | None, file: str
 ) -> Document:
     """The spec document of a saved Functional model; SpecError naming every refusal."""
-    if is_keras2(model):
+    if is_legacy(model):
         model = upgrade(model)
     refused = model_problem(model, file)
     if refused:

@@ -28,6 +28,8 @@ def model_problem(model: dict[str, Any], file: str) -> Problem | None:
     if "class_name" not in model:
         return None  # the bare config of model.get_config()
     key = (model.get("class_name"), model.get("module"))
+    if not all(isinstance(part, str | None) for part in key):
+        key = (None, None)  # not names at all: refused below
     if key in MODEL_CLASSES and model.get("registered_name") in (None, "Functional", "Model"):
         return None
     if key in SEQUENTIAL and model.get("registered_name") in (None, "Sequential"):
@@ -48,6 +50,8 @@ def layer_problem(layer: dict[str, Any]) -> str | None:
     registered = layer.get("registered_name")
     name = show_value(layer.get("name"))
     shown = show_value(class_name)
+    if not isinstance(class_name, str) or not isinstance(module, str | None):
+        return f"layer {name}: class {shown} (module {show_value(module)}) is not a class name"
     if class_name == "Lambda":
         return (
             f"layer {name}: Lambda holds Python bytecode, which is never read or run; refused"

@@ -35,13 +35,22 @@ def _float32_rate(optimizer: Any) -> Any:
     if not isinstance(config, dict):
         return optimizer
     rate = config.get("learning_rate")
-    if type(rate) is not float or not math.isfinite(rate) or _f32(rate) != rate:
+    short = shortest_float32(rate)
+    if short is rate:
         return optimizer
+    return {**optimizer, "config": {**config, "learning_rate": short}}
+
+
+def shortest_float32(value: Any) -> Any:
+    """A float held in float32 as the shortest decimal that float32 holds the same way
+    (0.0010000000474974513 as 0.001); any other value as it is."""
+    if type(value) is not float or not math.isfinite(value) or _f32(value) != value:
+        return value
     for digits in range(1, 18):
-        short = float(f"{rate:.{digits}g}")
-        if _f32(short) == rate:
-            return {**optimizer, "config": {**config, "learning_rate": short}}
-    return optimizer
+        short = float(f"{value:.{digits}g}")
+        if _f32(short) == value:
+            return short
+    return value
 
 
 def _f32(value: float) -> float:

@@ -32,6 +32,8 @@ def spec_object(family: str, value: Any) -> Any:
     if not is_serialized(value) or not _builtin(value, catalog.module):
         return value
     class_name = value["class_name"]
+    if not isinstance(class_name, str):
+        return value  # the spec checks refuse it
     keras_class = catalog.classes.get(class_name)
     config = value.get("config")
     if keras_class is None or not isinstance(config, dict):
