@@ -460,7 +460,7 @@ def test_call_arguments_keras_does_not_add_itself_are_refused(tmp_path: Path) ->
     document = dense_chain()
     document["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": True}
     (line,) = problems(tmp_path, document)
-    assert "the call argument training=True is not imported yet" in line
+    assert "the call argument training=True is not imported" in line
     document["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": False}
     assert imported(tmp_path, document)["layers"][0]["name"] == "hidden"
 

@@ -2,7 +2,8 @@
 
 An imported argument equal to its default here is left out of the spec. Taken from Keras and
 checked by tests/keras/test_import_defaults.py; arguments that follow a
-required one (a pooling layer's strides follow its pool_size) are decided in keras3.py.
+required one (a pooling layer's strides follow its pool_size, MultiHeadAttention's value_dim
+its key_dim) are decided in keras3.py.
 """
 
 # ruff: noqa: E501 - one line per layer class, as Keras serializes it
@@ -27,8 +28,10 @@ LAYER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     'Activation': {},
     'ActivityRegularization': {'l1': 0.0, 'l2': 0.0},
     'Add': {},
+    'AdditiveAttention': {'use_scale': True, 'dropout': 0.0, 'seed': None},
     'AlphaDropout': {'seed': None, 'noise_shape': None},
     'Average': {},
+    'Attention': {'use_scale': False, 'score_mode': 'dot', 'dropout': 0.0, 'seed': None},
     'AveragePooling1D': {'padding': 'valid', 'data_format': 'channels_last'},
     'AveragePooling2D': {'padding': 'valid', 'data_format': 'channels_last'},
     'AveragePooling3D': {'padding': 'valid', 'data_format': 'channels_last'},
@@ -73,6 +76,7 @@ LAYER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     'MaxPooling3D': {'pool_size': [2, 2, 2], 'padding': 'valid', 'data_format': 'channels_last'},
     'Maximum': {},
     'Minimum': {},
+    'MultiHeadAttention': {'dropout': 0.0, 'use_bias': True, 'use_gate': False, 'output_shape': None, 'attention_axes': None, 'sliding_window': None, 'kernel_initializer': {'module': 'keras.initializers', 'class_name': 'GlorotUniform', 'config': {'seed': None, 'input_axes': None, 'output_axes': None}, 'registered_name': None}, 'bias_initializer': {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}, 'kernel_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'bias_constraint': None, 'seed': None},
     'Multiply': {},
     'Normalization': {'axis': [-1], 'invert': False, 'mean': None, 'variance': None},
     'PReLU': {'alpha_initializer': {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}, 'alpha_regularizer': None, 'alpha_constraint': None, 'shared_axes': None},

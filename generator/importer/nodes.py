@@ -1,0 +1,87 @@
+"""The calls (nodes) of a Keras 3 Functional config, and the tensors that link them.
+
+A layer called N times has N inbound nodes; a tensor names the call it comes from as
+`keras_history: [layer, node index, output index]`. A nested Functional model counts the
+node Keras makes when it is built as its node 0, so its first call is node 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TENSOR = "__keras_tensor__"
+FUNCTIONAL = {"Functional", "Model"}
+Call = tuple[str, int]  # (layer name, index into its inbound_nodes)
+
+
+def is_tensor(value: Any) -> bool:
+    """A serialized KerasTensor."""
+    return isinstance(value, dict) and value.get("class_name") == TENSOR
+
+
+def tensors(value: Any) -> list[Any]:
+    """Every serialized tensor in a call argument (a tensor, or a list of them)."""
+    if is_tensor(value):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [tensor for item in value for tensor in tensors(item)]
+    if isinstance(value, dict):
+        return [tensor for item in value.values() for tensor in tensors(item)]
+    return []
+
+
+def history(tensor: Any) -> tuple[str, int, int] | None:
+    """(layer, node index, output index) of a tensor, or of a bare [name, node, index]."""
+    config = tensor.get("config") if isinstance(tensor, dict) else None
+    found = config.get("keras_history") if isinstance(config, dict) else tensor
+    if (
+        isinstance(found, list)
+        and len(found) == 3
+        and isinstance(found[0], str)
+        and all(type(item) is int and item >= 0 for item in found[1:])
+    ):
+        return found[0], found[1], found[2]
+    return None
+
+
+def first_node(layer: dict[str, Any]) -> int:
+    """The node index of a layer's first call: 1 for a nested Functional model, else 0."""
+    return 1 if layer.get("class_name") in FUNCTIONAL else 0
+
+
+def call_order(layers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
+    """Every call of every layer, each after the calls it takes tensors from and after the
+    layer's earlier calls (a shared layer's second call may come after later layers)."""
+    offset = {layer.get("name"): first_node(layer) for layer in layers}
+    pending: list[tuple[dict[str, Any], int]] = []
+    for layer in layers:
+        nodes = layer.get("inbound_nodes")
+        count = len(nodes) if isinstance(nodes, list) else 0
+        pending += [(layer, index) for index in range(max(count, 1))]
+    done: set[Call] = set()
+    order: list[tuple[dict[str, Any], int]] = []
+    while pending:
+        waiting = []
+        for layer, index in pending:
+            if _needs(layer, index, offset) <= done:
+                order.append((layer, index))
+                done.add((str(layer.get("name")), index))
+            else:
+                waiting.append((layer, index))
+        if len(waiting) == len(pending):
+            return order + waiting  # a cycle or a missing layer: reported where it is read
+        pending = waiting
+    return order
+
+
+def _needs(layer: dict[str, Any], index: int, offset: dict[Any, int]) -> set[Call]:
+    """The calls whose outputs this call takes, and the layer's previous call."""
+    nodes = layer.get("inbound_nodes")
+    node = nodes[index] if isinstance(nodes, list) and index < len(nodes) else None
+    needed: set[Call] = {(str(layer.get("name")), index - 1)} if index else set()
+    if isinstance(node, dict):
+        for tensor in tensors([node.get("args"), node.get("kwargs")]):
+            found = history(tensor)
+            if found is not None and found[0] in offset:
+                needed.add((found[0], found[1] - offset[found[0]]))
+    return needed
