@@ -17,7 +17,15 @@ from generator.errors import Problem, SpecError
 from generator.importer import ops
 from generator.importer.keras2 import is_keras2, upgrade
 from generator.importer.keras_defaults import COMMON, LAYER_DEFAULTS
-from generator.importer.nodes import TENSOR, call_order, first_node, history, is_tensor, tensors
+from generator.importer.nodes import (
+    FUNCTIONAL,
+    TENSOR,
+    call_order,
+    first_node,
+    history,
+    is_tensor,
+    tensors,
+)
 from generator.importer.refuse import layer_problem, model_problem
 from generator.importer.training import training_section
 from generator.importer.values import compact_size, same, spec_object
@@ -52,6 +60,8 @@ def model_document(
         converter.add(layer, index)
     document: Document = {"name": config.get("name", "imported")}
     document["inputs"] = converter.model_inputs(config.get("input_layers"))
+    if converter.blocks:
+        document["blocks"] = converter.blocks
     document["layers"] = converter.layers
     outputs = converter.outputs(config.get("output_layers"))
     last = converter.layers[-1]["name"] if converter.layers else None
@@ -65,11 +75,19 @@ def model_document(
     return document
 
 
+_AS_LIST = "a list"
+_AS_DICT = "a dict keyed by layer name"
+
+
 class _Converter:
     """Turns layer calls, each after those it takes tensors from, into spec entries."""
 
-    def __init__(self, file: str, layers: list[dict[str, Any]], output_layers: Any) -> None:
+    def __init__(
+        self, file: str, layers: list[dict[str, Any]], output_layers: Any, scope: str = ""
+    ) -> None:
         self.file = file
+        self.scope = scope  # "" for the model, the sub-model's name inside one
+        self.blocks: dict[str, Any] = {}  # nested Functional models, as model blocks
         self.inputs: list[dict[str, Any]] = []
         self.layers: list[dict[str, Any]] = []
         self.problems: list[Problem] = []
@@ -82,7 +100,8 @@ class _Converter:
         self.output_keys = _output_keys(output_layers)
 
     def fail(self, name: Any, message: str) -> None:
-        self.problems.append(Problem(f"layer {show_value(name)}: {message}", (), self.file))
+        where = f"sub-model {show_value(self.scope)}, " if self.scope else ""
+        self.problems.append(Problem(f"{where}layer {show_value(name)}: {message}", (), self.file))
 
     def add(self, layer: dict[str, Any], index: int) -> None:
         """One call of a layer: its first call defines it, a later one shares it."""
@@ -101,7 +120,10 @@ class _Converter:
         given = node.get("args")
         args: list[Any] = given if isinstance(given, list) else []
         kwargs = _mapping(node.get("kwargs"))
-        spec_name = str(name) if index == 0 else self._free_name(f"{name}_call_{index + 1}")
+        spec_name = str(name) if index == 0 else self._call_name(str(name), index)
+        if class_name in FUNCTIONAL:
+            self._model_call(str(name), index, spec_name, config, args, kwargs)
+            return
         if ops.is_operation(layer):
             if index == 0 and not self._tensor_kwargs(name, kwargs, None):
                 self._operation(str(name), str(class_name), args, config)
@@ -130,11 +152,108 @@ class _Converter:
         self.calls[str(name)].append((spec_name, output_names(layer_type, config, flags)))
         self.layers.append(entry)
 
+    def _model_call(
+        self,
+        name: str,
+        index: int,
+        spec_name: str,
+        config: dict[str, Any],
+        args: list[Any],
+        kwargs: dict[str, Any],
+    ) -> None:
+        """A call of a nested Functional model: its first call defines a model block."""
+        if self._tensor_kwargs(name, kwargs, None) is None:
+            self._refused(name)
+            return
+        sources = self._references(name, args)
+        if sources is None:
+            self._refused(name)
+            return
+        single = len(args) == 1 and is_tensor(args[0])
+        if len(args) != 1 or (len(sources) > 1) == single:
+            self.fail(name, "a sub-model called on other than one tensor or one list of them")
+            self._refused(name)
+            return
+        if index == 0:
+            block = self._model_block(name, config, args)
+            if block is None:
+                self._refused(name)
+                return
+            self.blocks[name] = block
+            entry: dict[str, Any] = {"name": spec_name, "block": name}
+            outputs = _block_outputs(block)
+        else:
+            first = self.calls[name][0] if self.calls[name] else None
+            if first is None:
+                self._refused(name)
+                return
+            entry = {"name": spec_name, "share": name}
+            outputs = first[1]
+        previous = self.layers[-1]["name"] if self.layers else None
+        if sources != [previous]:
+            entry["inputs"] = sources[0] if single else sources
+        self.calls[name].append((spec_name, outputs))
+        self.layers.append(entry)
+
+    def _model_block(
+        self, name: str, config: dict[str, Any], args: list[Any]
+    ) -> dict[str, Any] | None:
+        """A nested Functional model's config as a `model: true` block."""
+        if self.scope:
+            self.fail(name, "a model inside a sub-model; model blocks nest one level deep")
+            return None
+        if config.get("trainable", True) is not True:
+            self.fail(name, "a sub-model with trainable=false; the spec cannot write it")
+            return None
+        entries = config.get("layers")
+        layers = (
+            [item for item in entries if isinstance(item, dict)]
+            if isinstance(entries, list)
+            else []
+        )
+        inner = _Converter(self.file, layers, config.get("output_layers"), scope=name)
+        for message in (layer_problem(layer) for layer in layers):
+            if message:
+                inner.fail(name, message)
+        if not inner.problems:
+            for layer, index in call_order(layers):
+                inner.add(layer, index)
+        inputs = inner.model_inputs(config.get("input_layers"))
+        outputs = inner.outputs(config.get("output_layers"))
+        fed = tensors(args)
+        for item, tensor in zip(inputs, fed, strict=False):
+            shape = _mapping(tensor.get("config")).get("shape")
+            if not isinstance(shape, list) or shape[1:] != item["shape"]:
+                inner.fail(
+                    item["name"],
+                    f"an input of shape {show_value(item['shape'])} fed"
+                    f" {show_value(shape[1:] if isinstance(shape, list) else shape)}; the"
+                    " script shapes a sub-model's inputs as its call feeds them",
+                )
+        if len(inputs) != len(fed):
+            inner.fail(name, f"takes {len(inputs)} inputs, called on {len(fed)}")
+        self.problems += inner.problems
+        if inner.problems or not inner.layers:
+            return None
+        block: dict[str, Any] = {"model": True, "inputs": [item["name"] for item in inputs]}
+        block["layers"] = inner.layers
+        if outputs != [inner.layers[-1]["name"]]:
+            block["output"] = outputs[0] if len(outputs) == 1 else outputs
+        return block
+
     def _refused(self, name: Any) -> None:
         self.calls[str(name)].append(None)
 
+    def _call_name(self, layer: str, index: int) -> str:
+        """The spec name of a later call of a shared layer: the model's output key for
+        it, or `<layer>_call_<n>`, unlike every other name."""
+        key = self.output_keys.get((layer, index + self.offset.get(layer, 0), 0))
+        if key is not None and key not in self.taken:
+            self.taken.add(key)
+            return key
+        return self._free_name(f"{layer}_call_{index + 1}")
+
     def _free_name(self, wanted: str) -> str:
-        """A spec name for a later call of a shared layer, unlike every other name."""
         name, count = wanted, 1
         while name in self.taken:
             count += 1
@@ -214,14 +333,15 @@ class _Converter:
             return None
         return [ref for ref in found if ref is not None]
 
-    def reference(self, tensor: Any) -> str | None:
-        """The spec reference (`name` or `name:output`) of a tensor; None if not imported."""
+    def reference(self, tensor: Any, listed: bool = False) -> str | None:
+        """The spec reference (`name` or `name:output`) of a tensor (`listed`: of an entry
+        of output_layers); None if not imported."""
         found = history(tensor)
         if found is None:
             return None
         layer, node, index = found
         calls = self.calls.get(layer)
-        node -= self.offset.get(layer, 0)
+        node -= self.offset.get(layer, 0) if listed else 0
         if calls is None or not 0 <= node < len(calls) or calls[node] is None:
             return None
         spec_name, outputs = calls[node]  # type: ignore[misc]
@@ -229,13 +349,13 @@ class _Converter:
             return None
         return spec_name if len(outputs) == 1 else join_ref(spec_name, outputs[index])
 
-    def _reported(self, tensor: Any) -> bool:
+    def _reported(self, tensor: Any, listed: bool = False) -> bool:
         """Whether the call a tensor comes from was refused, with its own message."""
         found = history(tensor)
         calls = self.calls.get(found[0]) if found is not None else None
         if found is None or calls is None:
             return False
-        node = found[1] - self.offset.get(found[0], 0)
+        node = found[1] - (self.offset.get(found[0], 0) if listed else 0)
         return 0 <= node < len(calls) and calls[node] is None
 
     def _inputs(self, entry: dict[str, Any], layer_type: LayerType, sources: list[str]) -> bool:
@@ -326,13 +446,15 @@ class _Converter:
     def model_inputs(self, input_layers: Any) -> list[dict[str, Any]]:
         """The inputs in the model's order; several must be a dict keyed by their names,
         as the script builds them."""
-        if isinstance(input_layers, dict):
+        if isinstance(input_layers, dict) and self.scope:
+            self._io_problem("inputs", "a dict", "a list")
+        elif isinstance(input_layers, dict):
             keyed = {key: history(value) for key, value in input_layers.items()}
             if any(found is None or found[0] != key for key, found in keyed.items()):
                 self._io_problem("inputs", "a dict whose keys are not its inputs' names")
             return _in_order(self.inputs, [[key] for key in keyed])
         listed = isinstance(input_layers, list) and len(input_layers) > 1
-        if listed and isinstance(input_layers[0], list):
+        if listed and isinstance(input_layers[0], list) and not self.scope:
             self._io_problem("inputs", _AS_LIST)
         return _in_order(self.inputs, input_layers)
 
@@ -341,12 +463,14 @@ class _Converter:
         items = list(output_layers.values()) if keyed else output_layers
         if isinstance(items, list) and items and isinstance(items[0], str):
             items = [items]
-        if not keyed and isinstance(items, list) and len(items) > 1:
+        if keyed and self.scope:
+            self._io_problem("outputs", "a dict", "a list")
+        elif not keyed and isinstance(items, list) and len(items) > 1 and not self.scope:
             self._io_problem("outputs", _AS_LIST)
         names = []
         for key, item in zip(output_layers if keyed else items, items, strict=True):
-            ref = self.reference(item)
-            if ref is None and self._reported(item):
+            ref = self.reference(item, listed=True)
+            if ref is None and self._reported(item, listed=True):
                 continue
             if ref is None:
                 shown = show_value(item)
@@ -357,18 +481,18 @@ class _Converter:
                 names.append(ref)
         return names
 
-    def _io_problem(self, which: str, what: str) -> None:
+    def _io_problem(self, which: str, what: str, form: str = _AS_DICT) -> None:
+        owner = f"sub-model {show_value(self.scope)}" if self.scope else "model"
         self.problems.append(
             Problem(
-                f"the model's {which} are {what}; the script builds several as a dict keyed"
-                " by layer name, so to_json() would differ; not imported",
+                f"the {owner}'s {which} are {what}; the script builds several as {form},"
+                " so to_json() would differ; not imported",
                 (),
                 self.file,
             )
         )
 
 
-_AS_LIST = "a list"
 _UNKNOWN_CALL = {
     "training": "the script never passes `training` (Keras records only training=False)",
     "query": "the script passes query, value and key by position",
@@ -376,6 +500,12 @@ _UNKNOWN_CALL = {
     "key": "the script passes query, value and key by position",
     "mask": "the spec writes no mask call argument (Keras's own masks still flow)",
 }
+
+
+def _block_outputs(block: dict[str, Any]) -> tuple[str, ...]:
+    """A model block call's outputs: the names of the layers it returns."""
+    output = block.get("output", block["layers"][-1]["name"])
+    return tuple(output) if isinstance(output, list) else ("output",)
 
 
 def _output_keys(output_layers: Any) -> dict[tuple[str, int, int], str]:

@@ -1,8 +1,9 @@
 """The calls (nodes) of a Keras 3 Functional config, and the tensors that link them.
 
 A layer called N times has N inbound nodes; a tensor names the call it comes from as
-`keras_history: [layer, node index, output index]`. A nested Functional model counts the
-node Keras makes when it is built as its node 0, so its first call is node 1.
+`keras_history: [layer, node index, output index]`. A nested Functional model counts, in
+the model's `output_layers` (not in its calls' arguments), the node Keras makes when it is
+built as its node 0, so there its first call is node 1.
 """
 
 from __future__ import annotations
@@ -45,14 +46,14 @@ def history(tensor: Any) -> tuple[str, int, int] | None:
 
 
 def first_node(layer: dict[str, Any]) -> int:
-    """The node index of a layer's first call: 1 for a nested Functional model, else 0."""
+    """The index of a layer's first call in output_layers: 1 for a nested Functional model."""
     return 1 if layer.get("class_name") in FUNCTIONAL else 0
 
 
 def call_order(layers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
     """Every call of every layer, each after the calls it takes tensors from and after the
     layer's earlier calls (a shared layer's second call may come after later layers)."""
-    offset = {layer.get("name"): first_node(layer) for layer in layers}
+    names = {layer.get("name") for layer in layers}
     pending: list[tuple[dict[str, Any], int]] = []
     for layer in layers:
         nodes = layer.get("inbound_nodes")
@@ -63,7 +64,7 @@ def call_order(layers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]
     while pending:
         waiting = []
         for layer, index in pending:
-            if _needs(layer, index, offset) <= done:
+            if _needs(layer, index, names) <= done:
                 order.append((layer, index))
                 done.add((str(layer.get("name")), index))
             else:
@@ -74,7 +75,7 @@ def call_order(layers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]
     return order
 
 
-def _needs(layer: dict[str, Any], index: int, offset: dict[Any, int]) -> set[Call]:
+def _needs(layer: dict[str, Any], index: int, names: set[Any]) -> set[Call]:
     """The calls whose outputs this call takes, and the layer's previous call."""
     nodes = layer.get("inbound_nodes")
     node = nodes[index] if isinstance(nodes, list) and index < len(nodes) else None
@@ -82,6 +83,6 @@ def _needs(layer: dict[str, Any], index: int, offset: dict[Any, int]) -> set[Cal
     if isinstance(node, dict):
         for tensor in tensors([node.get("args"), node.get("kwargs")]):
             found = history(tensor)
-            if found is not None and found[0] in offset:
-                needed.add((found[0], found[1] - offset[found[0]]))
+            if found is not None and found[0] in names:
+                needed.add((found[0], found[1]))
     return needed
