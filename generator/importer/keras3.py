@@ -212,12 +212,13 @@ class _Converter:
             else []
         )
         inner = _Converter(self.file, layers, config.get("output_layers"), scope=name)
-        for message in (layer_problem(layer) for layer in layers):
-            if message:
-                inner.fail(name, message)
-        if not inner.problems:
-            for layer, index in call_order(layers):
-                inner.add(layer, index)
+        refused = [message for message in map(layer_problem, layers) if message]
+        if refused:
+            where = f"sub-model {show_value(name)}, "
+            self.problems += [Problem(where + message, (), self.file) for message in refused]
+            return None
+        for layer, index in call_order(layers):
+            inner.add(layer, index)
         inputs = inner.model_inputs(config.get("input_layers"))
         outputs = inner.outputs(config.get("output_layers"))
         fed = tensors(args)

@@ -19,7 +19,9 @@ FUNCTIONS = {
     "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu6": "relu6",
 }  # fmt: skip
 PAIRS = {"Minimum": "minimum", "Maximum": "maximum"}
-OPERATIONS = {*OPERATORS, *FUNCTIONS, *PAIRS, "Negative"}
+# class -> expression function of one tensor over an axis (keras.ops.sum(x, axis, keepdims))
+REDUCTIONS = {"Sum": "sum", "Mean": "mean", "Max": "max", "Min": "min"}
+OPERATIONS = {*OPERATORS, *FUNCTIONS, *PAIRS, *REDUCTIONS, "Negative"}
 # Operations Keras adds by itself (Embedding(mask_zero=True)'s mask): left to Keras again.
 IMPLICIT = {"NotEqual"}
 LOCALS = ("x", "y")
@@ -44,6 +46,8 @@ def expression(
     class_name: str, args: Sequence[Any], config: dict[str, Any], is_tensor: Callable[[Any], bool]
 ) -> tuple[str, list[Any]]:
     """The expression text over local names, and the tensors bound to LOCALS in order."""
+    if class_name in REDUCTIONS:
+        return _reduction(class_name, args, config, is_tensor)
     if set(config) - {"name"}:
         extra = ", ".join(sorted(set(config) - {"name"}))
         raise OperationError(f"{class_name} with arguments ({extra}) is not written yet")
@@ -58,6 +62,21 @@ def expression(
     if class_name == "Negative" and len(args) == 1 and tensors:
         return f"-{names[0]}", tensors
     raise OperationError(f"{class_name} called on {len(args)} arguments is not written yet")
+
+
+def _reduction(
+    class_name: str, args: Sequence[Any], config: dict[str, Any], is_tensor: Callable[[Any], bool]
+) -> tuple[str, list[Any]]:
+    """sum(x, axis=1, keepdims=True): an axis that is one int (or none) and keepdims."""
+    axis, keepdims = config.get("axis"), config.get("keepdims", False)
+    if set(config) - {"name", "axis", "keepdims"} or len(args) != 1 or not is_tensor(args[0]):
+        raise OperationError(f"{class_name} with other than one tensor, axis and keepdims")
+    if not (axis is None or type(axis) is int) or type(keepdims) is not bool:
+        raise OperationError(f"{class_name} over axis {axis!r:.40}: only one axis is written")
+    text = f"{REDUCTIONS[class_name]}({LOCALS[0]}"
+    text += "" if axis is None else f", axis={axis}"
+    text += ", keepdims=True)" if keepdims else ")"
+    return text, [args[0]]
 
 
 def _locals(args: Sequence[Any], is_tensor: Callable[[Any], bool]) -> list[str]:
