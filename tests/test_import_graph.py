@@ -208,3 +208,19 @@ def test_a_sub_models_custom_layer_is_refused_once(tmp_path: Path) -> None:
         "sub-model 'tower', layer 'embed': custom class 'Mine' (module 'my.layers', registered"
         " as None) is not a Keras built-in; refused, nothing of it is run"
     )
+
+
+def test_a_lookups_vocabulary_size_is_left_to_keras(tmp_path: Path) -> None:
+    lookup = layer(
+        "StringLookup",
+        "area",
+        [tensor("words", [None])],
+        {"vocabulary": ["a", "b"], "vocabulary_size": 3, "num_oov_indices": 1,
+         "oov_token": "[UNK]", "mask_token": None, "encoding": "utf-8"},
+    )  # fmt: skip
+    words = input_layer("words", [])
+    words["config"]["dtype"] = "string"
+    spec = _spec(tmp_path, functional("lookup", [words, lookup], ["words"], ["area"]))
+    assert spec["layers"] == [
+        {"name": "area", "type": "StringLookup", "inputs": "words", "vocabulary": ["a", "b"]}
+    ]

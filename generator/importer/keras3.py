@@ -429,6 +429,8 @@ class _Converter:
                 continue  # a pooling layer's strides default to its pool size
             if (class_name, key) in _FOLLOWS and same(value, config.get(_FOLLOWS[class_name, key])):
                 continue  # value_dim defaults to key_dim
+            if key == "vocabulary_size" and class_name.endswith("Lookup"):
+                continue  # Keras computes it from the vocabulary
             if (class_name, key, value) == ("MultiHeadAttention", "attention_axes", [1]):
                 continue  # what Keras makes of None on (batch, steps, features), the only rank
             if value is None and key in layer_type.args and layer_type.args[key].kind.family:
