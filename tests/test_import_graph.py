@@ -224,3 +224,10 @@ def test_a_lookups_vocabulary_size_is_left_to_keras(tmp_path: Path) -> None:
     assert spec["layers"] == [
         {"name": "area", "type": "StringLookup", "inputs": "words", "vocabulary": ["a", "b"]}
     ]
+
+
+def test_a_sub_model_whose_name_is_no_identifier_gets_a_block_name(tmp_path: Path) -> None:
+    text = (FIXTURES / "sub_model.json").read_text().replace('"tower"', '"tower-1"')
+    spec = _spec(tmp_path, json.loads(text))
+    assert list(spec["blocks"]) == ["sub_model"]
+    assert spec["layers"][0] == {"name": "tower-1", "block": "sub_model", "inputs": "left"}

@@ -29,6 +29,7 @@ from generator.importer.nodes import (
 from generator.importer.refuse import layer_problem, model_problem
 from generator.importer.training import training_section
 from generator.importer.values import compact_size, same, spec_object
+from generator.spec.names import identifier_problem
 
 Document = dict[str, Any]
 
@@ -179,8 +180,9 @@ class _Converter:
             if block is None:
                 self._refused(name)
                 return
-            self.blocks[name] = block
-            entry: dict[str, Any] = {"name": spec_name, "block": name}
+            block_name = self._block_name(name)
+            self.blocks[block_name] = block
+            entry: dict[str, Any] = {"name": spec_name, "block": block_name}
             outputs = _block_outputs(block)
         else:
             first = self.calls[name][0] if self.calls[name] else None
@@ -194,6 +196,15 @@ class _Converter:
             entry["inputs"] = sources[0] if single else sources
         self.calls[name].append((spec_name, outputs))
         self.layers.append(entry)
+
+    def _block_name(self, name: str) -> str:
+        """The sub-model's name where it is a free identifier (a Keras name may hold - or .)."""
+        wanted = name if identifier_problem(name) is None else "sub_model"
+        found, count = wanted, 1
+        while found in self.blocks or identifier_problem(f"build_{found}") is not None:
+            count += 1
+            found = f"{wanted}_{count}"
+        return found
 
     def _model_block(
         self, name: str, config: dict[str, Any], args: list[Any]
