@@ -231,3 +231,17 @@ def test_a_sub_model_whose_name_is_no_identifier_gets_a_block_name(tmp_path: Pat
     spec = _spec(tmp_path, json.loads(text))
     assert list(spec["blocks"]) == ["sub_model"]
     assert spec["layers"][0] == {"name": "tower-1", "block": "sub_model", "inputs": "left"}
+
+
+def test_a_layer_taking_the_embedding_mask_as_an_input_is_refused(tmp_path: Path) -> None:
+    mask = layer("NotEqual", "not_equal", [tensor("embed"), 0], module="keras.src.ops.numpy",
+                 registered="NotEqual")  # fmt: skip
+    tokens = input_layer("tokens", [5])
+    tokens["config"]["dtype"] = "int32"
+    embed = layer("Embedding", "embed", [tensor("tokens")],
+                  {"input_dim": 10, "output_dim": 4, "mask_zero": True})  # fmt: skip
+    uses = layer("Flatten", "flat", [tensor("not_equal")])
+    (line,) = _problems(
+        tmp_path, functional("m", [tokens, embed, mask, uses], ["tokens"], ["flat"])
+    )
+    assert "layer 'flat': takes output 0 of call 0 of 'not_equal', which was not" in line

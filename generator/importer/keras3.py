@@ -365,8 +365,8 @@ class _Converter:
         """Whether the call a tensor comes from was refused, with its own message."""
         found = history(tensor)
         calls = self.calls.get(found[0]) if found is not None else None
-        if found is None or calls is None:
-            return False
+        if found is None or calls is None or found[0] in self.implicit:
+            return False  # a mask Keras adds is no refusal: taking it needs a message
         node = found[1] - (self.offset.get(found[0], 0) if listed else 0)
         return 0 <= node < len(calls) and calls[node] is None
 
