@@ -245,3 +245,18 @@ def test_a_layer_taking_the_embedding_mask_as_an_input_is_refused(tmp_path: Path
         tmp_path, functional("m", [tokens, embed, mask, uses], ["tokens"], ["flat"])
     )
     assert "layer 'flat': takes output 0 of call 0 of 'not_equal', which was not" in line
+
+
+def test_an_expression_output_takes_its_key_as_its_name(tmp_path: Path) -> None:
+    total = layer("Sum", "sum", [tensor("dense")], module="keras.src.ops.numpy", registered="Sum")
+    total["config"].update(axis=1, keepdims=True)
+    dense = layer("Dense", "dense", [tensor("x")], {"units": 3})
+    document = functional("m", [input_layer("x", [4]), dense, total], ["x"], ["dense", "sum"])
+    document["config"]["output_layers"] = {"dense": ["dense", 0, 0], "total": ["sum", 0, 0]}
+    spec = _spec(tmp_path, document)
+    assert spec["layers"][-1] == {
+        "name": "total",
+        "compute": "sum(x, axis=1, keepdims=True)",
+        "inputs": {"x": "dense"},
+    }
+    assert spec["outputs"] == ["dense", "total"]

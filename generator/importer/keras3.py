@@ -404,7 +404,10 @@ class _Converter:
             self._refused(name)
             return
         bound = {local: self.reference(t) for local, t in zip(ops.LOCALS, found, strict=False)}
-        spec_name = self.output_keys.get((name, 0, 0), name)
+        # An output's key names it (the op's own name is Keras's counter, made again anyway).
+        key = self.output_keys.get((name, 0, 0))
+        spec_name = key if key is not None and key not in self.taken else name
+        self.taken.add(spec_name)
         self.calls[name].append((spec_name, ("output",)))
         self.layers.append({"name": spec_name, "compute": text, "inputs": bound})
 

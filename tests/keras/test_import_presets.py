@@ -149,6 +149,17 @@ def _shared_lstm() -> Any:
     return keras.Model({"x": x, "y": y}, layers.Add(name="sum")([first, second, state_h2]))
 
 
+def _keyed_expression() -> Any:
+    """A second output that is an expression, keyed by its own name (the vae's kl_loss)."""
+    import keras
+    from keras import layers, ops
+
+    x = keras.Input((4,), name="x")
+    dense = layers.Dense(3, name="dense")(x)
+    total = ops.sum(ops.square(dense), axis=1, keepdims=True)
+    return keras.Model(x, {"dense": dense, "total": total})
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "keras_io_seq2seq": _keras_io_seq2seq,
     "keras_io_transformer": _keras_io_transformer,
@@ -158,6 +169,7 @@ MODELS: dict[str, Callable[[], Any]] = {
     "siamese_with_ops": _siamese_with_ops,
     "shared_attention": _shared_attention,
     "shared_lstm": _shared_lstm,
+    "keyed_expression": _keyed_expression,
 }
 
 
