@@ -260,3 +260,14 @@ def test_an_expression_output_takes_its_key_as_its_name(tmp_path: Path) -> None:
         "inputs": {"x": "dense"},
     }
     assert spec["outputs"] == ["dense", "total"]
+
+
+def test_an_operation_with_a_refused_call_argument_is_not_imported(tmp_path: Path) -> None:
+    square = layer("Square", "square", [tensor("x")], module="keras.src.ops.numpy",
+                   registered="Square")  # fmt: skip
+    square["inbound_nodes"][0]["kwargs"] = {"extra": 1}
+    lines = _problems(tmp_path, functional("m", [input_layer("x", [4]), square], ["x"], ["square"]))
+    assert lines == [
+        f"{tmp_path / 'model.json'}: layer 'square': the call argument extra=1 is not imported;"
+        " the spec cannot write it"
+    ]

@@ -126,10 +126,13 @@ class _Converter:
             self._model_call(str(name), index, spec_name, config, args, kwargs)
             return
         if ops.is_operation(layer):
-            if index == 0 and not self._tensor_kwargs(name, kwargs, None):
+            if index == 0 and self._tensor_kwargs(name, kwargs, None) == {}:
                 self._operation(str(name), str(class_name), args, config)
             else:
                 self._refused(name)
+            return
+        if index > 0 and self.calls[str(name)][:1] == [None]:
+            self._refused(name)  # its first call was refused, with the reason
             return
         layer_type = CATALOG[str(class_name)]
         call = self._tensor_kwargs(name, kwargs, layer_type)
