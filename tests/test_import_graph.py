@@ -154,7 +154,11 @@ def test_several_inputs_as_a_list_or_outputs_keyed_otherwise_are_refused(tmp_pat
     document = _load("lstm_states.json")
     document["config"]["input_layers"] = [["source", 0, 0], ["target", 0, 0]]
     (line,) = _problems(tmp_path, document)
-    assert "the model's inputs are a list; the script builds several as a dict" in line
+    assert "the model's inputs are a list of 2; the script builds several as a dict" in line
+    document["config"]["input_layers"] = {"source": ["source", 0, 0], "target": ["target", 0, 0]}
+    document["config"]["output_layers"] = [["next", 0, 0]]
+    (line,) = _problems(tmp_path, document)
+    assert "the model's outputs are a list of 1; the script builds one bare, so" in line
     document = _load("shared_attention.json")
     document["config"]["output_layers"] = {"scores": ["flat", 0, 0], "twice": ["dense", 1, 0]}
     (line,) = _problems(tmp_path, document)
@@ -271,3 +275,18 @@ def test_an_operation_with_a_refused_call_argument_is_not_imported(tmp_path: Pat
         f"{tmp_path / 'model.json'}: layer 'square': the call argument extra=1 is not imported;"
         " the spec cannot write it"
     ]
+
+
+def test_a_sub_models_outputs_as_a_dict_are_refused(tmp_path: Path) -> None:
+    document = _load("sub_model.json")
+    tower = document["config"]["layers"][2]
+    tower["config"]["output_layers"] = {
+        "z_mean": ["z_mean", 0, 0],
+        "z_log_var": ["z_log_var", 0, 0],
+    }
+    lines = _problems(tmp_path, document)
+    assert any(
+        "the sub-model 'tower''s outputs are a dict of 2; the script builds several as a list"
+        in line
+        for line in lines
+    ), lines

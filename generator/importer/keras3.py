@@ -38,7 +38,8 @@ def model_document(
     model: dict[str, Any], compile_config: dict[str, Any] | None, file: str
 ) -> Document:
     """The spec document of a saved Functional model; SpecError naming every refusal."""
-    if is_keras2(model):
+    keras2 = is_keras2(model)
+    if keras2:
         model = upgrade(model)
     refused = model_problem(model, file)
     if refused:
@@ -56,7 +57,8 @@ def model_document(
     ]
     if problems:
         raise SpecError(problems)
-    converter = _Converter(file, layers, config.get("output_layers"))
+    exact = not keras2 and model.get("class_name") != "Sequential"
+    converter = _Converter(file, layers, config.get("output_layers"), exact=exact)
     for layer, index in call_order(layers):
         converter.add(layer, index)
     document: Document = {"name": config.get("name", "imported")}
@@ -76,17 +78,19 @@ def model_document(
     return document
 
 
-_AS_LIST = "a list"
-_AS_DICT = "a dict keyed by layer name"
-
-
 class _Converter:
     """Turns layer calls, each after those it takes tensors from, into spec entries."""
 
     def __init__(
-        self, file: str, layers: list[dict[str, Any]], output_layers: Any, scope: str = ""
+        self,
+        file: str,
+        layers: list[dict[str, Any]],
+        output_layers: Any,
+        scope: str = "",
+        exact: bool = True,
     ) -> None:
         self.file = file
+        self.exact = exact  # a Keras 3 Functional model: its inputs' and outputs' form too
         self.scope = scope  # "" for the model, the sub-model's name inside one
         self.blocks: dict[str, Any] = {}  # nested Functional models, as model blocks
         self.inputs: list[dict[str, Any]] = []
@@ -225,7 +229,9 @@ class _Converter:
             if isinstance(entries, list)
             else []
         )
-        inner = _Converter(self.file, layers, config.get("output_layers"), scope=name)
+        inner = _Converter(
+            self.file, layers, config.get("output_layers"), scope=name, exact=self.exact
+        )
         refused = [message for message in map(layer_problem, layers) if message]
         if refused:
             where = f"sub-model {show_value(name)}, "
@@ -464,29 +470,22 @@ class _Converter:
             self.masking.add(name)
 
     def model_inputs(self, input_layers: Any) -> list[dict[str, Any]]:
-        """The inputs in the model's order; several must be a dict keyed by their names,
-        as the script builds them."""
-        if isinstance(input_layers, dict) and self.scope:
-            self._io_problem("inputs", "a dict", "a list")
-        elif isinstance(input_layers, dict):
+        """The inputs in the model's order."""
+        self._io_form("inputs", input_layers)
+        if isinstance(input_layers, dict):
             keyed = {key: history(value) for key, value in input_layers.items()}
             if any(found is None or found[0] != key for key, found in keyed.items()):
-                self._io_problem("inputs", "a dict whose keys are not its inputs' names")
+                self._io_problem("inputs are keyed other than by their names")
             return _in_order(self.inputs, [[key] for key in keyed])
-        listed = isinstance(input_layers, list) and len(input_layers) > 1
-        if listed and isinstance(input_layers[0], list) and not self.scope:
-            self._io_problem("inputs", _AS_LIST)
         return _in_order(self.inputs, input_layers)
 
     def outputs(self, output_layers: Any) -> list[Any]:
+        """The references of the outputs, in order."""
+        self._io_form("outputs", output_layers)
         keyed = isinstance(output_layers, dict)
         items = list(output_layers.values()) if keyed else output_layers
-        if isinstance(items, list) and items and isinstance(items[0], str):
+        if history(items) is not None:
             items = [items]
-        if keyed and self.scope:
-            self._io_problem("outputs", "a dict", "a list")
-        elif not keyed and isinstance(items, list) and len(items) > 1 and not self.scope:
-            self._io_problem("outputs", _AS_LIST)
         names = []
         for key, item in zip(output_layers if keyed else items, items, strict=True):
             ref = self.reference(item, listed=True)
@@ -496,20 +495,27 @@ class _Converter:
                 shown = show_value(item)
                 self.problems.append(Problem(f"output {shown} was not imported", (), self.file))
             elif keyed and key != ref:
-                self._io_problem("outputs", f"keyed {show_value(key)} for the layer {ref!r}")
+                self._io_problem(f"outputs are keyed {show_value(key)} for the layer {ref!r}")
             else:
                 names.append(ref)
         return names
 
-    def _io_problem(self, which: str, what: str, form: str = _AS_DICT) -> None:
+    def _io_form(self, which: str, given: Any) -> None:
+        """Inputs or outputs in the form the script builds: one bare; several as a dict
+        keyed by name (the model) or a list (a sub-model, returned by its build function)."""
+        if not self.exact or history(given) is not None:
+            return
+        several = "a list" if self.scope else "a dict keyed by layer name"
+        count = len(given) if isinstance(given, list | dict) else 0
+        form = "a dict" if isinstance(given, dict) else "a list"
+        if count == 1 or (count > 1 and not several.startswith(form)):
+            expected = "one bare" if count == 1 else f"several as {several}"
+            self._io_problem(f"{which} are {form} of {count}; the script builds {expected}")
+
+    def _io_problem(self, what: str) -> None:
         owner = f"sub-model {show_value(self.scope)}" if self.scope else "model"
         self.problems.append(
-            Problem(
-                f"the {owner}'s {which} are {what}; the script builds several as {form},"
-                " so to_json() would differ; not imported",
-                (),
-                self.file,
-            )
+            Problem(f"the {owner}'s {what}, so to_json() would differ; not imported", (), self.file)
         )
 
 
