@@ -21,27 +21,36 @@ def is_tensor(value: Any) -> bool:
 
 
 def tensors(value: Any) -> list[Any]:
-    """Every serialized tensor in a call argument (a tensor, or a list of them)."""
-    if is_tensor(value):
-        return [value]
-    if isinstance(value, list | tuple):
-        return [tensor for item in value for tensor in tensors(item)]
-    if isinstance(value, dict):
-        return [tensor for item in value.values() for tensor in tensors(item)]
-    return []
+    """Every serialized tensor in a call argument (a tensor, or lists and dicts of them), in
+    order; without recursion, as this runs over every call of a model."""
+    found: list[Any] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("class_name") == TENSOR:
+                found.append(item)
+            else:
+                stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+    return found
 
 
 def history(tensor: Any) -> tuple[str, int, int] | None:
     """(layer, node index, output index) of a tensor, or of a bare [name, node, index]."""
     config = tensor.get("config") if isinstance(tensor, dict) else None
     found = config.get("keras_history") if isinstance(config, dict) else tensor
+    if not isinstance(found, list) or len(found) != 3:
+        return None
+    layer, node, index = found
     if (
-        isinstance(found, list)
-        and len(found) == 3
-        and isinstance(found[0], str)
-        and all(type(item) is int and item >= 0 for item in found[1:])
+        isinstance(layer, str)
+        and type(node) is int
+        and type(index) is int
+        and min(node, index) >= 0
     ):
-        return found[0], found[1], found[2]
+        return layer, node, index
     return None
 
 
@@ -53,12 +62,16 @@ def first_node(layer: dict[str, Any]) -> int:
 def call_order(layers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]:
     """Every call of every layer, each after the calls it takes tensors from and after the
     layer's earlier calls (a shared layer's second call may come after later layers)."""
+    counts = [_count(layer) for layer in layers]
+    if max(counts, default=1) == 1:
+        # Keras lists its layers from the earliest on: with one call each, in graph order.
+        return [(layer, 0) for layer in layers]
     names = {layer.get("name") for layer in layers}
-    pending: list[tuple[dict[str, Any], int]] = []
-    for layer in layers:
-        nodes = layer.get("inbound_nodes")
-        count = len(nodes) if isinstance(nodes, list) else 0
-        pending += [(layer, index) for index in range(max(count, 1))]
+    pending = [
+        (layer, index)
+        for layer, count in zip(layers, counts, strict=True)
+        for index in range(count)
+    ]
     done: set[Call] = set()
     order: list[tuple[dict[str, Any], int]] = []
     while pending:
@@ -73,6 +86,12 @@ def call_order(layers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int]]
             return order + waiting  # a cycle or a missing layer: reported where it is read
         pending = waiting
     return order
+
+
+def _count(layer: dict[str, Any]) -> int:
+    """How many calls of the layer the model holds (an input layer: its one, uncalled)."""
+    nodes = layer.get("inbound_nodes")
+    return max(len(nodes), 1) if isinstance(nodes, list) else 1
 
 
 def _needs(layer: dict[str, Any], index: int, names: set[Any]) -> set[Call]:
