@@ -8,14 +8,16 @@ POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "fl
           "registered_name": None}  # fmt: skip
 
 
-def tensor(source: str, shape: list[Any] | None = None) -> dict[str, Any]:
-    """A serialized symbolic tensor coming out of `source`."""
+def tensor(
+    source: str, shape: list[Any] | None = None, node: int = 0, index: int = 0
+) -> dict[str, Any]:
+    """A serialized symbolic tensor: output `index` of call `node` of `source`."""
     return {
         "class_name": "__keras_tensor__",
         "config": {
             "shape": shape or [None, 4],
             "dtype": "float32",
-            "keras_history": [source, 0, 0],
+            "keras_history": [source, node, index],
         },
     }
 
@@ -54,13 +56,19 @@ def functional(name: str, layers: list[dict[str, Any]], inputs: list[str], outpu
     document = {
         "module": "keras.src.models.functional", "class_name": "Functional",
         "config": {"name": name, "trainable": True, "layers": layers,
-                   "input_layers": [[item, 0, 0] for item in inputs],
-                   "output_layers": [[item, 0, 0] for item in outputs]},
+                   "input_layers": _io(inputs), "output_layers": _io(outputs)},
         "registered_name": "Functional", "build_config": {"input_shape": None},
     }  # fmt: skip
     if compile_config is not None:
         document["compile_config"] = compile_config
     return document
+
+
+def _io(names: list[str]) -> Any:
+    """Inputs or outputs as the script's keras.Model makes them: one, or a dict by name."""
+    if len(names) == 1:
+        return [names[0], 0, 0]
+    return {name: [name, 0, 0] for name in names}
 
 
 def dense_chain(**dense_config: Any) -> dict[str, Any]:

@@ -460,9 +460,16 @@ def test_call_arguments_keras_does_not_add_itself_are_refused(tmp_path: Path) ->
     document = dense_chain()
     document["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": True}
     (line,) = problems(tmp_path, document)
-    assert "the call argument training=True is not imported yet" in line
+    assert "the call argument training=True is not imported" in line
     document["config"]["layers"][1]["inbound_nodes"][0]["kwargs"] = {"training": False}
     assert imported(tmp_path, document)["layers"][0]["name"] == "hidden"
+
+
+@pytest.mark.parametrize("names", [[[["x"], 0, 0]], [[{"x": 1}, 0, 0]]])
+def test_input_layers_that_are_not_names_are_one_clean_error(tmp_path: Path, names: Any) -> None:
+    document = dense_chain()
+    document["config"]["input_layers"] = names
+    assert problems(tmp_path, document)  # refused with a message, not a TypeError
 
 
 # Keras 2 ---------------------------------------------------------------------------------------

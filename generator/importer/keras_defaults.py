@@ -2,7 +2,8 @@
 
 An imported argument equal to its default here is left out of the spec. Taken from Keras and
 checked by tests/keras/test_import_defaults.py; arguments that follow a
-required one (a pooling layer's strides follow its pool_size) are decided in keras3.py.
+required one (a pooling layer's strides follow its pool_size, MultiHeadAttention's value_dim
+its key_dim, a lookup's vocabulary_size its vocabulary) are decided in keras3.py.
 """
 
 # ruff: noqa: E501 - one line per layer class, as Keras serializes it
@@ -27,8 +28,10 @@ LAYER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     'Activation': {},
     'ActivityRegularization': {'l1': 0.0, 'l2': 0.0},
     'Add': {},
+    'AdditiveAttention': {'use_scale': True, 'dropout': 0.0, 'seed': None},
     'AlphaDropout': {'seed': None, 'noise_shape': None},
     'Average': {},
+    'Attention': {'use_scale': False, 'score_mode': 'dot', 'dropout': 0.0, 'seed': None},
     'AveragePooling1D': {'padding': 'valid', 'data_format': 'channels_last'},
     'AveragePooling2D': {'padding': 'valid', 'data_format': 'channels_last'},
     'AveragePooling3D': {'padding': 'valid', 'data_format': 'channels_last'},
@@ -64,6 +67,7 @@ LAYER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     'GlobalMaxPooling2D': {'data_format': 'channels_last', 'keepdims': False},
     'GlobalMaxPooling3D': {'data_format': 'channels_last', 'keepdims': False},
     'GroupNormalization': {'groups': 32, 'axis': -1, 'epsilon': 0.001, 'center': True, 'scale': True, 'beta_initializer': {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}, 'gamma_initializer': {'module': 'keras.initializers', 'class_name': 'Ones', 'config': {}, 'registered_name': None}, 'beta_regularizer': None, 'gamma_regularizer': None, 'beta_constraint': None, 'gamma_constraint': None},
+    'IntegerLookup': {'invert': False, 'max_tokens': None, 'num_oov_indices': 1, 'oov_token': -1, 'mask_token': None, 'output_mode': 'int', 'sparse': False, 'pad_to_max_tokens': False, 'vocabulary_dtype': 'int64', 'idf_weights': None, 'vocabulary': None, 'oov_method': 'floormod', 'salt': None},
     'LSTM': {'return_sequences': False, 'return_state': False, 'go_backwards': False, 'stateful': False, 'unroll': False, 'zero_output_for_mask': False, 'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'use_bias': True, 'kernel_initializer': {'module': 'keras.initializers', 'class_name': 'GlorotUniform', 'config': {'seed': None, 'input_axes': None, 'output_axes': None}, 'registered_name': None}, 'recurrent_initializer': {'module': 'keras.initializers', 'class_name': 'Orthogonal', 'config': {'seed': None, 'gain': 1.0}, 'registered_name': None}, 'bias_initializer': {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}, 'unit_forget_bias': True, 'kernel_regularizer': None, 'recurrent_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'recurrent_constraint': None, 'bias_constraint': None, 'dropout': 0.0, 'recurrent_dropout': 0.0, 'seed': None},
     'LayerNormalization': {'axis': -1, 'epsilon': 0.001, 'center': True, 'scale': True, 'rms_scaling': False, 'beta_initializer': {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}, 'gamma_initializer': {'module': 'keras.initializers', 'class_name': 'Ones', 'config': {}, 'registered_name': None}, 'beta_regularizer': None, 'gamma_regularizer': None, 'beta_constraint': None, 'gamma_constraint': None},
     'LeakyReLU': {'negative_slope': 0.3},
@@ -73,6 +77,7 @@ LAYER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     'MaxPooling3D': {'pool_size': [2, 2, 2], 'padding': 'valid', 'data_format': 'channels_last'},
     'Maximum': {},
     'Minimum': {},
+    'MultiHeadAttention': {'dropout': 0.0, 'use_bias': True, 'use_gate': False, 'output_shape': None, 'attention_axes': None, 'sliding_window': None, 'kernel_initializer': {'module': 'keras.initializers', 'class_name': 'GlorotUniform', 'config': {'seed': None, 'input_axes': None, 'output_axes': None}, 'registered_name': None}, 'bias_initializer': {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}, 'kernel_regularizer': None, 'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'bias_constraint': None, 'seed': None},
     'Multiply': {},
     'Normalization': {'axis': [-1], 'invert': False, 'mean': None, 'variance': None},
     'PReLU': {'alpha_initializer': {'module': 'keras.initializers', 'class_name': 'Zeros', 'config': {}, 'registered_name': None}, 'alpha_regularizer': None, 'alpha_constraint': None, 'shared_axes': None},
@@ -89,6 +94,7 @@ LAYER_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
     'SpatialDropout1D': {'seed': None, 'dtype': 'float32'},
     'SpatialDropout2D': {'seed': None, 'dtype': 'float32', 'data_format': 'channels_last'},
     'SpatialDropout3D': {'seed': None, 'dtype': 'float32', 'data_format': 'channels_last'},
+    'StringLookup': {'invert': False, 'max_tokens': None, 'num_oov_indices': 1, 'oov_token': '[UNK]', 'mask_token': None, 'output_mode': 'int', 'sparse': False, 'pad_to_max_tokens': False, 'idf_weights': None, 'vocabulary': None, 'oov_method': 'floormod', 'salt': None, 'encoding': 'utf-8'},
     'Subtract': {},
     'UnitNormalization': {'axis': -1},
     'UpSampling1D': {'size': 2},

@@ -19,7 +19,11 @@ FUNCTIONS = {
     "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu6": "relu6",
 }  # fmt: skip
 PAIRS = {"Minimum": "minimum", "Maximum": "maximum"}
-OPERATIONS = {*OPERATORS, *FUNCTIONS, *PAIRS, "Negative"}
+# class -> expression function of one tensor over an axis (keras.ops.sum(x, axis, keepdims))
+REDUCTIONS = {"Sum": "sum", "Mean": "mean", "Max": "max", "Min": "min"}
+# class -> expression function of one tensor and one axis (keras.ops.expand_dims(x, axis))
+AXIS_FUNCTIONS = {"ExpandDims": "expand_dims", "Squeeze": "squeeze"}
+OPERATIONS = {*OPERATORS, *FUNCTIONS, *PAIRS, *REDUCTIONS, *AXIS_FUNCTIONS, "Negative"}
 # Operations Keras adds by itself (Embedding(mask_zero=True)'s mask): left to Keras again.
 IMPLICIT = {"NotEqual"}
 LOCALS = ("x", "y")
@@ -44,6 +48,8 @@ def expression(
     class_name: str, args: Sequence[Any], config: dict[str, Any], is_tensor: Callable[[Any], bool]
 ) -> tuple[str, list[Any]]:
     """The expression text over local names, and the tensors bound to LOCALS in order."""
+    if class_name in REDUCTIONS or class_name in AXIS_FUNCTIONS:
+        return _over_axis(class_name, args, config, is_tensor)
     if set(config) - {"name"}:
         extra = ", ".join(sorted(set(config) - {"name"}))
         raise OperationError(f"{class_name} with arguments ({extra}) is not written yet")
@@ -58,6 +64,21 @@ def expression(
     if class_name == "Negative" and len(args) == 1 and tensors:
         return f"-{names[0]}", tensors
     raise OperationError(f"{class_name} called on {len(args)} arguments is not written yet")
+
+
+def _over_axis(
+    class_name: str, args: Sequence[Any], config: dict[str, Any], is_tensor: Callable[[Any], bool]
+) -> tuple[str, list[Any]]:
+    """sum(x, axis=1, keepdims=True), expand_dims(x, axis=-1): one tensor, one int axis."""
+    axis, keepdims = config.get("axis"), config.get("keepdims", False)
+    known = {"name", "axis", "keepdims"} if class_name in REDUCTIONS else {"name", "axis"}
+    if set(config) - known or len(args) != 1 or not is_tensor(args[0]):
+        raise OperationError(f"{class_name} with other than one tensor and {', '.join(known)}")
+    if type(axis) is not int or type(keepdims) is not bool:
+        raise OperationError(f"{class_name} over axis {axis!r:.40}: only one axis is written")
+    function = REDUCTIONS.get(class_name) or AXIS_FUNCTIONS[class_name]
+    flag = ", keepdims=True" if keepdims else ""
+    return f"{function}({LOCALS[0]}, axis={axis}{flag})", [args[0]]
 
 
 def _locals(args: Sequence[Any], is_tensor: Callable[[Any], bool]) -> list[str]:

@@ -61,10 +61,13 @@ def layer_problem(layer: dict[str, Any]) -> str | None:
         if class_name == "InputLayer" or class_name in CATALOG:
             return None
         return f"layer {name}: the Keras layer {shown} is not supported by mergegen yet"
-    if module == "keras" and class_name in NESTED_MODELS and registered is None:
+    if (class_name, module) in MODEL_CLASSES and registered in (None, "Functional", "Model"):
+        return None  # a nested Functional model: a model block (keras3.py)
+    if class_name in NESTED_MODELS and module in ("keras", "keras.src.models.sequential"):
         return (
-            f"layer {name}: a nested {class_name} model; nested models are not imported yet"
-            " (flatten it into the outer model)"
+            f"layer {name}: a nested {class_name} model; the spec builds a sub-model as a"
+            " Functional keras.Model, so to_json() would differ; not imported (build it"
+            " with keras.Model(inputs, outputs) or flatten it into the outer model)"
         )
     if is_operation(layer):
         if class_name in OPERATIONS or class_name in IMPLICIT:

@@ -41,7 +41,8 @@ def import_model(
         "description": f"Imported from {source.name} by mergegen import.",
         **{key: value for key, value in document.items() if key != "name"},
     }
-    document = find_blocks(document, LAYER_DEFAULTS)
+    if "blocks" not in document:  # sub-models are model blocks already
+        document = find_blocks(document, LAYER_DEFAULTS)
     # The same load and checks as any spec file (JSON, the fastest parser for a large
     # model): a hostile name, string or number is refused here, as in a spec.
     shown = f"{saved.file} (imported spec)"
