@@ -118,8 +118,11 @@ class _Converter:
             self._input(name, config)
             return
         nodes = layer.get("inbound_nodes")
-        if not isinstance(nodes, list) or not nodes or not isinstance(nodes[index], dict):
+        if not isinstance(nodes, list) or not nodes:
             self.fail(name, "never called in the model; nothing to import")
+            return
+        if not isinstance(nodes[index], dict):
+            self.fail(name, f"call {index + 1} is not a call record: {show_value(nodes[index])}")
             return
         node = nodes[index]
         given = node.get("args")
