@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -16,6 +17,22 @@ import typer
 from generator import __version__
 from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS
 
+
+def _skip_pydantic_plugin_search() -> None:
+    """Tell pydantic this process has no plugins, before it imports its plugin loader.
+
+    Every validator the command line builds is built with plugins off (the spec models, see
+    generator/spec/model.py, and Typer's own), yet building one imports the loader, and with it
+    importlib.metadata and email: 4% of `validate`'s instructions, for a search never made.
+    """
+    name = "pydantic.plugin._loader"
+    if name not in sys.modules:
+        loader = types.ModuleType(name, "No pydantic plugins in mergegen's command line.")
+        loader.get_plugins = tuple  # type: ignore[attr-defined] - returns (): no plugins
+        sys.modules[name] = loader
+
+
+_skip_pydantic_plugin_search()
 app = typer.Typer(
     name="mergegen",
     help="Generate runnable multi-branch Keras scripts from a YAML, JSON or TOML spec.",
