@@ -28,7 +28,7 @@ def _skip_pydantic_plugin_search() -> None:
     name = "pydantic.plugin._loader"
     if name not in sys.modules:
         loader = types.ModuleType(name, "No pydantic plugins in mergegen's command line.")
-        loader.get_plugins = tuple  # type: ignore[attr-defined] - returns (): no plugins
+        vars(loader)["get_plugins"] = tuple  # get_plugins() == (): no plugins
         sys.modules[name] = loader
 
 
