@@ -103,3 +103,17 @@ assert os.environ.get("PYDANTIC_DISABLE_PLUGINS") == (sys.argv[1] or None)
         if setting:
             env["PYDANTIC_DISABLE_PLUGINS"] = setting
         subprocess.run([sys.executable, "-c", code, setting], env=env, timeout=120, check=True)
+
+
+def test_the_commands_annotations_are_objects_not_strings() -> None:
+    """Typer reads each command's annotations at every start: strings would be compiled first."""
+    import typer.main
+
+    from generator.cli.app import app
+
+    group = typer.main.get_command(app)
+    assert len(group.commands) >= 8  # type: ignore[attr-defined]
+    for info in app.registered_commands:
+        assert info.callback is not None
+        hints = info.callback.__annotations__
+        assert hints and not [name for name, hint in hints.items() if isinstance(hint, str)]
