@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import functools
 
-import black
+from generator.codegen.black_grammar import keep_grammar_tables
 
-from generator.codegen.code import LINE_LENGTH, InternalError
+keep_grammar_tables()  # before black is first imported: its import reads them
+import black  # noqa: E402
+from black.strings import str_width  # noqa: E402 - black is imported here only
+
+from generator.codegen.code import LINE_LENGTH, InternalError  # noqa: E402
+
+__all__ = ["MODE", "format_source", "mode", "str_width"]
 
 
 @functools.cache
