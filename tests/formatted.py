@@ -16,14 +16,17 @@ import black
 
 @contextmanager
 def black_outputs() -> Iterator[list[str]]:
-    """Every string `black.format_str` returns inside the block, in order."""
+    """Every string black's formatting pass returns inside the block, in order.
+
+    generator/codegen/format.py runs black's one pass, `_format_str_once`, not `format_str`.
+    """
     outputs: list[str] = []
-    real = black.format_str
+    real = black._format_str_once
 
     def recording(*args: Any, **kwargs: Any) -> str:
         result = real(*args, **kwargs)
         outputs.append(result)
         return result
 
-    with mock.patch.object(black, "format_str", recording):
+    with mock.patch.object(black, "_format_str_once", recording):
         yield outputs

@@ -10,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import black
 import pytest
 
+from generator.codegen.format import MODE
 from generator.pipeline import check
 from generator.spec.presets import preset_names, preset_path
 from tests.conftest import OUTPUT, REPO
@@ -27,6 +29,12 @@ def test_goldens_are_each_preset_in_each_style() -> None:
     assert golden_names() == sorted(GOLDEN)
     assert len(GOLDEN) == len(preset_names()) * len(STYLES) >= 20
     assert "two_dense_class.py" in GOLDEN and "inception_cnn_function.py" in GOLDEN
+
+
+@pytest.mark.parametrize("name", golden_names())
+def test_one_black_pass_is_enough(name: str) -> None:
+    """format_source runs black once: a second pass (black.format_str's) must change nothing."""
+    assert black.format_str(GOLDEN[name], mode=MODE) == GOLDEN[name]
 
 
 def test_output_folder_matches_the_generator_byte_for_byte() -> None:

@@ -357,3 +357,45 @@ def test_toml_lines_count_only_newlines() -> None:
     with pytest.raises(SpecError) as error:
         load_text('a = "x\u2028y\x85z"\nb = nan\n', "f.toml", "toml")
     assert only_message(error) == "f.toml:2:1: b: NaN is not allowed (write a finite number)"
+
+
+TRICKY_YAML = [
+    "a: &x [1, 2]\nb: *x\n",
+    "name: 'q''uote'\ndescription: |\n  two\n  lines\nother: >-\n  folded\n  text\n",
+    'é: "\\u00e9 \\U0001F600 😀"\nkey with spaces: [a, {b: c}]\n',
+    "a:\r\n  - 1\r\n  - 2.5\r\n  - null\r\n  - true\r\n  - 0x1F\r\n",
+    "# comment\n---\na: 1  # trailing\n...\n",
+    "? complex\n: value\n'quoted key': \"v\"\nempty:\nlist: []\n",
+]
+
+
+def _both(text: str) -> tuple[load.LoadedSpec, load.LoadedSpec]:
+    quick = load._build_yaml(load._QuickSpecLoader(text, "f.yaml"), "f.yaml")
+    plain = load._build_yaml(load._SpecLoader(text, "f.yaml"), "f.yaml")
+    return quick, plain
+
+
+@pytest.mark.skipif(not load._LIBYAML, reason="PyYAML without libyaml")
+@pytest.mark.parametrize(
+    "text",
+    TRICKY_YAML
+    + [
+        path.read_text(encoding="utf-8")
+        for path in sorted(Path(load.__file__).parent.glob("presets/*.yaml"))
+    ],
+)
+def test_libyaml_reads_what_pure_python_pyyaml_reads(text: str) -> None:
+    quick, plain = _both(text)
+    assert quick.data == plain.data
+    assert quick.positions == plain.positions
+
+
+@pytest.mark.skipif(not load._LIBYAML, reason="PyYAML without libyaml")
+def test_yaml_is_read_by_libyaml_when_it_can(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("read by pure-Python PyYAML")
+
+    monkeypatch.setattr(load, "_SpecLoader", refuse)
+    assert load_text("a: [1, 2]\n", "f.yaml", "yaml").data == {"a": [1, 2]}
+    with pytest.raises(AssertionError):  # a file libyaml fails on is read again, for the message
+        load_text("a: [1, 2\n", "f.yaml", "yaml")

@@ -1,10 +1,11 @@
 """The command line: thin Typer commands over the pipeline, one place that prints errors."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Typer reads every command's parameters from their
+# annotations at each start, and evaluating them from strings compiles each one (3% of `validate`).
 import os
 import sys
 import traceback
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -16,6 +17,22 @@ import typer
 from generator import __version__
 from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS
 
+
+def _skip_pydantic_plugin_search() -> None:
+    """Tell pydantic this process has no plugins, before it imports its plugin loader.
+
+    Every validator the command line builds is built with plugins off (the spec models, see
+    generator/spec/model.py, and Typer's own), yet building one imports the loader, and with it
+    importlib.metadata and email: 4% of `validate`'s instructions, for a search never made.
+    """
+    name = "pydantic.plugin._loader"
+    if name not in sys.modules:
+        loader = types.ModuleType(name, "No pydantic plugins in mergegen's command line.")
+        vars(loader)["get_plugins"] = tuple  # get_plugins() == (): no plugins
+        sys.modules[name] = loader
+
+
+_skip_pydantic_plugin_search()
 app = typer.Typer(
     name="mergegen",
     help="Generate runnable multi-branch Keras scripts from a YAML, JSON or TOML spec.",

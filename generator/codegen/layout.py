@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from black.strings import str_width
-
 from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS, Code, InternalError, call
+from generator.codegen.format import str_width
 
 BODY_INDENT = "    "
 

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 from generator.display import quoted, show_value
 from generator.errors import Problem, SpecError
@@ -207,7 +210,28 @@ _YAML_TAG = "tag:yaml.org,2002:"
 _YAML_SCALARS = {f"{_YAML_TAG}{name}" for name in ("str", "int", "float", "bool", "null")}
 
 
-class _SpecLoader(yaml.SafeLoader):
+class _Limits:
+    """Counts nodes and depth while a loader composes them, and stops past the limits."""
+
+    file: str
+    composed: int
+    depth: int
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+        self.composed += 1
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                raise _at_mark(self.file, f"nested deeper than {MAX_DEPTH} levels", mark)
+            if self.composed > MAX_NODES:
+                raise _at_mark(self.file, f"more than {MAX_NODES} values", mark)
+            return super().compose_node(parent, index)  # type: ignore[misc, no-any-return]
+        finally:
+            self.depth -= 1
+
+
+class _SpecLoader(_Limits, yaml.SafeLoader):
     """PyYAML's safe loader, counting nodes and depth while it composes them."""
 
     def __init__(self, text: str, file: str) -> None:
@@ -216,18 +240,24 @@ class _SpecLoader(yaml.SafeLoader):
         self.composed = 0
         self.depth = 0
 
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-        self.composed += 1
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH + 1:
-                raise _at_mark(self.file, f"nested deeper than {MAX_DEPTH} levels", mark)
-            if self.composed > MAX_NODES:
-                raise _at_mark(self.file, f"more than {MAX_NODES} values", mark)
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+
+_LIBYAML = yaml.__with_libyaml__  # PyYAML was built with libyaml's C parser
+_CParser: Any = yaml.cyaml.CParser if _LIBYAML else object  # type: ignore[attr-defined]
+
+
+class _QuickSpecLoader(_Limits, Composer, SafeConstructor, Resolver, _CParser):  # type: ignore[misc]
+    """The same, its text read by libyaml's parser (a third of `validate` in Python): nodes are
+    still composed here, with the limits, and a file it fails on is read again by _SpecLoader,
+    whose messages and positions are the ones users see."""
+
+    def __init__(self, text: str, file: str) -> None:
+        _CParser.__init__(self, text)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+        self.file = file
+        self.composed = 0
+        self.depth = 0
 
 
 def _at_mark(file: str, message: str, mark: Any, path: FieldPath = ()) -> SpecError:
@@ -237,6 +267,11 @@ def _at_mark(file: str, message: str, mark: Any, path: FieldPath = ()) -> SpecEr
 
 
 def _parse_yaml(text: str, file: str) -> LoadedSpec:
+    if _LIBYAML:
+        try:
+            return _build_yaml(_QuickSpecLoader(text, file), file)
+        except (SpecError, yaml.YAMLError):
+            pass  # read it again below, for the message
     try:
         loader = _SpecLoader(text, file)
     except yaml.reader.ReaderError as error:
@@ -249,6 +284,11 @@ def _parse_yaml(text: str, file: str) -> LoadedSpec:
         )
         message = f"malformed YAML: {shown} is not allowed in YAML text (write it as an escape)"
         raise _file_error(file, message, line, column) from None
+    return _build_yaml(loader, file)
+
+
+def _build_yaml(loader: _SpecLoader | _QuickSpecLoader, file: str) -> LoadedSpec:
+    """Compose the document with `loader`, then build plain data with positions."""
     try:
         node = loader.get_single_node()
         if node is None:
@@ -269,7 +309,9 @@ def _parse_yaml(text: str, file: str) -> LoadedSpec:
 class _YamlBuilder:
     """Turn composed YAML nodes into plain data, recording positions."""
 
-    def __init__(self, loader: _SpecLoader, loaded: LoadedSpec, file: str) -> None:
+    def __init__(
+        self, loader: _SpecLoader | _QuickSpecLoader, loaded: LoadedSpec, file: str
+    ) -> None:
         self.loader = loader
         self.loaded = loaded
         self.file = file

@@ -38,7 +38,15 @@ ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTW
 def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU seconds of `command` in a new process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # Run outside the checkout: `python -m` puts the working folder first on sys.path, where
+    # this checkout's generator would shadow the one PYTHONPATH names (--before).
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if status != 0:
@@ -105,7 +113,8 @@ def main() -> None:
     versions = {"": (cli, ENV)}
     if args.before:
         # Both the same way, so that only the checkout differs.
-        versions = {"": ([sys.executable, "-m", "generator"], ENV)}
+        here = str(Path(__file__).resolve().parents[2])
+        versions = {"": ([sys.executable, "-m", "generator"], ENV | {"PYTHONPATH": here})}
         before_env = ENV | {"PYTHONPATH": str(args.before.resolve())}
         versions["before: "] = ([sys.executable, "-m", "generator"], before_env)
     for prefix, (program, env) in versions.items():
