@@ -13,6 +13,8 @@ from unittest import mock
 
 import black
 
+import generator.codegen.format as format_module
+
 
 @contextmanager
 def black_outputs() -> Iterator[list[str]]:
@@ -21,12 +23,13 @@ def black_outputs() -> Iterator[list[str]]:
     generator/codegen/format.py runs black's one pass, `_format_str_once`, not `format_str`.
     """
     outputs: list[str] = []
-    real = black._format_str_once
+    real = format_module._FORMAT_ONCE
+    assert real is black._format_str_once  # the installed black has the one-pass function
 
     def recording(*args: Any, **kwargs: Any) -> str:
         result = real(*args, **kwargs)
         outputs.append(result)
         return result
 
-    with mock.patch.object(black, "_format_str_once", recording):
+    with mock.patch.object(format_module, "_FORMAT_ONCE", recording):
         yield outputs

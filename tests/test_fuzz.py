@@ -18,12 +18,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import black
 import pytest
 import tomli_w
 import yaml
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
+from generator.codegen.format import MODE
 from generator.errors import SpecError
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec, load_spec, load_text
@@ -86,6 +88,7 @@ def _pipeline(data: Any, file: str = "fuzz.json") -> str | None:
         source = generate(checked)
     compile(source, "fuzz.py", "exec")
     assert formatted[-1:] == [source]
+    assert black.format_str(source, mode=MODE) == source  # one black pass was enough
     return source
 
 

@@ -167,6 +167,11 @@ def test_toml_positions_follow_array_tables() -> None:
             "f.json:1:2: a: text holds a lone surrogate '\\udc80', which is not valid Unicode",
         ),
         (
+            "a: b\ud800\n",
+            "yaml",
+            "f.yaml:1:5: malformed YAML: '\\ud800' is not allowed in YAML text (write it as an escape)",
+        ),
+        (
             'a: "\\ud800"\n',
             "yaml",
             "f.yaml:1:1: a: text holds a lone surrogate '\\ud800', which is not valid Unicode",

@@ -22,6 +22,8 @@ def mode(line_length: int = LINE_LENGTH) -> black.Mode:
 
 
 MODE = mode()  # at black's default line length
+# black's one formatting pass; a black without it (the name is private) formats as format_str.
+_FORMAT_ONCE = getattr(black, "_format_str_once", black.format_str)
 
 
 def format_source(source: str, line_length: int = LINE_LENGTH) -> str:
@@ -33,6 +35,6 @@ def format_source(source: str, line_length: int = LINE_LENGTH) -> str:
     the second pass (5% of `generate`'s instructions) is skipped.
     """
     try:
-        return str(black._format_str_once(source, mode=mode(line_length)))
+        return str(_FORMAT_ONCE(source, mode=mode(line_length)))
     except black.InvalidInput as error:  # pragma: no cover - would be a template bug
         raise InternalError(f"generated code does not parse: {error}") from error

@@ -270,7 +270,7 @@ def _parse_yaml(text: str, file: str) -> LoadedSpec:
     if _LIBYAML:
         try:
             return _build_yaml(_QuickSpecLoader(text, file), file)
-        except (SpecError, yaml.YAMLError):
+        except (SpecError, yaml.YAMLError, UnicodeEncodeError):  # a lone surrogate: libyaml
             pass  # read it again below, for the message
     try:
         loader = _SpecLoader(text, file)
