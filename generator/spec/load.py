@@ -237,6 +237,60 @@ def _at_mark(file: str, message: str, mark: Any, path: FieldPath = ()) -> SpecEr
 
 
 def _parse_yaml(text: str, file: str) -> LoadedSpec:
+    """libyaml's parser where it reads the text within the limits; else PyYAML's own, which
+    checks the limits while it composes and gives every message."""
+    fast = _parse_yaml_fast(text, file)
+    return fast if fast is not None else _parse_yaml_checked(text, file)
+
+
+_C_LOADER: type[yaml.CSafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+_OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _parse_yaml_fast(text: str, file: str) -> LoadedSpec | None:
+    """The spec read by libyaml (ten times faster on a large spec), or None: no libyaml, or
+    the text breaks a rule or limit, which the pure loader then reports as it always has."""
+    if _C_LOADER is None:
+        return None
+    try:
+        yaml.reader.Reader(text)  # the characters PyYAML refuses
+        if not _within_limits(_C_LOADER(text)):
+            return None
+        loader = _C_LOADER(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            loaded = LoadedSpec(file, None)
+            loaded.data = _YamlBuilder(loader, loaded, file).build(node, (), 0)
+            return loaded
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, SpecError):
+        return None
+
+
+def _within_limits(parser: yaml.CSafeLoader) -> bool:
+    """Depth and node count as `_SpecLoader` counts them, from libyaml's events (its parser
+    keeps a stack; its composer recurses, so the depth is checked before it runs)."""
+    try:
+        depth = count = 0
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, _CLOSES):
+                depth -= 1
+            elif isinstance(event, yaml.NodeEvent):
+                count += 1
+                if count > MAX_NODES or depth + 1 > MAX_DEPTH + 1:
+                    return False
+                depth += isinstance(event, _OPENS)
+        return True
+    finally:
+        parser.dispose()
+
+
+def _parse_yaml_checked(text: str, file: str) -> LoadedSpec:
     try:
         loader = _SpecLoader(text, file)
     except yaml.reader.ReaderError as error:
@@ -269,7 +323,9 @@ def _parse_yaml(text: str, file: str) -> LoadedSpec:
 class _YamlBuilder:
     """Turn composed YAML nodes into plain data, recording positions."""
 
-    def __init__(self, loader: _SpecLoader, loaded: LoadedSpec, file: str) -> None:
+    def __init__(
+        self, loader: yaml.constructor.SafeConstructor, loaded: LoadedSpec, file: str
+    ) -> None:
         self.loader = loader
         self.loaded = loaded
         self.file = file
