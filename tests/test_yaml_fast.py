@@ -14,7 +14,9 @@ from tests.conftest import REPO, VALID_SPEC
 
 pytestmark = pytest.mark.skipif(load._C_LOADER is None, reason="PyYAML without libyaml")
 
-SPECS = [preset_path(name) for name in preset_names()] + [REPO / "tests" / "specs" / "resnet50.yaml"]
+SPECS = [preset_path(name) for name in preset_names()] + [
+    REPO / "tests" / "specs" / "resnet50.yaml"
+]
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda path: path.stem)
