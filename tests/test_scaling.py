@@ -1,0 +1,121 @@
+"""Work that grows with the model grows linearly: Python function calls counted, not timed.
+
+Timings on a shared machine are noise; a count of calls is exact, and a quadratic spot
+(a list scanned once per layer) shows as a ratio well above the size ratio.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from generator.analysis.plan import build_graph
+from generator.codegen.layout import Layout
+from generator.codegen.render import RenderOptions, render_script
+from generator.importer.run import import_model
+from generator.pipeline import check_loaded
+from generator.spec.load import load_text
+from generator.spec.model import parse_spec
+
+SMALL, LARGE = 250, 1_000
+SLACK = 1.05  # fixed costs and small logarithmic terms; a quadratic term gives 4x
+
+
+def calls(work: Callable[[], Any]) -> int:
+    """Python function calls made by `work()`."""
+    count = 0
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        nonlocal count
+        count += event == "call"
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def chain(layers: int) -> dict[str, Any]:
+    return {
+        "name": f"chain_{layers}",
+        "inputs": [{"name": "x", "shape": [16]}],
+        "layers": [{"name": f"d{i}", "type": "Dense", "units": 16} for i in range(layers)],
+    }
+
+
+def assert_linear(work: Callable[[int], Any]) -> None:
+    work(SMALL)  # imports and caches outside the count
+    small, large = calls(lambda: work(SMALL)), calls(lambda: work(LARGE))
+    assert large <= SLACK * (LARGE / SMALL) * small, (small, large)
+
+
+def test_static_inference_is_linear_in_the_layers() -> None:
+    assert_linear(lambda n: build_graph(parse_spec(chain(n))))
+
+
+def test_checking_and_rendering_are_linear_in_the_layers() -> None:
+    def work(n: int) -> None:
+        loaded = load_text(json.dumps(chain(n)), "chain.json", "json")
+        checked = check_loaded(loaded, Path("chain.json"))
+        options = RenderOptions("class", "keras", "chain.json", "chain.py", False, Layout())
+        render_script(checked.spec, checked.graph, checked.training, options)
+
+    assert_linear(work)
+
+
+def keras_chain(pairs: int) -> dict[str, Any]:
+    """A Keras 3 `to_json()` of Dense + ReLU pairs named `unit<i>_dense`, `unit<i>_relu`."""
+    layers: list[dict[str, Any]] = [
+        {
+            "module": "keras.layers",
+            "class_name": "InputLayer",
+            "config": {"batch_shape": [None, 8], "dtype": "float32", "name": "x"},
+            "name": "x",
+            "inbound_nodes": [],
+        }
+    ]
+    previous = "x"
+    for i in range(pairs):
+        for kind, suffix, config in (
+            ("Dense", "dense", {"units": 8 + i % 2}),
+            ("ReLU", "relu", {}),
+        ):
+            name = f"unit{i}_{suffix}"
+            tensor = {"shape": [None, 8], "dtype": "float32", "keras_history": [previous, 0, 0]}
+            layers.append(
+                {
+                    "module": "keras.layers",
+                    "class_name": kind,
+                    "config": {"name": name, **config},
+                    "name": name,
+                    "inbound_nodes": [
+                        {
+                            "args": [{"class_name": "__keras_tensor__", "config": tensor}],
+                            "kwargs": {},
+                        }
+                    ],
+                }
+            )
+            previous = name
+    config = {
+        "name": "chain",
+        "layers": layers,
+        "input_layers": [["x", 0, 0]],
+        "output_layers": [[previous, 0, 0]],
+    }
+    return {"module": "keras", "class_name": "Functional", "config": config}
+
+
+def test_import_with_block_finding_is_linear_in_the_layers(tmp_path: Path) -> None:
+    sources = {}
+    for pairs in (SMALL, LARGE):
+        sources[pairs] = tmp_path / f"chain_{pairs}.json"
+        sources[pairs].write_text(json.dumps(keras_chain(pairs)), encoding="utf-8")
+    imported = import_model(sources[SMALL])
+    assert "blocks" in imported.text  # the pairs became one block, called many times
+    assert_linear(lambda n: import_model(sources[n]))
