@@ -1,6 +1,6 @@
-"""Work that grows with the model grows linearly: Python function calls counted, not timed.
+"""Work that grows with the model grows linearly: Python lines run counted, not timed.
 
-Timings on a shared machine are noise; a count of calls is exact, and a quadratic spot
+Timings on a shared machine are noise; a count of lines run is exact, and a quadratic spot
 (a list scanned once per layer) shows as a ratio well above the size ratio.
 """
 
@@ -24,19 +24,20 @@ SMALL, LARGE = 250, 1_000
 SLACK = 1.05  # fixed costs and small logarithmic terms; a quadratic term gives 4x
 
 
-def calls(work: Callable[[], Any]) -> int:
-    """Python function calls made by `work()`."""
+def lines_run(work: Callable[[], Any]) -> int:
+    """Python lines run by `work()`: each pass of a loop counts, in a comprehension too."""
     count = 0
 
-    def profile(frame: Any, event: str, arg: Any) -> None:
+    def trace(frame: Any, event: str, arg: Any) -> Any:
         nonlocal count
-        count += event == "call"
+        count += 1
+        return trace
 
-    sys.setprofile(profile)
+    sys.settrace(trace)
     try:
         work()
     finally:
-        sys.setprofile(None)
+        sys.settrace(None)
     return count
 
 
@@ -50,7 +51,7 @@ def chain(layers: int) -> dict[str, Any]:
 
 def assert_linear(work: Callable[[int], Any]) -> None:
     work(SMALL)  # imports and caches outside the count
-    small, large = calls(lambda: work(SMALL)), calls(lambda: work(LARGE))
+    small, large = lines_run(lambda: work(SMALL)), lines_run(lambda: work(LARGE))
     assert large <= SLACK * (LARGE / SMALL) * small, (small, large)
 
 
