@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from generator.analysis.plan import build_graph
 from generator.codegen.layout import Layout
 from generator.codegen.render import RenderOptions, render_script
@@ -59,11 +61,21 @@ def test_static_inference_is_linear_in_the_layers() -> None:
     assert_linear(lambda n: build_graph(parse_spec(chain(n))))
 
 
-def test_checking_and_rendering_are_linear_in_the_layers() -> None:
+def residual(layers: int) -> dict[str, Any]:
+    """Dense layers, each added to the one before: a merge reads other layers' shapes."""
+    entries: list[dict[str, Any]] = [{"name": "d0", "type": "Dense", "units": 16}]
+    for i in range(1, layers // 2):
+        entries.append({"name": f"d{i}", "type": "Dense", "units": 16})
+        entries.append({"name": f"a{i}", "type": "Add", "inputs": [f"d{i}", entries[-2]["name"]]})
+    return {**chain(0), "name": f"residual_{layers}", "layers": entries}
+
+
+@pytest.mark.parametrize("spec", [chain, residual])
+def test_checking_and_rendering_are_linear_in_the_layers(spec: Callable[[int], Any]) -> None:
     def work(n: int) -> None:
-        loaded = load_text(json.dumps(chain(n)), "chain.json", "json")
-        checked = check_loaded(loaded, Path("chain.json"))
-        options = RenderOptions("class", "keras", "chain.json", "chain.py", False, Layout())
+        loaded = load_text(json.dumps(spec(n)), "spec.json", "json")
+        checked = check_loaded(loaded, Path("spec.json"))
+        options = RenderOptions("class", "keras", "spec.json", "spec.py", False, Layout())
         render_script(checked.spec, checked.graph, checked.training, options)
 
     assert_linear(work)
