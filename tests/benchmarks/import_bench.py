@@ -8,9 +8,10 @@ NASNetLarge.json); without one the script writes NASNetLarge's (1,041 layers) wi
 first (slow, once). Cold figures are medians over new processes of `mergegen import` and
 of `mergegen generate` on the imported spec, the commands taking turns so that a load on
 the machine falls on all alike; CPU time (user + system) is what a busy machine disturbs
-less. `--before DIR` also times the mergegen of another checkout (`git worktree add DIR
-main`), for before-and-after figures from one run. Each source also gets its block
-figures: block definitions, entries under `layers`, script lines. The per-layer figures
+less; bytecode files are written and used, as an installed package's are. `--before DIR`
+also times the mergegen of another checkout (`git archive main | tar -x -C DIR`), for
+before-and-after figures from one run. Each source also gets its block figures: block
+definitions, entries under `layers`, script lines. The per-layer figures
 time the analysis (validate + plan: shapes and weights) of synthetic Dense chains of 100,
 1,000 and 10,000 layers in-process, so a cost that grows faster than the layer count shows.
 Figures go into the README's performance section.
@@ -34,6 +35,8 @@ from generator.spec.model import parse_spec
 
 CHAINS = (100, 1_000, 10_000)
 Command = tuple[list[str], dict[str, str]]
+# Bytecode is written and used, as an installed package's is.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def nasnet_json(folder: Path) -> Path:
@@ -104,7 +107,7 @@ def commands(source: Path, work: Path, checkouts: dict[str, str]) -> dict[str, C
     """Import and generate commands of one model, for each checkout."""
     found: dict[str, Command] = {}
     for label, root in checkouts.items():
-        env = {**os.environ, "PYTHONPATH": root} if root else dict(os.environ)
+        env = {**ENV, "PYTHONPATH": root} if root else dict(ENV)
         spec = work / f"{label}_{source.stem}.yaml"
         script = work / f"{label}_{source.stem}.py"
         mergegen = [sys.executable, "-m", "generator"]
