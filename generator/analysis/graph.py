@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,11 +114,21 @@ class Graph:
 
     def layer(self, name: str) -> LayerNode:
         """The layer called `name`, or the output layer of the block instance `name`."""
-        name = self.resolve(name.partition(":")[0])
-        return next(node for node in self.layers if node.name == name)
+        return self._by_name[self.resolve(name.partition(":")[0])]
 
     def consumers(self, name: str) -> list[LayerNode]:
         """Layers that take `name` (or one of its outputs) as an input."""
-        return [
-            node for node in self.layers if any(ref.partition(":")[0] == name for ref in node.takes)
-        ]
+        return list(self._consumers.get(name, ()))
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, LayerNode]:
+        """The layers by name, built once: a look-up per layer must not scan them all."""
+        return {node.name: node for node in self.layers}
+
+    @functools.cached_property
+    def _consumers(self) -> dict[str, list[LayerNode]]:
+        found: dict[str, list[LayerNode]] = {}
+        for node in self.layers:
+            for taken in dict.fromkeys(ref.partition(":")[0] for ref in node.takes):
+                found.setdefault(taken, []).append(node)
+        return found
