@@ -32,7 +32,15 @@ def test_snippets_hold_only_imports_blocks_and_build_model(tmp_path: Path) -> No
     for name, source in snippets().items():
         tree = ast.parse(source)
         kinds = {type(node).__name__ for node in tree.body}
-        assert kinds <= {"Import", "ImportFrom", "FunctionDef", "ClassDef"}, name
+        assert kinds <= {"Import", "ImportFrom", "Assign", "FunctionDef", "ClassDef"}, name
+        constants = [
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        ]
+        assert all(constant.endswith("_VOCABULARY") for constant in constants), name
         classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
         assert classes in ([], ["NormalLike"]), name  # the layer normal_like needs
         functions = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]

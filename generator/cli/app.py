@@ -184,8 +184,8 @@ def generate(
         bool,
         typer.Option(
             "--snippet",
-            help="Only the imports, block functions and build_model(), to paste into a project"
-            " (printed unless -o is given).",
+            help="Only the imports, constants, block functions and build_model(), to paste into"
+            " a project (printed unless -o is given).",
         ),
     ] = False,
     line_length: Annotated[

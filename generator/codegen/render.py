@@ -74,7 +74,7 @@ class RenderOptions:
     imports: Imports
     source_name: str  # the spec file's name, for the docstring
     script_name: str  # the script's file name, for the docstring
-    snippet: bool = False  # only the imports, block functions and build_model()
+    snippet: bool = False  # only the imports, constants, block functions and build_model()
     layout: Layout = Layout()
     backend: Backend | None = None  # pinned with os.environ.setdefault; None: any backend
 
