@@ -161,11 +161,11 @@ def test_unknown_call_arguments_and_bad_values() -> None:
         (
             "layers.1.call.initial_stat",
             "unknown call argument 'initial_stat' for LSTM (did you mean 'initial_state'?)"
-            " (allowed: initial_state)",
+            " (allowed: initial_state, mask)",
         ),
         (
             "layers.1.call.use_causal_mask",
-            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state)",
+            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state, mask)",
         ),
     ]
     spec = seq2seq(call={"initial_state": "encoder:state_h"})
@@ -181,7 +181,7 @@ def test_a_flag_is_true_or_false_and_only_typed_layers_take_call_arguments() -> 
     assert problems(spec) == [
         (
             "layers.1.call.use_causal_mask",
-            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state)",
+            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state, mask)",
         )
     ]
     spec = copy.deepcopy(SEQ2SEQ)
@@ -214,17 +214,97 @@ def test_a_model_output_is_one_tensor() -> None:
     assert "follow 'encoder:state_h' with a layer" in problems(spec)[0][1]
 
 
-def test_bidirectional_with_states_is_refused_clearly() -> None:
+def test_bidirectional_returns_forward_then_backward_states() -> None:
     spec = copy.deepcopy(SEQ2SEQ)
+    spec["inputs"].append({"name": "steps", "shape": [None]})
     spec["layers"][0] = {
         "name": "encoder",
         "type": "Bidirectional",
         "inputs": "source",
         "layer": {"type": "LSTM", "units": 8, "return_state": True},
+        "merge_mode": "sum",
+        "call": {"mask": "steps"},
     }
-    spec["layers"][1]["call"] = {}
+    spec["layers"][1]["units"] = 8
+    spec["layers"][1]["call"] = {
+        "initial_state": ["encoder:backward_state_h", "encoder:forward_state_c"]
+    }
+    graph = checked(spec).graph
+    node = graph.layer("encoder")
+    assert node.output_names == (
+        "output",
+        "forward_state_h",
+        "forward_state_c",
+        "backward_state_h",
+        "backward_state_c",
+    )
+    assert node.output_shapes == ((None, 8),) * 5
+    assert node.trainable == 2 * 4 * 8 * (7 + 8 + 1)
+    spec["layers"][1]["call"] = {"initial_state": ["encoder:state_h", "encoder:state_c"]}
     found = problems(spec)
-    assert len(found) == 1 and "Bidirectional around a layer with return_state" in found[0][1]
+    assert "unknown output 'state_h' of 'encoder'" in found[0][1]
+    assert "forward_state_h" in found[0][1]
+
+
+def test_bidirectional_gru_states_are_named_after_its_one_state() -> None:
+    names = CATALOG["Bidirectional"].output_names(
+        {"layer": {"type": "GRU", "units": 3, "return_state": True}}
+    )
+    assert names == ("output", "forward_state", "backward_state")
+    assert CATALOG["Bidirectional"].output_names({"layer": {"type": "GRU", "units": 3}}) == (
+        "output",
+    )
+
+
+@pytest.mark.parametrize(
+    ("spatial", "shape", "state"),
+    [
+        (1, (None, 4, 6, 2), (None, 5, 3)),
+        (2, (None, 4, 6, 6, 2), (None, 5, 5, 3)),
+    ],
+)
+def test_conv_lstm_returns_its_two_states(
+    spatial: int, shape: tuple[int | None, ...], state: tuple[int | None, ...]
+) -> None:
+    layer_type = CATALOG[f"ConvLSTM{spatial}D"]
+    args = {"filters": 3, "kernel_size": 2, "return_state": True, "return_sequences": True}
+    out = layer_type.infer(args, [shape])
+    assert out.shapes == ((None, 4, *state[1:]), state, state)
+    assert layer_type.output_names(args) == ("output", "state_h", "state_c")
+    assert layer_type.output_names({"filters": 3, "kernel_size": 2}) == ("output",)
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "Bidirectional"])
+def test_a_recurrent_mask_must_have_the_input_steps(name: str) -> None:
+    layer_type = CATALOG[name]
+    assert layer_type.call_rule is not None
+    shape = (None, 5, 6, 2) if name == "ConvLSTM1D" else (None, 5, 3)
+    args: dict[str, Any] = (
+        {"layer": {"type": "GRU", "units": 2}}
+        if name == "Bidirectional"
+        else {"filters": 2, "kernel_size": 2}
+        if name == "ConvLSTM1D"
+        else {"units": 2}
+    )
+    for fits in ((None, 5), (None, None), (4, 5)):
+        layer_type.call_rule(args, [shape], {"mask": [fits]})
+    for wrong in ((None, 6), (None, 5, 1), (None,)):
+        with pytest.raises(ShapeError) as error:
+            layer_type.call_rule(args, [shape], {"mask": [wrong]})
+        message = str(error.value)
+        assert f"{name}'s mask must be (batch, steps) = (None, 5)" in message
+        assert "got (" in message and str(wrong[-1]) in message
+
+
+def test_a_mask_in_the_script_is_a_keyword_argument() -> None:
+    states = ["encoder:state_h", "encoder:state_c"]
+    spec = seq2seq(call={"initial_state": states, "mask": "steps"})
+    spec["inputs"].append({"name": "steps", "shape": [None]})
+    code = generate(checked(spec))
+    assert "target, initial_state=[encoder_state_h, encoder_state_c], mask=steps" in code
+    spec["inputs"][-1]["shape"] = [None, 1]
+    assert "decoder's mask must be" not in problems(spec)[0][1]
+    assert "LSTM's mask must be (batch, steps)" in problems(spec)[0][1]
 
 
 def test_states_inside_a_block_and_its_calls() -> None:

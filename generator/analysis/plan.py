@@ -17,7 +17,7 @@ from generator.analysis.calls import (
 )
 from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
-from generator.analysis.dtypes import dtype_kind, output_kind
+from generator.analysis.dtypes import STRING, dtype_kind, output_kind
 from generator.analysis.expand import (
     Expanded,
     FlatLayer,
@@ -295,6 +295,10 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
             called = {
                 key: [shapes[ref] for ref in refs] for key, refs in tensor_refs(layer.call).items()
             }
+            for key, refs in tensor_refs(layer.call).items():
+                for ref in refs:
+                    if known.kinds[ref] == STRING:  # states and masks are numbers
+                        raise ShapeError(f"{key} {quoted(ref)} holds strings, not numbers")
             layer_type.call_rule(args, [shapes[ref] for ref in layer.inputs], called)
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)

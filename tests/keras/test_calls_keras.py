@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from generator.analysis.catalog import CATALOG
@@ -126,3 +127,51 @@ def test_return_state_outputs_match_keras(name: str) -> None:
     inferred = layer_type.infer(args, [(None, None, 3)])
     assert [tuple(tensor.shape) for tensor in outputs] == list(inferred.shapes)
     assert len(layer_type.output_names(args)) == len(outputs)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "shape"),
+    [
+        ("Bidirectional", {"layer": {"type": "LSTM", "units": 4, "return_state": True}}, (5, 3)),
+        (
+            "Bidirectional",
+            {
+                "layer": {"type": "GRU", "units": 2, "return_state": True, "return_sequences": True},
+                "merge_mode": "ave",
+            },
+            (None, 3),
+        ),
+        ("ConvLSTM1D", {"filters": 3, "kernel_size": 2, "return_state": True}, (4, 6, 2)),
+        (
+            "ConvLSTM2D",
+            {"filters": 2, "kernel_size": 3, "return_state": True, "padding": "same"},
+            (None, 5, 5, 1),
+        ),
+    ],
+)
+def test_states_of_bidirectional_and_conv_lstm_match_keras(
+    name: str, args: dict[str, Any], shape: tuple[int | None, ...]
+) -> None:
+    """Shapes, order and count of the outputs, with a mask given; weights."""
+    import keras
+
+    layer_type = CATALOG[name]
+    keras_args = dict(args)
+    if name == "Bidirectional":
+        inner = dict(args["layer"])
+        keras_args["layer"] = getattr(keras.layers, inner.pop("type"))(**inner)
+    layer = getattr(keras.layers, name)(**keras_args)
+    source, mask = keras.Input(shape=shape), keras.Input(shape=(shape[0],))
+    outputs = layer(source, mask=mask)
+    inferred = layer_type.infer(args, [(None, *shape)])
+    assert layer_type.call_rule is not None
+    layer_type.call_rule(args, [(None, *shape)], {"mask": [(None, shape[0])]})
+    assert [tuple(tensor.shape) for tensor in outputs] == list(inferred.shapes)
+    assert len(layer_type.output_names(args)) == len(outputs)
+    assert layer.count_params() == inferred.trainable
+    model = keras.Model([source, mask], outputs)
+    steps = shape[0] or 4
+    data = [np.ones((2, steps, *shape[1:]), "float32"), np.ones((2, steps), "float32")]
+    assert [tuple(tensor.shape[1:]) for tensor in model(data)] == [
+        tuple(steps if dim is None else dim for dim in out[1:]) for out in inferred.shapes
+    ]
