@@ -136,7 +136,12 @@ def test_return_state_outputs_match_keras(name: str) -> None:
         (
             "Bidirectional",
             {
-                "layer": {"type": "GRU", "units": 2, "return_state": True, "return_sequences": True},
+                "layer": {
+                    "type": "GRU",
+                    "units": 2,
+                    "return_state": True,
+                    "return_sequences": True,
+                },
                 "merge_mode": "ave",
             },
             (None, 3),
