@@ -535,6 +535,91 @@ def test_an_attention_mask_is_batch_query_steps_value_steps() -> None:
     assert "(series, memory, attention_mask=mask)" in script
 
 
+MASKS = [{"name": "query_steps", "shape": [10]}, {"name": "value_steps", "shape": [None]}]
+
+
+@pytest.mark.parametrize("name", ["Attention", "AdditiveAttention"])
+def test_attention_takes_a_query_mask_and_a_value_mask(name: str) -> None:
+    spec = attention(
+        {
+            "name": "cross",
+            "type": name,
+            "inputs": ["series", "memory"],
+            "call": {"mask": ["query_steps", "value_steps"]},
+        },
+    )
+    spec["inputs"] = [{"name": "series", "shape": [10, 4]}, SERIES[1], *MASKS]
+    script = generate(checked(spec))
+    assert f"cross = layers.{name}(" in script
+    assert "([series, memory], mask=[query_steps, value_steps])" in script
+    spec["layers"][0]["call"]["mask"] = ["value_steps", "memory"]
+    assert problems(spec) == [
+        (
+            "layers.0",
+            f"cross: {name}'s value_mask (mask[1]) must be (batch, value steps) = (None, 10)"
+            " for the value (None, 10, 4), got (None, 10, 4)",
+        )
+    ]
+    spec["layers"][0]["call"]["mask"] = ["query_steps"]
+    assert "mask is a list of two, [query_mask, value_mask], got 1" in problems(spec)[0][1]
+    spec["layers"][0]["call"]["mask"] = "query_steps"
+    assert problems(spec)[0] == ("layers.0.call.mask", "expected a list of layer or input names")
+
+
+def test_multi_head_attention_takes_query_value_and_key_masks() -> None:
+    spec = attention(
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 1,
+            "key_dim": 2,
+            "inputs": ["series", "memory"],
+            "call": {"query_mask": "query_steps", "value_mask": "value_steps"},
+        },
+    )
+    spec["inputs"] = [*SERIES, *MASKS]
+    script = generate(checked(spec))
+    assert "(series, memory, query_mask=query_steps, value_mask=value_steps)" in script
+    spec["inputs"][2]["shape"] = [9]
+    spec["layers"][0]["call"]["key_mask"] = "value_steps"
+    assert problems(spec) == [
+        (
+            "layers.0",
+            "cross: MultiHeadAttention's query_mask must be (batch, query steps) = (None, 10)"
+            " for the query (None, 10, 6), got (None, 9)",
+        )
+    ]
+
+
+def test_a_mask_holds_numbers_not_strings() -> None:
+    spec = seq2seq(call={"initial_state": ["encoder:state_h", "encoder:state_c"], "mask": "words"})
+    spec["inputs"].append({"name": "words", "shape": [None], "dtype": "string"})
+    assert "mask 'words' holds strings, not numbers" in problems(spec)[0][1]
+
+
+def test_multi_head_attention_over_other_axes_follows_keras() -> None:
+    """Weights and shapes as Keras builds them (tests/keras checks the same against Keras)."""
+    layer = CATALOG["MultiHeadAttention"]
+    grid, other = (None, 3, 4, 5), (None, 3, 6, 2)
+    base = {"num_heads": 2, "key_dim": 3}
+    assert layer.infer({**base, "attention_axes": [2]}, [grid, other]).trainable == 107
+    assert layer.infer({**base, "attention_axes": -2}, [grid, other]).trainable == 107
+    assert layer.infer({**base, "attention_axes": [1, 2]}, [grid, grid]).shape == grid
+    assert layer.infer(base, [grid, grid]).trainable == 143
+    with pytest.raises(ShapeError, match="the query's other axes must equal the value's"):
+        layer.infer({**base, "attention_axes": [1]}, [grid, other])
+    for bad in ([0], [3], [2, 1], [1, 1], -1):
+        with pytest.raises(ShapeError, match="distinct axes in increasing order between 1 and 2"):
+            layer.infer({**base, "attention_axes": bad}, [grid, grid])
+    with pytest.raises(ShapeError, match="return_attention_scores only for"):
+        layer.infer({**base, "return_attention_scores": True}, [grid, grid])
+    with pytest.raises(ShapeError, match="one rank, 3 or more"):
+        layer.infer(base, [grid, (None, 3, 5)])
+    assert layer.call_rule is not None
+    with pytest.raises(ShapeError, match="takes value_mask only for"):
+        layer.call_rule(base, [grid, grid], {"value_mask": [(None, 3)]})
+
+
 def test_the_validate_table_and_the_diagram_show_every_output() -> None:
     graph = checked(SEQ2SEQ).graph
     row = next(row for row in layer_rows(graph) if row["name"] == "encoder")
