@@ -34,7 +34,17 @@ def _checked(spec: dict[str, Any]) -> CheckedSpec:
         ([1], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "one_hot",
                          "num_oov_indices": 0}, (None, 3)),
         ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "count",
-                         "mask_token": "pad", "num_oov_indices": 2}, (None, 6)),
+                         "mask_token": "pad", "num_oov_indices": 2}, (None, 5)),  # no mask index
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "tf_idf",
+                         "idf_weights": [0.5, 1, 2], "mask_token": "pad"}, (None, 4)),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "multi_hot",
+                         "max_tokens": 9, "pad_to_max_tokens": True}, (None, 9)),
+        ([3, 1], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "one_hot",
+                            "max_tokens": 4}, (None, 3, 4)),
+        ([2, 3], "int32", {"type": "StringLookup", "vocabulary": WORDS, "invert": True},
+         (None, 2, 3)),
+        ([3], "int32", {"type": "IntegerLookup", "vocabulary": [4, 8], "invert": True,
+                        "mask_token": 0, "max_tokens": 4}, (None, 3)),
         ([2, 3], "int32", {"type": "IntegerLookup", "vocabulary": [4, 8]}, (None, 2, 3)),
         ([2, 3], "int32", {"type": "IntegerLookup", "vocabulary": [4, 8], "output_mode": "one_hot"},
          (None, 2, 3, 3)),
@@ -91,6 +101,65 @@ def test_shapes_keras_builds_wrong_are_refused(
     shape: list[Any], dtype: str, layer: dict[str, Any], expected: str
 ) -> None:
     assert problems(shape, layer, dtype) == [f"l: {expected}"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "layer", "expected"),
+    [
+        ([3], "int32", {"type": "StringLookup", "vocabulary": WORDS, "invert": True,
+                        "output_mode": "one_hot"},
+         "StringLookup with invert: true turns indices back into tokens: its output_mode must"
+         " be 'int', got 'one_hot'"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "invert": True},
+         "StringLookup takes int32 indices (invert: true), not string values from 'data' (invert:"
+         " true turns int32 indices back into tokens)"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "tf_idf"},
+         "StringLookup tf_idf needs idf_weights, one per vocabulary entry"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "idf_weights": [1, 2, 3]},
+         "StringLookup takes idf_weights only with output_mode: tf_idf"),
+        ([3], "int32", {"type": "IntegerLookup", "vocabulary": [1, 2], "output_mode": "tf_idf",
+                        "idf_weights": [1.0]},
+         "IntegerLookup needs one idf_weight per vocabulary entry: 2 entries, 1 idf_weights"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "max_tokens": 4,
+                         "mask_token": "pad"},
+         "StringLookup has 5 indices (vocabulary, OOV indices and, in int mode, the mask"
+         " token), more than its max_tokens 4"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "count",
+                         "pad_to_max_tokens": True},
+         "StringLookup with pad_to_max_tokens: true needs max_tokens"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "count",
+                         "sparse": True},
+         "StringLookup with sparse: true gives a SparseTensor, which the script's layers and"
+         " synthetic training do not take (leave sparse out)"),
+    ],
+)  # fmt: skip
+def test_lookup_options_keras_refuses_or_the_script_cannot_run(
+    shape: list[Any], dtype: str, layer: dict[str, Any], expected: str
+) -> None:
+    assert problems(shape, layer, dtype) == [f"l: {expected}"]
+
+
+def test_an_inverted_string_lookup_gives_strings_and_max_tokens_is_above_one() -> None:
+    inverted = {"type": "StringLookup", "vocabulary": WORDS, "invert": True}
+    spec = {
+        "name": "m",
+        "inputs": [{"name": "x", "shape": [3], "dtype": "int32"}],
+        "layers": [
+            {"name": "l", **inverted},
+            {"name": "ids", "type": "StringLookup", "vocabulary": WORDS},
+            {"name": "d", "type": "Dense", "inputs": "l", "units": 2},
+            {"name": "j", "type": "Concatenate", "inputs": ["d", "ids"]},
+        ],
+    }
+    with pytest.raises(SpecError, match="Dense cannot take string values"):
+        _checked(spec)
+    spec["layers"][2] = {"name": "d", "type": "Embedding", "inputs": "ids", "input_dim": 5,
+                         "output_dim": 2}  # fmt: skip
+    spec["layers"][3] = {"name": "j", "type": "Flatten", "inputs": "d"}
+    code = generate(_checked(spec))
+    assert 'layers.StringLookup(vocabulary=x_vocabulary, invert=True, name="l")(x_)' in code
+    with pytest.raises(SpecError, match="an integer greater than 1, or null"):
+        _checked({**spec, "layers": [{"name": "l", **inverted, "max_tokens": 1}]})
 
 
 @pytest.mark.parametrize(
@@ -230,7 +299,7 @@ def test_strings_are_drawn_from_a_strict_vocabulary() -> None:
     assert '"city": tf.constant(rng.choice(("a", "b"), size=(samples,)))' in script
     assert '"n": rng.random((samples,), dtype=np.float32)' in script
     assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in script
-    assert '"error: the string input \'city\'"\n' in script
+    assert "\"error: the string input 'city'\"\n" in script
     assert '" runs on the TensorFlow backend only,"\n' in script
 
 
