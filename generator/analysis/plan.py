@@ -541,6 +541,12 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
                 layer_type = layer_type_of(layer)
                 args = with_flags(layer_type.keras_args(layer.arguments), layer.call)
                 out = layer_type.infer(args, [shapes[r] for r in layer.inputs])
+                if layer_type.call_rule is not None:  # masks and states must fit this length too
+                    called = {
+                        key: [shapes[ref] for ref in refs]
+                        for key, refs in tensor_refs(layer.call).items()
+                    }
+                    layer_type.call_rule(args, [shapes[r] for r in layer.inputs], called)
                 shapes |= _record(layer.name, layer_type.output_names(args), out)
         except ShapeError:
             continue

@@ -155,6 +155,12 @@ def deliberately_stricter(problem: str) -> bool:
             # over a variable length): Keras builds it, and it runs only when the length
             # happens to equal the features the layer was built for.
             "needs a known feature dimension",
+            # MultiHeadAttention over other axes: Keras reorders or ignores what we refuse, and
+            # shapes its scores and masks for (batch, steps, features) only (README).
+            "attention_axes must be distinct axes in increasing order",
+            "only for (batch, steps, features) inputs",
+            "the query's other axes must equal the value's",
+            "with sparse: true gives a SparseTensor",  # the script keeps tensors dense
         )
     )
 
