@@ -757,9 +757,10 @@ def _attention(
         if draw(st.integers(0, 2)) == 0:
             layer[arg] = draw(source)
     call: dict[str, Any] = {}
-    if draw(st.booleans()):
+    flat = sequences is not grids or draw(st.integers(0, 5)) == 0  # flags: 3-D inputs only
+    if flat and draw(st.booleans()):
         call["return_attention_scores"] = True
-    if draw(st.integers(0, 2)) == 0:
+    if flat and draw(st.integers(0, 2)) == 0:
         call["use_causal_mask"] = True
     if axes is not None:
         layer["attention_axes"] = axes
@@ -768,7 +769,7 @@ def _attention(
     if type_name == "MultiHeadAttention" and pairs and draw(st.booleans()):
         call["attention_mask"] = draw(st.sampled_from(pairs))
     step_masks = _step_masks(found)
-    if step_masks and draw(st.booleans()):
+    if step_masks and flat and draw(st.integers(0, 2)):
         if type_name == "MultiHeadAttention":
             for arg in ("query_mask", "value_mask", "key_mask"):
                 if draw(st.booleans()):
