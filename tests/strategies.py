@@ -208,8 +208,10 @@ def _lookup_args(type_name: str, shape: tuple[int | None, ...]) -> dict[str, Any
         "num_oov_indices": st.integers(0, 2),
         "mask_token": st.sampled_from(["pad", "red"] if string else [0, 3]),
         "oov_token": st.sampled_from(["[UNK]", "blue"] if string else [-1, 7]),
-        "output_mode": st.sampled_from(["int", "one_hot", "multi_hot", "count"])
-        | st.sampled_from(["tf_idf"] if type_name in ("StringLookup", "IntegerLookup") else []),
+        "output_mode": st.sampled_from(
+            ["int", "one_hot", "multi_hot", "count"]
+            + (["tf_idf"] if type_name in ("StringLookup", "IntegerLookup") else [])
+        ),
         "invert": st.booleans(),
         "max_tokens": st.integers(2, 9),
         "pad_to_max_tokens": st.booleans(),

@@ -644,6 +644,49 @@ REGRESSIONS |= {
 }  # fmt: skip
 
 
+REGRESSIONS |= {
+    # Found against Keras while adding tf_idf: outside int mode the mask token has no index.
+    "a lookup's mask token outside int mode": {
+        "inputs": [{"name": "in0", "shape": [3], "dtype": "string"}],
+        "layers": [
+            {"name": "l0", "type": "StringLookup", "vocabulary": ["red", "blue"],
+             "mask_token": "pad", "num_oov_indices": 2, "output_mode": "multi_hot"},
+            {"name": "l1", "type": "StringLookup", "inputs": "in0", "vocabulary": ["red"],
+             "mask_token": "pad", "output_mode": "tf_idf", "idf_weights": [0.5]},
+            {"name": "l2", "type": "StringLookup", "inputs": "in0", "vocabulary": ["red"],
+             "output_mode": "count", "max_tokens": 4, "pad_to_max_tokens": True},
+        ],
+    },
+    "masks, states of Bidirectional and ConvLSTM1D, and attention over other axes": {
+        "inputs": [
+            {"name": "in0", "shape": [None, 3]},
+            {"name": "mask1", "shape": [None]},
+            {"name": "clip", "shape": [5, 4, 2]},
+            {"name": "mask2", "shape": [5]},
+            {"name": "mask3", "shape": [3]},
+        ],
+        "layers": [
+            {"name": "l0", "type": "Bidirectional", "inputs": "in0",
+             "layer": {"type": "LSTM", "units": 2, "return_state": True},
+             "call": {"mask": "mask1"}},
+            {"name": "l1", "type": "GRU", "inputs": "in0", "units": 2,
+             "call": {"initial_state": ["l0:backward_state_h"], "mask": "mask1"}},
+            {"name": "l2", "type": "ConvLSTM1D", "inputs": "clip", "filters": 2,
+             "kernel_size": 2, "return_state": True, "return_sequences": True,
+             "call": {"mask": "mask2"}},
+            {"name": "l3", "type": "MultiHeadAttention", "inputs": ["l2:output", "l2:output"],
+             "num_heads": 2, "key_dim": 2, "attention_axes": [2]},
+            {"name": "l4", "type": "Attention", "inputs": ["l2:state_h", "l2:state_c"],
+             "call": {"mask": ["mask3", "mask3"]}},
+            {"name": "l5", "type": "MultiHeadAttention", "inputs": ["l4", "l2:state_h"],
+             "num_heads": 1, "key_dim": 2,
+             "call": {"query_mask": "mask3", "value_mask": "mask3", "key_mask": "mask3"}},
+            {"name": "l6", "type": "Activation", "inputs": "l0:output", "activation": "linear"},
+        ],
+    },
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("case", sorted(REGRESSIONS))
 def test_regression(case: str) -> None:
     spec = {"name": "regression", "training": {"loss": "mse"}, **REGRESSIONS[case]}
