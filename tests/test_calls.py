@@ -675,3 +675,28 @@ def test_state_variables_come_from_the_keras_name_made_readable() -> None:
     spec["layers"][1]["call"] = {"initial_state": ["class:state_h", "class:state_c"]}
     script = generate(checked(spec))
     assert "class_, class_state_h, class_state_c = layers.LSTM(" in script
+
+
+def test_attention_over_other_axes_refuses_a_query_with_a_keras_mask() -> None:
+    spec = {
+        "name": "clips",
+        "inputs": [{"name": "clip", "shape": [5, 4, 2]}, {"name": "steps", "shape": [5]}],
+        "layers": [
+            {"name": "memory", "type": "ConvLSTM1D", "inputs": "clip", "filters": 2,
+             "kernel_size": 2, "return_sequences": True, "call": {"mask": "steps"}},
+            {"name": "scaled", "type": "Dense", "units": 2},
+            {"name": "att", "type": "MultiHeadAttention", "inputs": ["scaled", "scaled"],
+             "num_heads": 1, "key_dim": 2, "attention_axes": [1]},
+        ],
+    }  # fmt: skip
+    assert problems(spec) == [
+        (
+            "layers.2",
+            "att: MultiHeadAttention over inputs of rank 4 cannot take a query that may carry a"
+            " Keras mask (from Masking, Embedding mask_zero or a mask call argument before it),"
+            " got query (None, 5, 3, 2)",
+        )
+    ]
+    del spec["layers"][0]["call"]
+    spec["inputs"].pop()
+    assert checked(spec).graph.layer("att").shape == (None, 5, 3, 2)
