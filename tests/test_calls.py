@@ -700,3 +700,18 @@ def test_attention_over_other_axes_refuses_a_query_with_a_keras_mask() -> None:
     del spec["layers"][0]["call"]
     spec["inputs"].pop()
     assert checked(spec).graph.layer("att").shape == (None, 5, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("inner", "shape"),
+    [
+        ({"type": "LSTM", "units": 4, "return_state": True}, (None, 3, 5, 2)),
+        ({"type": "ConvLSTM1D", "filters": 2, "kernel_size": 2, "return_state": True},
+         (None, 3, 4, 5, 2)),
+    ],
+)  # fmt: skip
+def test_time_distributed_refuses_a_layer_with_states(
+    inner: dict[str, Any], shape: tuple[int | None, ...]
+) -> None:
+    with pytest.raises(ShapeError, match="TimeDistributed cannot wrap .* with several outputs"):
+        CATALOG["TimeDistributed"].infer({"layer": inner}, [shape])
