@@ -91,8 +91,9 @@ def test_lookup_shapes_have_no_weights(
         ([3], "float32", {"type": "Discretization", "output_mode": "one_hot"},
          "Discretization needs 'bin_boundaries' given in the spec (the script cannot adapt() it"
          " to data)"),
-        ([3], "string", {"type": "StringLookup", "vocabulary": ["[UNK]", "a"]},
-         "StringLookup vocabulary holds its oov_token '[UNK]' (Keras reserves it; remove it)"),
+        ([3], "int32", {"type": "StringLookup", "vocabulary": ["a", "[UNK]"], "invert": True},
+         "StringLookup vocabulary holds its oov_token '[UNK]', which invert: true gives back"
+         " (Keras reserves it; remove it)"),
         ([3], "int32", {"type": "IntegerLookup", "vocabulary": [0, 1], "mask_token": 0},
          "IntegerLookup vocabulary holds its mask_token 0 (Keras reserves it; remove it)"),
     ],
@@ -137,6 +138,28 @@ def test_lookup_options_keras_refuses_or_the_script_cannot_run(
     shape: list[Any], dtype: str, layer: dict[str, Any], expected: str
 ) -> None:
     assert problems(shape, layer, dtype) == [f"l: {expected}"]
+
+
+@pytest.mark.parametrize(
+    ("layer", "out"),
+    [
+        # Keras drops the special tokens a vocabulary starts with, in its order.
+        ({"type": "StringLookup", "vocabulary": ["[UNK]", "a"], "output_mode": "multi_hot"}, 2),
+        ({"type": "StringLookup", "vocabulary": ["pad", "[UNK]", "a"], "mask_token": "pad"}, 3),
+        # Outside invert, an OOV token in the vocabulary is one more token (found by the
+        # differential test: IntegerLookup([7], oov_token=7, num_oov_indices=2)).
+        ({"type": "IntegerLookup", "vocabulary": [7], "num_oov_indices": 2, "oov_token": 7,
+          "output_mode": "multi_hot"}, 3),
+    ],
+)  # fmt: skip
+def test_special_tokens_at_the_start_of_a_vocabulary_follow_keras(
+    layer: dict[str, Any], out: int
+) -> None:
+    dtype = "string" if layer["type"] == "StringLookup" else "int32"
+    assert graph([3], layer, dtype).layer("l").shape == (None, out)
+    if layer.get("mask_token") == "pad":  # outside int mode the mask token is no special one
+        refused = problems([3], {**layer, "output_mode": "count"}, dtype)
+        assert "holds its mask_token 'pad'" in refused[0]
 
 
 def test_an_inverted_string_lookup_gives_strings_and_max_tokens_is_above_one() -> None:

@@ -112,13 +112,30 @@ def depth(layer: str, args: Args) -> int:
         return len(args["bin_boundaries"]) + 1
     if args.get("pad_to_max_tokens") is True:
         return int(args["max_tokens"])
-    return vocabulary_size(args, args.get("output_mode", "int"))
+    return vocabulary_size(layer, args, args.get("output_mode", "int"))
 
 
-def vocabulary_size(args: Args, mode: str) -> int:
-    """A lookup's indices: the vocabulary and its OOV indices, and in int mode the mask."""
-    size = len(args["vocabulary"]) + args.get("num_oov_indices", 1)
+def vocabulary_size(layer: str, args: Args, mode: str) -> int:
+    """A lookup's indices: its tokens and OOV indices, and in int mode the mask."""
+    size = len(tokens(layer, args, mode)) + args.get("num_oov_indices", 1)
     return int(size) + (1 if mode == "int" and args.get("mask_token") is not None else 0)
+
+
+def oov_token(layer: str, args: Args) -> Any:
+    """The out-of-vocabulary token, Keras's default where not given."""
+    token = args.get("oov_token")
+    if token is None:
+        return "[UNK]" if layer == "StringLookup" else -1
+    return token
+
+
+def tokens(layer: str, args: Args, mode: str) -> list[Any]:
+    """The vocabulary without the special tokens it may start with, in Keras's order (the
+    mask token in int mode, then the OOV token once per OOV index): Keras drops those."""
+    vocabulary = list(args["vocabulary"])
+    mask = [args.get("mask_token")] if mode == "int" and args.get("mask_token") is not None else []
+    special = mask + [oov_token(layer, args)] * args.get("num_oov_indices", 1)
+    return vocabulary[len(special) :] if vocabulary[: len(special)] == special else vocabulary
 
 
 def _encoded(layer: str, mode: str, shape: Shape, size: int) -> Shape:
@@ -157,7 +174,7 @@ def encoding(layer: str, default_mode: str) -> Rule:
             )
         mode = args.get("output_mode", default_mode)
         if layer in ("StringLookup", "IntegerLookup"):
-            _check_reserved(layer, args)
+            _check_reserved(layer, args, mode)
             _check_options(layer, args, mode)
         if mode == "int":
             return Output(shape)
@@ -169,20 +186,21 @@ def encoding(layer: str, default_mode: str) -> Rule:
     return rule
 
 
-def _check_reserved(layer: str, args: Args) -> None:
-    """Keras refuses a vocabulary that holds its mask or out-of-vocabulary token."""
-    vocabulary = args["vocabulary"]
-    for what in ("mask_token", "oov_token"):
-        token = args.get(what)
-        inverted = args.get("invert") is True  # Keras checks the OOV token then too
-        if what == "oov_token" and args.get("num_oov_indices", 1) == 0 and not inverted:
-            continue
-        if token is None and what == "oov_token":
-            token = "[UNK]" if layer == "StringLookup" else -1
-        if token is not None and token in vocabulary:
-            raise ShapeError(
-                f"{layer} vocabulary holds its {what} {token!r} (Keras reserves it; remove it)"
-            )
+def _check_reserved(layer: str, args: Args, mode: str) -> None:
+    """Keras refuses a vocabulary that holds its mask token, or with invert its OOV token,
+    past the special tokens it may start with."""
+    found = tokens(layer, args, mode)
+    mask = args.get("mask_token")
+    if mask is not None and mask in found:
+        raise ShapeError(
+            f"{layer} vocabulary holds its mask_token {mask!r} (Keras reserves it; remove it)"
+        )
+    oov = oov_token(layer, args)
+    if args.get("invert") is True and oov in found:  # unused, and unchecked, otherwise
+        raise ShapeError(
+            f"{layer} vocabulary holds its oov_token {oov!r}, which invert: true gives back"
+            " (Keras reserves it; remove it)"
+        )
 
 
 def _check_options(layer: str, args: Args, mode: str) -> None:
@@ -211,7 +229,7 @@ def _check_options(layer: str, args: Args, mode: str) -> None:
     limit = args.get("max_tokens")
     if args.get("pad_to_max_tokens") is True and limit is None:
         raise ShapeError(f"{layer} with pad_to_max_tokens: true needs max_tokens")
-    size = vocabulary_size(args, mode)
+    size = vocabulary_size(layer, args, mode)
     if limit is not None and size > limit:
         raise ShapeError(
             f"{layer} has {size} indices (vocabulary, OOV indices and, in int mode, the mask"
