@@ -715,3 +715,27 @@ def test_time_distributed_refuses_a_layer_with_states(
 ) -> None:
     with pytest.raises(ShapeError, match="TimeDistributed cannot wrap .* with several outputs"):
         CATALOG["TimeDistributed"].infer({"layer": inner}, [shape])
+
+
+def test_a_recurrent_layer_refuses_scores_that_carry_the_attention_mask() -> None:
+    spec = {
+        "name": "att",
+        "inputs": SERIES,
+        "layers": [
+            {"name": "cross", "type": "MultiHeadAttention", "num_heads": 1, "key_dim": 2,
+             "inputs": ["series", "memory"],
+             "call": {"return_attention_scores": True, "use_causal_mask": True}},
+            {"name": "pooled", "type": "GlobalAveragePooling1D", "inputs": "cross:output"},
+            {"name": "flat", "type": "Reshape", "inputs": "cross:scores",
+             "target_shape": [10, 10]},
+            {"name": "reader", "type": "GRU", "units": 2},
+            {"name": "out", "type": "Concatenate", "inputs": ["reader", "pooled"]},
+        ],
+    }  # fmt: skip
+    found = problems(spec)
+    assert found[0][0] == "layers.3"
+    assert (
+        "GRU reads its input's Keras mask as (batch, steps), but 'flat' may carry" in (found[0][1])
+    )
+    del spec["layers"][0]["call"]["use_causal_mask"]
+    assert checked(spec).graph.layer("reader").shape == (None, 2)

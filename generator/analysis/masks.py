@@ -33,3 +33,28 @@ def check_masked_query(layer_type: str, query: Shape, masked: bool) -> None:
             f" carry a Keras mask (from Masking, Embedding mask_zero or a mask call argument"
             f" before it), got query {show_shape(query)}"
         )
+
+
+# Layers that read their input's Keras mask as (batch, steps).
+STEP_MASKED = frozenset(
+    {"SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "Bidirectional", "MultiHeadAttention"}
+)
+_MULTI_HEAD_MASKS = ("use_causal_mask", "attention_mask", "query_mask", "value_mask", "key_mask")
+
+
+def scores_mask(layer_type: str, call: Mapping[str, Any] | None, masked_query: bool) -> bool:
+    """Whether MultiHeadAttention's scores may carry the attention mask (batch, heads, T, S)
+    as their Keras mask: its softmax attaches it when any mask applies."""
+    given = any((call or {}).get(key) for key in _MULTI_HEAD_MASKS)
+    return layer_type == "MultiHeadAttention" and (given or masked_query)
+
+
+def check_step_mask(layer_type: str, source: str, odd: bool) -> None:
+    """Refuse a layer that reads a (batch, steps) mask on a tensor whose mask is another."""
+    if layer_type in STEP_MASKED and odd:
+        raise ShapeError(
+            f"{layer_type} reads its input's Keras mask as (batch, steps), but {source!r} may"
+            " carry MultiHeadAttention's attention mask (batch, heads, query steps, value"
+            " steps) from the scores before it (leave its masks and use_causal_mask out, or"
+            " do not feed it the scores)"
+        )

@@ -29,7 +29,12 @@ from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.inputs import LayerInputs, layer_inputs
 from generator.analysis.layers.base import Output, Shape, ShapeError, show_shape
 from generator.analysis.layers.merging import MergeError
-from generator.analysis.masks import check_masked_query, gives_mask
+from generator.analysis.masks import (
+    check_masked_query,
+    check_step_mask,
+    gives_mask,
+    scores_mask,
+)
 from generator.analysis.where import block_layer_index, in_block, located
 from generator.display import quoted, show_name
 from generator.errors import Problem, SpecError, did_you_mean
@@ -248,6 +253,7 @@ class _Inferred:
         self.outs: dict[str, Output] = {}
         self.several: dict[str, tuple[str, ...]] = {}  # layers with several outputs: their names
         self.masked: set[str] = set()  # references that may carry a Keras mask (masks.py)
+        self.odd_masked: set[str] = set()  # ...one that is not (batch, steps): attention's
 
 
 def _infer(
@@ -294,8 +300,10 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
         kind = output_kind(layer.type, args, kinds, layer.inputs)
         out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
         masked = any(ref in known.masked for ref in layer.inputs)
+        odd = any(ref in known.odd_masked for ref in layer.inputs)
         if layer.inputs:
             check_masked_query(layer.type, shapes[layer.inputs[0]], layer.inputs[0] in known.masked)
+            check_step_mask(layer.type, layer.inputs[0], layer.inputs[0] in known.odd_masked)
         if layer_type.call_rule is not None:
             called = {
                 key: [shapes[ref] for ref in refs] for key, refs in tensor_refs(layer.call).items()
@@ -327,10 +335,14 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
     known.outs[layer.name] = out
     names = layer_type.output_names(args)
     gives = gives_mask(layer.type, args, list(tensor_refs(layer.call)), masked)
+    query_masked = bool(layer.inputs) and layer.inputs[0] in known.masked
+    odd_scores = scores_mask(layer.type, layer.call, query_masked)
     for ref, shape in _record(layer.name, names, out).items():
         shapes[ref], known.kinds[ref] = shape, kind
         if gives:
             known.masked.add(ref)
+        if odd or (odd_scores and ref == f"{layer.name}:scores"):
+            known.odd_masked.add(ref)
     if len(names) > 1:
         known.several[layer.name] = names
     return None

@@ -161,6 +161,7 @@ def deliberately_stricter(problem: str) -> bool:
             "only for (batch, steps, features) inputs",
             "the query's other axes must equal the value's",
             "cannot take a query that may carry a Keras mask",  # followed generously (masks.py)
+            "may carry MultiHeadAttention's attention mask",  # followed generously (masks.py)
             "with sparse: true gives a SparseTensor",  # the script keeps tensors dense
         )
     )
@@ -262,6 +263,7 @@ def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
 
 
 REFUSED = (
+    "MultiHeadAttention scores with their mask",
     "MultiHeadAttention over other axes of a masked",
     "a transposed convolution with same padding",
     "a shared recurrent layer on",
@@ -673,6 +675,20 @@ REGRESSIONS |= {
     },
     # Found by the example below: a ConvLSTM1D given a mask attaches it to its output, and
     # MultiHeadAttention over rank-4 inputs reads it as (batch, steps): refused.
+    # Found by the long calls run: MultiHeadAttention's scores carry its attention mask as
+    # their Keras mask, which a recurrent layer then reads as (batch, steps): refused.
+    "MultiHeadAttention scores with their mask into a ConvLSTM1D": {
+        "inputs": [{"name": "in0", "shape": [3, 1]}, {"name": "in1", "shape": [3, 1]}],
+        "layers": [
+            {"name": "l2", "type": "MultiHeadAttention",
+             "inputs": {"query": "in0", "value": "in1", "key": "in0"}, "num_heads": 1,
+             "key_dim": 1, "value_dim": 1, "use_bias": False,
+             "call": {"return_attention_scores": True, "use_causal_mask": True}},
+            {"name": "l3", "type": "Activation", "inputs": "l2:output", "activation": "linear"},
+            {"name": "l5", "type": "ConvLSTM1D", "inputs": "l2:scores", "filters": 1,
+             "kernel_size": 1},
+        ],
+    },
     "MultiHeadAttention over other axes of a masked query": {
         "inputs": [{"name": "clip", "shape": [5, 4, 2]}, {"name": "mask2", "shape": [5]}],
         "layers": [
