@@ -577,16 +577,25 @@ def test_multi_head_attention_takes_query_value_and_key_masks() -> None:
             "call": {"query_mask": "query_steps", "value_mask": "value_steps"},
         },
     )
-    spec["inputs"] = [*SERIES, *MASKS]
-    script = generate(checked(spec))
-    assert "(series, memory, query_mask=query_steps, value_mask=value_steps)" in script
-    spec["inputs"][2]["shape"] = [9]
-    spec["layers"][0]["call"]["key_mask"] = "value_steps"
+    spec["inputs"] = copy.deepcopy([*SERIES, *MASKS])
     assert problems(spec) == [
         (
             "layers.0",
-            "cross: MultiHeadAttention's query_mask must be (batch, query steps) = (None, 10)"
-            " for the query (None, 10, 6), got (None, 9)",
+            "cross: MultiHeadAttention ignores a query_mask passed to its call (Keras reads the"
+            " query's own Keras mask instead, from Masking or Embedding mask_zero): leave it out",
+        )
+    ]
+    spec["layers"][0]["call"] = {"value_mask": "value_steps", "key_mask": "query_steps"}
+    spec["inputs"][1]["shape"] = [None, 4]
+    spec["inputs"][3]["shape"] = [None]
+    script = generate(checked(spec))
+    assert "(series, memory, value_mask=value_steps, key_mask=query_steps)" in script
+    spec["inputs"][1]["shape"] = [7, 4]
+    assert problems(spec) == [
+        (
+            "layers.0",
+            "cross: MultiHeadAttention's key_mask must be (batch, value steps) = (None, 7)"
+            " for the value (None, 7, 4), got (None, 10)",
         )
     ]
 

@@ -210,6 +210,12 @@ def _multi_head_masks(
     value_mask and key_mask (batch, value steps); all for (batch, steps, features) inputs."""
     layer = "MultiHeadAttention"
     query, value = inputs[0], inputs[1]
+    if "query_mask" in call:
+        # Keras replaces the argument with the query's own Keras mask: it would be ignored.
+        raise ShapeError(
+            f"{layer} ignores a query_mask passed to its call (Keras reads the query's own Keras"
+            " mask instead, from Masking or Embedding mask_zero): leave it out"
+        )
     given = [name for name in _MULTI_HEAD_MASKS if name in call]
     if given and len(query) > 3:
         raise ShapeError(
