@@ -183,6 +183,11 @@ def _args(draw: st.DrawFn, type_name: str, shape: tuple[int | None, ...]) -> dic
         for name in ("mean", "variance"):
             value = st.lists(FACTOR, min_size=count, max_size=count) if count else FACTOR
             args[name] = draw(value)
+    if args.get("output_mode") == "tf_idf" and "vocabulary" in args and draw(st.integers(0, 4)):
+        count = len(args["vocabulary"])  # mostly one weight per entry, as Keras needs
+        args["idf_weights"] = draw(st.lists(FACTOR, min_size=count, max_size=count))
+    if args.get("invert") and draw(st.integers(0, 3)):
+        args.pop("output_mode", None)  # invert takes int mode only
     return args
 
 
@@ -203,7 +208,14 @@ def _lookup_args(type_name: str, shape: tuple[int | None, ...]) -> dict[str, Any
         "num_oov_indices": st.integers(0, 2),
         "mask_token": st.sampled_from(["pad", "red"] if string else [0, 3]),
         "oov_token": st.sampled_from(["[UNK]", "blue"] if string else [-1, 7]),
-        "output_mode": st.sampled_from(["int", "one_hot", "multi_hot", "count"]),
+        "output_mode": st.sampled_from(
+            ["int", "one_hot", "multi_hot", "count"]
+            + (["tf_idf"] if type_name in ("StringLookup", "IntegerLookup") else [])
+        ),
+        "invert": st.booleans(),
+        "max_tokens": st.integers(2, 9),
+        "pad_to_max_tokens": st.booleans(),
+        "idf_weights": st.lists(FACTOR, min_size=1, max_size=3),
         "num_tokens": st.integers(1, 10),
         "num_bins": st.integers(1, 5),
         "salt": st.integers(0, 5) | st.lists(st.integers(0, 5), min_size=2, max_size=2),
@@ -621,13 +633,30 @@ def _several(layer: dict[str, Any]) -> tuple[str, ...]:
     call = layer.get("call", {})
     if layer.get("type") in RECURRENT_STATES and layer.get("return_state"):
         return ("output", *RECURRENT_STATES[layer["type"]])
+    if layer.get("type") == "ConvLSTM1D" and layer.get("return_state"):
+        return ("output", "state_h", "state_c")
+    inner = layer.get("layer", {})
+    if layer.get("type") == "Bidirectional" and inner.get("return_state"):
+        states = RECURRENT_STATES[inner["type"]]
+        return (
+            "output",
+            *(f"forward_{state}" for state in states),
+            *(f"backward_{state}" for state in states),
+        )
     if layer.get("type") in ATTENTION and call.get("return_attention_scores"):
         return ("output", "scores")
     return ()
 
 
+def _step_masks(masks: dict[str, Any]) -> list[str]:
+    """The (batch, steps) masks drawn for a model."""
+    return [ref for ref, shape in masks.items() if len(shape) == 2]
+
+
 @st.composite
-def _recurrent(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, Any]:
+def _recurrent(
+    draw: st.DrawFn, name: str, shapes: dict[str, Any], masks: dict[str, Any] | None = None
+) -> dict[str, Any]:
     sequences = [ref for ref, shape in shapes.items() if len(shape) == 3] or list(shapes)
     type_name = draw(st.sampled_from(sorted(RECURRENT_STATES)))
     units = draw(st.integers(1, 4))
@@ -641,6 +670,18 @@ def _recurrent(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, 
         layer["return_sequences"] = True
     if draw(st.integers(0, 3)):
         layer["return_state"] = True
+    step_masks = _step_masks(masks or {})
+    if draw(st.integers(0, 3)) == 0:  # Bidirectional around it: states forward, then backward
+        inner = {
+            key: layer.pop(key) for key in ("return_sequences", "return_state") if key in layer
+        }
+        layer["layer"] = {"type": layer.pop("type"), "units": layer.pop("units"), **inner}
+        layer = {"name": name, "type": "Bidirectional", **layer}
+        if draw(st.booleans()):
+            layer["merge_mode"] = draw(st.sampled_from(["concat", "sum", "mul", "ave"]))
+        if step_masks and draw(st.booleans()):
+            layer["call"] = {"mask": draw(st.sampled_from(step_masks))}
+        return layer
     states = [ref for ref, shape in shapes.items() if len(shape) == 2]
     if states and draw(st.integers(0, 2)):
         count = len(RECURRENT_STATES[type_name])
@@ -651,13 +692,44 @@ def _recurrent(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, 
         layer["call"] = {
             "initial_state": draw(st.lists(st.sampled_from(wanted), min_size=count, max_size=count))
         }
+    if step_masks and draw(st.integers(0, 2)) == 0:
+        layer.setdefault("call", {})["mask"] = draw(st.sampled_from(step_masks))
     return layer
 
 
 @st.composite
-def _attention(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, Any]:
+def _conv_lstm(
+    draw: st.DrawFn, name: str, clips: list[str], masks: dict[str, Any]
+) -> dict[str, Any]:
+    """ConvLSTM1D over a (batch, steps, width, channels) input: its states are sequences."""
+    layer: dict[str, Any] = {
+        "name": name,
+        "type": "ConvLSTM1D",
+        "inputs": draw(st.sampled_from(clips)),
+        "filters": draw(st.integers(1, 3)),
+        "kernel_size": draw(st.integers(1, 2)),
+    }
+    for arg in ("return_sequences", "return_state"):
+        if draw(st.booleans()):
+            layer[arg] = True
+    if draw(st.booleans()):
+        layer["padding"] = "same"
+    if _step_masks(masks) and draw(st.booleans()):
+        layer["call"] = {"mask": draw(st.sampled_from(_step_masks(masks)))}
+    return layer
+
+
+@st.composite
+def _attention(
+    draw: st.DrawFn, name: str, shapes: dict[str, Any], masks: dict[str, Any] | None = None
+) -> dict[str, Any]:
     sequences = [ref for ref, shape in shapes.items() if len(shape) == 3] or list(shapes)
     type_name = draw(st.sampled_from(ATTENTION))
+    grids = [ref for ref, shape in shapes.items() if len(shape) == 4]
+    axes = None
+    if type_name == "MultiHeadAttention" and grids and draw(st.integers(0, 2)) == 0:
+        sequences = grids  # attention over other axes of (batch, steps, width, features)
+        axes = draw(st.sampled_from([None, [1], [2], [1, 2], -2]))
     query = draw(st.sampled_from(sequences))
     value = draw(st.sampled_from(sequences))
     key = draw(st.none() | st.sampled_from(sequences))
@@ -687,13 +759,25 @@ def _attention(draw: st.DrawFn, name: str, shapes: dict[str, Any]) -> dict[str, 
         if draw(st.integers(0, 2)) == 0:
             layer[arg] = draw(source)
     call: dict[str, Any] = {}
-    if draw(st.booleans()):
+    flat = sequences is not grids or draw(st.integers(0, 5)) == 0  # flags: 3-D inputs only
+    if flat and draw(st.booleans()):
         call["return_attention_scores"] = True
-    if draw(st.integers(0, 2)) == 0:
+    if flat and draw(st.integers(0, 2)) == 0:
         call["use_causal_mask"] = True
-    masks = [ref for ref in shapes if ref.startswith("mask")]
-    if type_name == "MultiHeadAttention" and masks and draw(st.booleans()):
-        call["attention_mask"] = draw(st.sampled_from(masks))
+    if axes is not None:
+        layer["attention_axes"] = axes
+    found = masks or {}
+    pairs = [ref for ref, shape in found.items() if len(shape) == 3]
+    if type_name == "MultiHeadAttention" and pairs and draw(st.booleans()):
+        call["attention_mask"] = draw(st.sampled_from(pairs))
+    step_masks = _step_masks(found)
+    if step_masks and flat and draw(st.integers(0, 2)):
+        if type_name == "MultiHeadAttention":
+            for arg in ("query_mask", "value_mask", "key_mask"):
+                if draw(st.booleans()):
+                    call[arg] = draw(st.sampled_from(step_masks))
+        else:
+            call["mask"] = draw(st.lists(st.sampled_from(step_masks), min_size=2, max_size=2))
     if call:
         layer["call"] = call
     return layer
@@ -712,6 +796,11 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
     ]
     if draw(st.integers(0, 3)) == 0:
         inputs.append({"name": "mask0", "shape": [draw(steps), draw(steps)]})
+    for index in range(1, 1 + draw(st.integers(0, 2))):  # (batch, steps) masks
+        inputs.append({"name": f"mask{index}", "shape": [draw(steps)]})
+    if draw(st.integers(0, 3)) == 0:  # (batch, steps, width, channels): ConvLSTM1D, axes
+        clip = [draw(steps), draw(st.integers(2, 4)), draw(st.integers(1, 3))]
+        inputs.append({"name": "clip", "shape": clip})
     shapes: dict[str, tuple[int | None, ...]] = {
         item["name"]: (None, *item["shape"]) for item in inputs
     }
@@ -719,11 +808,15 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
     for index in range(draw(st.integers(3, max_layers))):
         name = f"l{index}"
         refs = {ref: shape for ref, shape in shapes.items() if not ref.startswith("mask")}
-        choice = draw(st.integers(0, 5))
+        masks = {ref: shape for ref, shape in shapes.items() if ref.startswith("mask")}
+        clips = [ref for ref, shape in refs.items() if len(shape) == 4]
+        choice = draw(st.integers(0, 6 if clips else 5))
         if choice in (0, 1):
-            layer = draw(_recurrent(name, refs))
+            layer = draw(_recurrent(name, refs, masks))
         elif choice in (2, 3):
-            layer = draw(_attention(name, refs))
+            layer = draw(_attention(name, refs, masks))
+        elif choice == 6:
+            layer = draw(_conv_lstm(name, clips, masks))
         elif choice == 4:
             layer = {"name": name, "type": "Dense", "inputs": draw(st.sampled_from(list(refs))),
                      "units": draw(st.integers(1, 4))}  # fmt: skip

@@ -161,11 +161,11 @@ def test_unknown_call_arguments_and_bad_values() -> None:
         (
             "layers.1.call.initial_stat",
             "unknown call argument 'initial_stat' for LSTM (did you mean 'initial_state'?)"
-            " (allowed: initial_state)",
+            " (allowed: initial_state, mask)",
         ),
         (
             "layers.1.call.use_causal_mask",
-            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state)",
+            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state, mask)",
         ),
     ]
     spec = seq2seq(call={"initial_state": "encoder:state_h"})
@@ -181,7 +181,7 @@ def test_a_flag_is_true_or_false_and_only_typed_layers_take_call_arguments() -> 
     assert problems(spec) == [
         (
             "layers.1.call.use_causal_mask",
-            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state)",
+            "unknown call argument 'use_causal_mask' for LSTM (allowed: initial_state, mask)",
         )
     ]
     spec = copy.deepcopy(SEQ2SEQ)
@@ -214,17 +214,97 @@ def test_a_model_output_is_one_tensor() -> None:
     assert "follow 'encoder:state_h' with a layer" in problems(spec)[0][1]
 
 
-def test_bidirectional_with_states_is_refused_clearly() -> None:
+def test_bidirectional_returns_forward_then_backward_states() -> None:
     spec = copy.deepcopy(SEQ2SEQ)
+    spec["inputs"].append({"name": "steps", "shape": [None]})
     spec["layers"][0] = {
         "name": "encoder",
         "type": "Bidirectional",
         "inputs": "source",
         "layer": {"type": "LSTM", "units": 8, "return_state": True},
+        "merge_mode": "sum",
+        "call": {"mask": "steps"},
     }
-    spec["layers"][1]["call"] = {}
+    spec["layers"][1]["units"] = 8
+    spec["layers"][1]["call"] = {
+        "initial_state": ["encoder:backward_state_h", "encoder:forward_state_c"]
+    }
+    graph = checked(spec).graph
+    node = graph.layer("encoder")
+    assert node.output_names == (
+        "output",
+        "forward_state_h",
+        "forward_state_c",
+        "backward_state_h",
+        "backward_state_c",
+    )
+    assert node.output_shapes == ((None, 8),) * 5
+    assert node.trainable == 2 * 4 * 8 * (7 + 8 + 1)
+    spec["layers"][1]["call"] = {"initial_state": ["encoder:state_h", "encoder:state_c"]}
     found = problems(spec)
-    assert len(found) == 1 and "Bidirectional around a layer with return_state" in found[0][1]
+    assert "unknown output 'state_h' of 'encoder'" in found[0][1]
+    assert "forward_state_h" in found[0][1]
+
+
+def test_bidirectional_gru_states_are_named_after_its_one_state() -> None:
+    names = CATALOG["Bidirectional"].output_names(
+        {"layer": {"type": "GRU", "units": 3, "return_state": True}}
+    )
+    assert names == ("output", "forward_state", "backward_state")
+    assert CATALOG["Bidirectional"].output_names({"layer": {"type": "GRU", "units": 3}}) == (
+        "output",
+    )
+
+
+@pytest.mark.parametrize(
+    ("spatial", "shape", "state"),
+    [
+        (1, (None, 4, 6, 2), (None, 5, 3)),
+        (2, (None, 4, 6, 6, 2), (None, 5, 5, 3)),
+    ],
+)
+def test_conv_lstm_returns_its_two_states(
+    spatial: int, shape: tuple[int | None, ...], state: tuple[int | None, ...]
+) -> None:
+    layer_type = CATALOG[f"ConvLSTM{spatial}D"]
+    args = {"filters": 3, "kernel_size": 2, "return_state": True, "return_sequences": True}
+    out = layer_type.infer(args, [shape])
+    assert out.shapes == ((None, 4, *state[1:]), state, state)
+    assert layer_type.output_names(args) == ("output", "state_h", "state_c")
+    assert layer_type.output_names({"filters": 3, "kernel_size": 2}) == ("output",)
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "Bidirectional"])
+def test_a_recurrent_mask_must_have_the_input_steps(name: str) -> None:
+    layer_type = CATALOG[name]
+    assert layer_type.call_rule is not None
+    shape = (None, 5, 6, 2) if name == "ConvLSTM1D" else (None, 5, 3)
+    args: dict[str, Any] = (
+        {"layer": {"type": "GRU", "units": 2}}
+        if name == "Bidirectional"
+        else {"filters": 2, "kernel_size": 2}
+        if name == "ConvLSTM1D"
+        else {"units": 2}
+    )
+    for fits in ((None, 5), (None, None), (4, 5)):
+        layer_type.call_rule(args, [shape], {"mask": [fits]})
+    for wrong in ((None, 6), (None, 5, 1), (None,)):
+        with pytest.raises(ShapeError) as error:
+            layer_type.call_rule(args, [shape], {"mask": [wrong]})
+        message = str(error.value)
+        assert f"{name}'s mask must be (batch, steps) = (None, 5)" in message
+        assert "got (" in message and str(wrong[-1]) in message
+
+
+def test_a_mask_in_the_script_is_a_keyword_argument() -> None:
+    states = ["encoder:state_h", "encoder:state_c"]
+    spec = seq2seq(call={"initial_state": states, "mask": "steps"})
+    spec["inputs"].append({"name": "steps", "shape": [None]})
+    code = generate(checked(spec))
+    assert "target, initial_state=[encoder_state_h, encoder_state_c], mask=steps" in code
+    spec["inputs"][-1]["shape"] = [None, 1]
+    assert "decoder's mask must be" not in problems(spec)[0][1]
+    assert "LSTM's mask must be (batch, steps)" in problems(spec)[0][1]
 
 
 def test_states_inside_a_block_and_its_calls() -> None:
@@ -455,6 +535,100 @@ def test_an_attention_mask_is_batch_query_steps_value_steps() -> None:
     assert "(series, memory, attention_mask=mask)" in script
 
 
+MASKS = [{"name": "query_steps", "shape": [10]}, {"name": "value_steps", "shape": [None]}]
+
+
+@pytest.mark.parametrize("name", ["Attention", "AdditiveAttention"])
+def test_attention_takes_a_query_mask_and_a_value_mask(name: str) -> None:
+    spec = attention(
+        {
+            "name": "cross",
+            "type": name,
+            "inputs": ["series", "memory"],
+            "call": {"mask": ["query_steps", "value_steps"]},
+        },
+    )
+    spec["inputs"] = [{"name": "series", "shape": [10, 4]}, SERIES[1], *MASKS]
+    script = generate(checked(spec))
+    assert f"cross = layers.{name}(" in script
+    assert "([series, memory], mask=[query_steps, value_steps])" in script
+    spec["layers"][0]["call"]["mask"] = ["value_steps", "memory"]
+    assert problems(spec) == [
+        (
+            "layers.0",
+            f"cross: {name}'s value_mask (mask[1]) must be (batch, value steps) = (None, 10)"
+            " for the value (None, 10, 4), got (None, 10, 4)",
+        )
+    ]
+    spec["layers"][0]["call"]["mask"] = ["query_steps"]
+    assert "mask is a list of two, [query_mask, value_mask], got 1" in problems(spec)[0][1]
+    spec["layers"][0]["call"]["mask"] = "query_steps"
+    assert problems(spec)[0] == ("layers.0.call.mask", "expected a list of layer or input names")
+
+
+def test_multi_head_attention_takes_query_value_and_key_masks() -> None:
+    spec = attention(
+        {
+            "name": "cross",
+            "type": "MultiHeadAttention",
+            "num_heads": 1,
+            "key_dim": 2,
+            "inputs": ["series", "memory"],
+            "call": {"query_mask": "query_steps", "value_mask": "value_steps"},
+        },
+    )
+    spec["inputs"] = copy.deepcopy([*SERIES, *MASKS])
+    assert problems(spec) == [
+        (
+            "layers.0",
+            "cross: MultiHeadAttention ignores a query_mask passed to its call (Keras reads the"
+            " query's own Keras mask instead, from Masking or Embedding mask_zero): leave it out",
+        )
+    ]
+    spec["layers"][0]["call"] = {"value_mask": "value_steps", "key_mask": "query_steps"}
+    spec["inputs"][1]["shape"] = [None, 4]
+    spec["inputs"][3]["shape"] = [None]
+    script = generate(checked(spec))
+    assert "(series, memory, value_mask=value_steps, key_mask=query_steps)" in script
+    spec["inputs"][1]["shape"] = [7, 4]
+    assert problems(spec) == [
+        (
+            "layers.0",
+            "cross: MultiHeadAttention's key_mask must be (batch, value steps) = (None, 7)"
+            " for the value (None, 7, 4), got (None, 10)",
+        )
+    ]
+
+
+def test_a_mask_holds_numbers_not_strings() -> None:
+    spec = seq2seq(call={"initial_state": ["encoder:state_h", "encoder:state_c"], "mask": "words"})
+    spec["inputs"].append({"name": "words", "shape": [None], "dtype": "string"})
+    assert "mask 'words' holds strings, not numbers" in problems(spec)[0][1]
+
+
+def test_multi_head_attention_over_other_axes_follows_keras() -> None:
+    """Weights and shapes as Keras builds them (tests/keras checks the same against Keras)."""
+    layer = CATALOG["MultiHeadAttention"]
+    grid, other = (None, 3, 4, 5), (None, 3, 6, 2)
+    base = {"num_heads": 2, "key_dim": 3}
+    assert layer.infer({**base, "attention_axes": [2]}, [grid, other]).trainable == 107
+    assert layer.infer({**base, "attention_axes": -2}, [grid, other]).trainable == 107
+    assert layer.infer({**base, "attention_axes": [1, 2]}, [grid, grid]).shape == grid
+    assert layer.infer(base, [grid, grid]).trainable == 143
+    with pytest.raises(ShapeError, match="the query's other axes must equal the value's"):
+        layer.infer({**base, "attention_axes": [1]}, [grid, other])
+    for bad in ([0], [3], [2, 1], [1, 1], -1):
+        with pytest.raises(ShapeError, match="distinct axes in increasing order between 1 and 2"):
+            layer.infer({**base, "attention_axes": bad}, [grid, grid])
+    with pytest.raises(ShapeError, match="return_attention_scores only for"):
+        layer.infer({**base, "return_attention_scores": True}, [grid, grid])
+    with pytest.raises(ShapeError, match="one rank, 3 or more"):
+        layer.infer(base, [grid, (None, 3, 5)])
+    assert layer.call_rule is not None
+    with pytest.raises(ShapeError, match="takes value_mask only for"):
+        layer.call_rule(base, [grid, grid], {"value_mask": [(None, 3)]})
+
+
 def test_the_validate_table_and_the_diagram_show_every_output() -> None:
     graph = checked(SEQ2SEQ).graph
     row = next(row for row in layer_rows(graph) if row["name"] == "encoder")
@@ -510,3 +684,67 @@ def test_state_variables_come_from_the_keras_name_made_readable() -> None:
     spec["layers"][1]["call"] = {"initial_state": ["class:state_h", "class:state_c"]}
     script = generate(checked(spec))
     assert "class_, class_state_h, class_state_c = layers.LSTM(" in script
+
+
+def test_attention_over_other_axes_refuses_a_query_with_a_keras_mask() -> None:
+    spec = {
+        "name": "clips",
+        "inputs": [{"name": "clip", "shape": [5, 4, 2]}, {"name": "steps", "shape": [5]}],
+        "layers": [
+            {"name": "memory", "type": "ConvLSTM1D", "inputs": "clip", "filters": 2,
+             "kernel_size": 2, "return_sequences": True, "call": {"mask": "steps"}},
+            {"name": "scaled", "type": "Dense", "units": 2},
+            {"name": "att", "type": "MultiHeadAttention", "inputs": ["scaled", "scaled"],
+             "num_heads": 1, "key_dim": 2, "attention_axes": [1]},
+        ],
+    }  # fmt: skip
+    assert problems(spec) == [
+        (
+            "layers.2",
+            "att: MultiHeadAttention over inputs of rank 4 cannot take a query that may carry a"
+            " Keras mask (from Masking, Embedding mask_zero or a mask call argument before it),"
+            " got query (None, 5, 3, 2)",
+        )
+    ]
+    del spec["layers"][0]["call"]
+    spec["inputs"].pop()
+    assert checked(spec).graph.layer("att").shape == (None, 5, 3, 2)
+
+
+@pytest.mark.parametrize(
+    ("inner", "shape"),
+    [
+        ({"type": "LSTM", "units": 4, "return_state": True}, (None, 3, 5, 2)),
+        ({"type": "ConvLSTM1D", "filters": 2, "kernel_size": 2, "return_state": True},
+         (None, 3, 4, 5, 2)),
+    ],
+)  # fmt: skip
+def test_time_distributed_refuses_a_layer_with_states(
+    inner: dict[str, Any], shape: tuple[int | None, ...]
+) -> None:
+    with pytest.raises(ShapeError, match="TimeDistributed cannot wrap .* with several outputs"):
+        CATALOG["TimeDistributed"].infer({"layer": inner}, [shape])
+
+
+def test_a_recurrent_layer_refuses_scores_that_carry_the_attention_mask() -> None:
+    spec = {
+        "name": "att",
+        "inputs": SERIES,
+        "layers": [
+            {"name": "cross", "type": "MultiHeadAttention", "num_heads": 1, "key_dim": 2,
+             "inputs": ["series", "memory"],
+             "call": {"return_attention_scores": True, "use_causal_mask": True}},
+            {"name": "pooled", "type": "GlobalAveragePooling1D", "inputs": "cross:output"},
+            {"name": "flat", "type": "Reshape", "inputs": "cross:scores",
+             "target_shape": [10, 10]},
+            {"name": "reader", "type": "GRU", "units": 2},
+            {"name": "out", "type": "Concatenate", "inputs": ["reader", "pooled"]},
+        ],
+    }  # fmt: skip
+    found = problems(spec)
+    assert found[0][0] == "layers.3"
+    assert (
+        "GRU reads its input's Keras mask as (batch, steps), but 'flat' may carry" in (found[0][1])
+    )
+    del spec["layers"][0]["call"]["use_causal_mask"]
+    assert checked(spec).graph.layer("reader").shape == (None, 2)

@@ -34,7 +34,17 @@ def _checked(spec: dict[str, Any]) -> CheckedSpec:
         ([1], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "one_hot",
                          "num_oov_indices": 0}, (None, 3)),
         ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "count",
-                         "mask_token": "pad", "num_oov_indices": 2}, (None, 6)),
+                         "mask_token": "pad", "num_oov_indices": 2}, (None, 5)),  # no mask index
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "tf_idf",
+                         "idf_weights": [0.5, 1, 2], "mask_token": "pad"}, (None, 4)),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "multi_hot",
+                         "max_tokens": 9, "pad_to_max_tokens": True}, (None, 9)),
+        ([3, 1], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "one_hot",
+                            "max_tokens": 4}, (None, 3, 4)),
+        ([2, 3], "int32", {"type": "StringLookup", "vocabulary": WORDS, "invert": True},
+         (None, 2, 3)),
+        ([3], "int32", {"type": "IntegerLookup", "vocabulary": [4, 8], "invert": True,
+                        "mask_token": 0, "max_tokens": 4}, (None, 3)),
         ([2, 3], "int32", {"type": "IntegerLookup", "vocabulary": [4, 8]}, (None, 2, 3)),
         ([2, 3], "int32", {"type": "IntegerLookup", "vocabulary": [4, 8], "output_mode": "one_hot"},
          (None, 2, 3, 3)),
@@ -81,8 +91,9 @@ def test_lookup_shapes_have_no_weights(
         ([3], "float32", {"type": "Discretization", "output_mode": "one_hot"},
          "Discretization needs 'bin_boundaries' given in the spec (the script cannot adapt() it"
          " to data)"),
-        ([3], "string", {"type": "StringLookup", "vocabulary": ["[UNK]", "a"]},
-         "StringLookup vocabulary holds its oov_token '[UNK]' (Keras reserves it; remove it)"),
+        ([3], "int32", {"type": "StringLookup", "vocabulary": ["a", "[UNK]"], "invert": True},
+         "StringLookup vocabulary holds its oov_token '[UNK]', which invert: true gives back"
+         " (Keras reserves it; remove it)"),
         ([3], "int32", {"type": "IntegerLookup", "vocabulary": [0, 1], "mask_token": 0},
          "IntegerLookup vocabulary holds its mask_token 0 (Keras reserves it; remove it)"),
     ],
@@ -91,6 +102,87 @@ def test_shapes_keras_builds_wrong_are_refused(
     shape: list[Any], dtype: str, layer: dict[str, Any], expected: str
 ) -> None:
     assert problems(shape, layer, dtype) == [f"l: {expected}"]
+
+
+@pytest.mark.parametrize(
+    ("shape", "dtype", "layer", "expected"),
+    [
+        ([3], "int32", {"type": "StringLookup", "vocabulary": WORDS, "invert": True,
+                        "output_mode": "one_hot"},
+         "StringLookup with invert: true turns indices back into tokens: its output_mode must"
+         " be 'int', got 'one_hot'"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "invert": True},
+         "StringLookup takes int32 indices (invert: true), not string values from 'data' (invert:"
+         " true turns int32 indices back into tokens)"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "tf_idf"},
+         "StringLookup tf_idf needs idf_weights, one per vocabulary entry"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "idf_weights": [1, 2, 3]},
+         "StringLookup takes idf_weights only with output_mode: tf_idf"),
+        ([3], "int32", {"type": "IntegerLookup", "vocabulary": [1, 2], "output_mode": "tf_idf",
+                        "idf_weights": [1.0]},
+         "IntegerLookup needs one idf_weight per vocabulary entry: 2 entries, 1 idf_weights"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "max_tokens": 4,
+                         "mask_token": "pad"},
+         "StringLookup has 5 indices (vocabulary, OOV indices and, in int mode, the mask"
+         " token), more than its max_tokens 4"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "count",
+                         "pad_to_max_tokens": True},
+         "StringLookup with pad_to_max_tokens: true needs max_tokens"),
+        ([3], "string", {"type": "StringLookup", "vocabulary": WORDS, "output_mode": "count",
+                         "sparse": True},
+         "StringLookup with sparse: true gives a SparseTensor, which the script's layers and"
+         " synthetic training do not take (leave sparse out)"),
+    ],
+)  # fmt: skip
+def test_lookup_options_keras_refuses_or_the_script_cannot_run(
+    shape: list[Any], dtype: str, layer: dict[str, Any], expected: str
+) -> None:
+    assert problems(shape, layer, dtype) == [f"l: {expected}"]
+
+
+@pytest.mark.parametrize(
+    ("layer", "out"),
+    [
+        # Keras drops the special tokens a vocabulary starts with, in its order.
+        ({"type": "StringLookup", "vocabulary": ["[UNK]", "a"], "output_mode": "multi_hot"}, 2),
+        ({"type": "StringLookup", "vocabulary": ["pad", "[UNK]", "a"], "mask_token": "pad"}, 3),
+        # Outside invert, an OOV token in the vocabulary is one more token (found by the
+        # differential test: IntegerLookup([7], oov_token=7, num_oov_indices=2)).
+        ({"type": "IntegerLookup", "vocabulary": [7], "num_oov_indices": 2, "oov_token": 7,
+          "output_mode": "multi_hot"}, 3),
+    ],
+)  # fmt: skip
+def test_special_tokens_at_the_start_of_a_vocabulary_follow_keras(
+    layer: dict[str, Any], out: int
+) -> None:
+    dtype = "string" if layer["type"] == "StringLookup" else "int32"
+    assert graph([3], layer, dtype).layer("l").shape == (None, out)
+    if layer.get("mask_token") == "pad":  # outside int mode the mask token is no special one
+        refused = problems([3], {**layer, "output_mode": "count"}, dtype)
+        assert "holds its mask_token 'pad'" in refused[0]
+
+
+def test_an_inverted_string_lookup_gives_strings_and_max_tokens_is_above_one() -> None:
+    inverted = {"type": "StringLookup", "vocabulary": WORDS, "invert": True}
+    spec = {
+        "name": "m",
+        "inputs": [{"name": "x", "shape": [3], "dtype": "int32"}],
+        "layers": [
+            {"name": "l", **inverted},
+            {"name": "ids", "type": "StringLookup", "vocabulary": WORDS},
+            {"name": "d", "type": "Dense", "inputs": "l", "units": 2},
+            {"name": "j", "type": "Concatenate", "inputs": ["d", "ids"]},
+        ],
+    }
+    with pytest.raises(SpecError, match="Dense cannot take string values"):
+        _checked(spec)
+    spec["layers"][2] = {"name": "d", "type": "Embedding", "inputs": "ids", "input_dim": 5,
+                         "output_dim": 2}  # fmt: skip
+    spec["layers"][3] = {"name": "j", "type": "Flatten", "inputs": "d"}
+    code = generate(_checked(spec))
+    assert 'layers.StringLookup(vocabulary=x_vocabulary, invert=True, name="l")(x_)' in code
+    with pytest.raises(SpecError, match="an integer greater than 1, or null"):
+        _checked({**spec, "layers": [{"name": "l", **inverted, "max_tokens": 1}]})
 
 
 @pytest.mark.parametrize(

@@ -152,10 +152,15 @@ _KIND_NAMES = {INT: "int32", FLOAT: "float", STRING: "string"}
 def _lookup_kind(layer_type: str, args: Mapping[str, Any], kind: str, source: Sequence[str]) -> str:
     """Lookups give integer indices in int mode and float encodings otherwise."""
     takes, what, hint = LOOKUP_INPUTS[layer_type]
+    if args.get("invert") is True:  # indices in, tokens out
+        takes, what = frozenset({INT}), "int32 indices (invert: true)"
+        hint = "invert: true turns int32 indices back into tokens"
     if kind not in takes:
         where = f" from {source[0]!r}" if source else ""
         raise ShapeError(
             f"{layer_type} takes {what}, not {_KIND_NAMES[kind]} values{where} ({hint})"
         )
     default = "multi_hot" if layer_type == "CategoryEncoding" else "int"
+    if args.get("invert") is True and layer_type == "StringLookup":
+        return STRING
     return INT if args.get("output_mode", default) == "int" else FLOAT

@@ -17,7 +17,7 @@ from generator.analysis.calls import (
 )
 from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.diagnose import merge_problem
-from generator.analysis.dtypes import dtype_kind, output_kind
+from generator.analysis.dtypes import STRING, dtype_kind, output_kind
 from generator.analysis.expand import (
     Expanded,
     FlatLayer,
@@ -29,6 +29,12 @@ from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.inputs import LayerInputs, layer_inputs
 from generator.analysis.layers.base import Output, Shape, ShapeError, show_shape
 from generator.analysis.layers.merging import MergeError
+from generator.analysis.masks import (
+    check_masked_query,
+    check_step_mask,
+    gives_mask,
+    scores_mask,
+)
 from generator.analysis.where import block_layer_index, in_block, located
 from generator.display import quoted, show_name
 from generator.errors import Problem, SpecError, did_you_mean
@@ -246,6 +252,8 @@ class _Inferred:
         self.kinds: dict[str, str] = {item.name: dtype_kind(item.dtype) for item in spec.inputs}
         self.outs: dict[str, Output] = {}
         self.several: dict[str, tuple[str, ...]] = {}  # layers with several outputs: their names
+        self.masked: set[str] = set()  # references that may carry a Keras mask (masks.py)
+        self.odd_masked: set[str] = set()  # ...one that is not (batch, steps): attention's
 
 
 def _infer(
@@ -291,10 +299,19 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
         kinds = [known.kinds[ref] for ref in layer.inputs]
         kind = output_kind(layer.type, args, kinds, layer.inputs)
         out = layer_type.infer(args, [shapes[ref] for ref in layer.inputs])
+        masked = any(ref in known.masked for ref in layer.inputs)
+        odd = any(ref in known.odd_masked for ref in layer.inputs)
+        if layer.inputs:
+            check_masked_query(layer.type, shapes[layer.inputs[0]], layer.inputs[0] in known.masked)
+            check_step_mask(layer.type, layer.inputs[0], layer.inputs[0] in known.odd_masked)
         if layer_type.call_rule is not None:
             called = {
                 key: [shapes[ref] for ref in refs] for key, refs in tensor_refs(layer.call).items()
             }
+            for key, refs in tensor_refs(layer.call).items():
+                for ref in refs:
+                    if known.kinds[ref] == STRING:  # states and masks are numbers
+                        raise ShapeError(f"{key} {quoted(ref)} holds strings, not numbers")
             layer_type.call_rule(args, [shapes[ref] for ref in layer.inputs], called)
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)
@@ -317,8 +334,15 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
         return f"{_display(expanded, layer.name)}: {message}"
     known.outs[layer.name] = out
     names = layer_type.output_names(args)
+    gives = gives_mask(layer.type, args, list(tensor_refs(layer.call)), masked)
+    query_masked = bool(layer.inputs) and layer.inputs[0] in known.masked
+    odd_scores = scores_mask(layer.type, layer.call, query_masked)
     for ref, shape in _record(layer.name, names, out).items():
         shapes[ref], known.kinds[ref] = shape, kind
+        if gives:
+            known.masked.add(ref)
+        if odd or (odd_scores and ref == f"{layer.name}:scores"):
+            known.odd_masked.add(ref)
     if len(names) > 1:
         known.several[layer.name] = names
     return None
@@ -537,6 +561,12 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
                 layer_type = layer_type_of(layer)
                 args = with_flags(layer_type.keras_args(layer.arguments), layer.call)
                 out = layer_type.infer(args, [shapes[r] for r in layer.inputs])
+                if layer_type.call_rule is not None:  # masks and states must fit this length too
+                    called = {
+                        key: [shapes[ref] for ref in refs]
+                        for key, refs in tensor_refs(layer.call).items()
+                    }
+                    layer_type.call_rule(args, [shapes[r] for r in layer.inputs], called)
                 shapes |= _record(layer.name, layer_type.output_names(args), out)
         except ShapeError:
             continue

@@ -309,7 +309,7 @@ def _vocabulary_values(
     vocabularies = [
         (tuple(node.args["vocabulary"]), node.keras_args.get("num_oov_indices", 1) == 0)
         for node in consumers
-        if node.layer_type.name == lookup
+        if node.layer_type.name == lookup and node.args.get("invert") is not True
     ]
     strict = [vocabulary for vocabulary, no_oov in vocabularies if no_oov]
     if strict:

@@ -113,7 +113,14 @@ OUTPUTS = {
     "MultiHeadAttention": ("output", "scores"),
     "Attention": ("output", "scores"),
     "AdditiveAttention": ("output", "scores"),
+    "ConvLSTM1D": ("output", "state_h", "state_c"),
+    "ConvLSTM2D": ("output", "state_h", "state_c"),
+    # Bidirectional: the output, the forward layer's states, the backward layer's (by count).
+    "Bidirectional": ("output", "forward_state", "backward_state"),
 }
+BIDIRECTIONAL_LSTM = (
+    "output", "forward_state_h", "forward_state_c", "backward_state_h", "backward_state_c",
+)  # fmt: skip
 LIST_CALLED = {"Attention", "AdditiveAttention"}  # called on [query, value, key]
 
 
@@ -144,7 +151,10 @@ def _store(tensors: dict[str, Any], name: str, type_name: str, result: Any) -> N
     """A layer's result by name; each of several outputs also as `name:output`."""
     tensors[name] = result
     if isinstance(result, list | tuple):
-        for output, tensor in zip(OUTPUTS[type_name], result, strict=True):
+        names = OUTPUTS[type_name]
+        if type_name == "Bidirectional" and len(result) == len(BIDIRECTIONAL_LSTM):
+            names = BIDIRECTIONAL_LSTM
+        for output, tensor in zip(names, result, strict=True):
             tensors[f"{name}:{output}"] = tensor
 
 

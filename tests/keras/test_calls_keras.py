@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
 from generator.analysis.catalog import CATALOG
+from generator.analysis.layers.base import ShapeError
 from generator.pipeline import check
 from generator.spec.presets import preset_path
 from tests.conftest import OUTPUT
@@ -126,3 +128,112 @@ def test_return_state_outputs_match_keras(name: str) -> None:
     inferred = layer_type.infer(args, [(None, None, 3)])
     assert [tuple(tensor.shape) for tensor in outputs] == list(inferred.shapes)
     assert len(layer_type.output_names(args)) == len(outputs)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "shape"),
+    [
+        ("Bidirectional", {"layer": {"type": "LSTM", "units": 4, "return_state": True}}, (5, 3)),
+        (
+            "Bidirectional",
+            {
+                "layer": {
+                    "type": "GRU",
+                    "units": 2,
+                    "return_state": True,
+                    "return_sequences": True,
+                },
+                "merge_mode": "ave",
+            },
+            (None, 3),
+        ),
+        ("ConvLSTM1D", {"filters": 3, "kernel_size": 2, "return_state": True}, (4, 6, 2)),
+        (
+            "ConvLSTM2D",
+            {"filters": 2, "kernel_size": 3, "return_state": True, "padding": "same"},
+            (None, 5, 5, 1),
+        ),
+    ],
+)
+def test_states_of_bidirectional_and_conv_lstm_match_keras(
+    name: str, args: dict[str, Any], shape: tuple[int | None, ...]
+) -> None:
+    """Shapes, order and count of the outputs, with a mask given; weights."""
+    import keras
+
+    layer_type = CATALOG[name]
+    keras_args = dict(args)
+    if name == "Bidirectional":
+        inner = dict(args["layer"])
+        keras_args["layer"] = getattr(keras.layers, inner.pop("type"))(**inner)
+    layer = getattr(keras.layers, name)(**keras_args)
+    source, mask = keras.Input(shape=shape), keras.Input(shape=(shape[0],))
+    outputs = layer(source, mask=mask)
+    inferred = layer_type.infer(args, [(None, *shape)])
+    assert layer_type.call_rule is not None
+    layer_type.call_rule(args, [(None, *shape)], {"mask": [(None, shape[0])]})
+    assert [tuple(tensor.shape) for tensor in outputs] == list(inferred.shapes)
+    assert len(layer_type.output_names(args)) == len(outputs)
+    assert layer.count_params() == inferred.trainable
+    model = keras.Model([source, mask], outputs)
+    steps = shape[0] or 4
+    data = [np.ones((2, steps, *shape[1:]), "float32"), np.ones((2, steps), "float32")]
+    assert [tuple(tensor.shape[1:]) for tensor in model(data)] == [
+        tuple(steps if dim is None else dim for dim in out[1:]) for out in inferred.shapes
+    ]
+
+
+@pytest.mark.parametrize(
+    ("axes", "query", "value"),
+    [
+        (None, (3, 4, 5), (3, 4, 5)),
+        ([1], (3, 4, 5), (5, 4, 2)),
+        ([2], (3, 4, 5), (3, 6, 2)),
+        (-2, (3, 4, 5), (3, 6, 2)),
+        ([1, 2], (2, 3, 4, 5), (4, 2, 4, 3)),
+        ([1, 3], (2, 3, 4, 5), (5, 3, 1, 2)),
+    ],
+)
+def test_attention_axes_follow_keras(
+    axes: Any, query: tuple[int, ...], value: tuple[int, ...]
+) -> None:
+    """Output shape and weights as Keras builds them, and a forward pass that runs."""
+    import keras
+
+    args = {"num_heads": 2, "key_dim": 3, "attention_axes": axes}
+    layer = keras.layers.MultiHeadAttention(**args)
+    inputs = [keras.Input(shape=query), keras.Input(shape=value)]
+    output = layer(*inputs)
+    inferred = CATALOG["MultiHeadAttention"].infer(args, [(None, *query), (None, *value)])
+    assert tuple(output.shape) == inferred.shape
+    assert layer.count_params() == inferred.trainable
+    model = keras.Model(inputs, output)
+    result = model([np.ones((2, *query), "float32"), np.ones((2, *value), "float32")])
+    assert tuple(result.shape) == (2, *inferred.shape[1:])
+
+
+def test_attention_masks_run_as_the_rules_say() -> None:
+    """Masks of the shapes the rules accept run; Keras fails on the ones they refuse."""
+    import keras
+
+    query, value = keras.Input(shape=(4, 3)), keras.Input(shape=(5, 3))
+    short, long = keras.Input(shape=(4,)), keras.Input(shape=(5,))
+    data = [np.ones((2, 4, 3), "float32"), np.ones((2, 5, 3), "float32")]
+    masks = [np.ones((2, 4), "float32"), np.ones((2, 5), "float32")]
+    for name in ("Attention", "AdditiveAttention"):
+        rule = CATALOG[name].call_rule
+        assert rule is not None
+        rule({}, [(None, 4, 3), (None, 5, 3)], {"mask": [(None, 4), (None, 5)]})
+        with pytest.raises(ShapeError):
+            rule({}, [(None, 4, 3), (None, 5, 3)], {"mask": [(None, 5), (None, 4)]})
+        out = getattr(keras.layers, name)()([query, value], mask=[short, long])
+        keras.Model([query, value, short, long], out)([*data, *masks])
+        wrong = getattr(keras.layers, name)()([query, value], mask=[long, short])
+        with pytest.raises(Exception):  # noqa: B017 - any failure of the forward pass
+            keras.Model([query, value, short, long], wrong)([*data, *masks])
+    layer = keras.layers.MultiHeadAttention(2, 3)
+    out = layer(query, value, query_mask=short, value_mask=long, key_mask=long)
+    keras.Model([query, value, short, long], out)([*data, *masks])
+    wrong = keras.layers.MultiHeadAttention(2, 3)(query, value, query_mask=long, value_mask=short)
+    with pytest.raises(Exception):  # noqa: B017
+        keras.Model([query, value, short, long], wrong)([*data, *masks])

@@ -158,6 +158,15 @@ def deliberately_stricter(problem: str) -> bool:
             # over a variable length): Keras builds it, and it runs only when the length
             # happens to equal the features the layer was built for.
             "needs a known feature dimension",
+            # MultiHeadAttention over other axes: Keras reorders or ignores what we refuse, and
+            # shapes its scores and masks for (batch, steps, features) only (README).
+            "attention_axes must be distinct axes in increasing order",
+            "only for (batch, steps, features) inputs",
+            "the query's other axes must equal the value's",
+            "cannot take a query that may carry a Keras mask",  # followed generously (masks.py)
+            "may carry MultiHeadAttention's attention mask",  # followed generously (masks.py)
+            "ignores a query_mask passed to its call",  # Keras drops it: refused (README)
+            "with sparse: true gives a SparseTensor",  # the script keeps tensors dense
         )
     )
 
@@ -268,6 +277,9 @@ def test_spatial_models_agree_with_keras(spec: dict[str, Any]) -> None:
 
 
 REFUSED = (
+    "MultiHeadAttention scores with their mask",
+    "MultiHeadAttention given a query_mask",
+    "MultiHeadAttention over other axes of a masked",
     "a transposed convolution with same padding",
     "a shared recurrent layer on",
     "initial_state with too many",
@@ -646,6 +658,97 @@ REGRESSIONS |= {
              "call": {"return_attention_scores": True, "use_causal_mask": True}},
             {"name": "l1", "type": "GRU", "inputs": "in0", "units": 1},
             {"name": "l3", "share": "l1", "inputs": "l0:scores"},
+        ],
+    },
+}  # fmt: skip
+
+
+REGRESSIONS |= {
+    # Found by the long calls run: Keras replaces MultiHeadAttention's query_mask argument by
+    # the query's own Keras mask, so a query_mask of any shape is ignored: refused.
+    "MultiHeadAttention given a query_mask Keras ignores": {
+        "inputs": [{"name": "in0", "shape": [None, 1]}, {"name": "in1", "shape": [5, 1]},
+                   {"name": "mask1", "shape": [3]}],
+        "layers": [
+            {"name": "l0", "type": "MultiHeadAttention", "inputs": ["in1", "in0"],
+             "num_heads": 1, "key_dim": 1,
+             "call": {"use_causal_mask": True, "query_mask": "mask1"}},
+        ],
+    },
+    # Found by the long lookups run: Keras checks the OOV token against the vocabulary only
+    # with invert, and drops the special tokens a vocabulary starts with.
+    "a lookup's OOV token in its vocabulary, and special tokens in front": {
+        "inputs": [{"name": "in0", "shape": [None], "dtype": "int32"},
+                   {"name": "in1", "shape": [3], "dtype": "string"}],
+        "layers": [
+            {"name": "l0", "type": "IntegerLookup", "inputs": "in0", "vocabulary": [7],
+             "num_oov_indices": 2, "oov_token": 7, "invert": False},
+            {"name": "l1", "type": "StringLookup", "inputs": "in1",
+             "vocabulary": ["[UNK]", "red"], "output_mode": "multi_hot"},
+        ],
+    },
+    # Found against Keras while adding tf_idf: outside int mode the mask token has no index.
+    "a lookup's mask token outside int mode": {
+        "inputs": [{"name": "in0", "shape": [3], "dtype": "string"}],
+        "layers": [
+            {"name": "l0", "type": "StringLookup", "vocabulary": ["red", "blue"],
+             "mask_token": "pad", "num_oov_indices": 2, "output_mode": "multi_hot"},
+            {"name": "l1", "type": "StringLookup", "inputs": "in0", "vocabulary": ["red"],
+             "mask_token": "pad", "output_mode": "tf_idf", "idf_weights": [0.5]},
+            {"name": "l2", "type": "StringLookup", "inputs": "in0", "vocabulary": ["red"],
+             "output_mode": "count", "max_tokens": 4, "pad_to_max_tokens": True},
+        ],
+    },
+    # Found by the example below: a ConvLSTM1D given a mask attaches it to its output, and
+    # MultiHeadAttention over rank-4 inputs reads it as (batch, steps): refused.
+    # Found by the long calls run: MultiHeadAttention's scores carry its attention mask as
+    # their Keras mask, which a recurrent layer then reads as (batch, steps): refused.
+    "MultiHeadAttention scores with their mask into a ConvLSTM1D": {
+        "inputs": [{"name": "in0", "shape": [3, 1]}, {"name": "in1", "shape": [3, 1]}],
+        "layers": [
+            {"name": "l2", "type": "MultiHeadAttention",
+             "inputs": {"query": "in0", "value": "in1", "key": "in0"}, "num_heads": 1,
+             "key_dim": 1, "value_dim": 1, "use_bias": False,
+             "call": {"return_attention_scores": True, "use_causal_mask": True}},
+            {"name": "l3", "type": "Activation", "inputs": "l2:output", "activation": "linear"},
+            {"name": "l5", "type": "ConvLSTM1D", "inputs": "l2:scores", "filters": 1,
+             "kernel_size": 1},
+        ],
+    },
+    "MultiHeadAttention over other axes of a masked query": {
+        "inputs": [{"name": "clip", "shape": [5, 4, 2]}, {"name": "mask2", "shape": [5]}],
+        "layers": [
+            {"name": "l2", "type": "ConvLSTM1D", "inputs": "clip", "filters": 2,
+             "kernel_size": 2, "return_sequences": True, "call": {"mask": "mask2"}},
+            {"name": "l3", "type": "MultiHeadAttention", "inputs": ["l2", "l2"],
+             "num_heads": 2, "key_dim": 2, "attention_axes": [2]},
+        ],
+    },
+    "masks, states of Bidirectional and ConvLSTM1D, and attention over other axes": {
+        "inputs": [
+            {"name": "in0", "shape": [None, 3]},
+            {"name": "mask1", "shape": [None]},
+            {"name": "clip", "shape": [5, 4, 2]},
+            {"name": "mask2", "shape": [5]},
+            {"name": "mask3", "shape": [3]},
+        ],
+        "layers": [
+            {"name": "l0", "type": "Bidirectional", "inputs": "in0",
+             "layer": {"type": "LSTM", "units": 2, "return_state": True},
+             "call": {"mask": "mask1"}},
+            {"name": "l1", "type": "GRU", "inputs": "in0", "units": 2,
+             "call": {"initial_state": ["l0:backward_state_h"], "mask": "mask1"}},
+            {"name": "l2", "type": "ConvLSTM1D", "inputs": "clip", "filters": 2,
+             "kernel_size": 2, "return_state": True, "return_sequences": True,
+             "call": {"mask": "mask2"}},
+            {"name": "l3", "type": "MultiHeadAttention", "inputs": ["clip", "clip"],
+             "num_heads": 2, "key_dim": 2, "attention_axes": [2]},
+            {"name": "l4", "type": "Attention", "inputs": ["l2:state_h", "l2:state_c"],
+             "call": {"mask": ["mask3", "mask3"]}},
+            {"name": "l5", "type": "MultiHeadAttention", "inputs": ["l4", "l2:state_h"],
+             "num_heads": 1, "key_dim": 2,
+             "call": {"value_mask": "mask3", "key_mask": "mask3"}},
+            {"name": "l6", "type": "Activation", "inputs": "l0:output", "activation": "linear"},
         ],
     },
 }  # fmt: skip

@@ -2,17 +2,22 @@
 
 Each takes a query, a value and optionally a key (default: the value), all (batch, steps,
 features), as `inputs: [query, value]` or `inputs: {query: q, value: v, key: k}`. With the
-call argument `return_attention_scores` each has a second output, `scores`.
+call argument `return_attention_scores` each has a second output, `scores`. Masks are
+(batch, steps) tensors Keras casts to booleans: `mask: [query_mask, value_mask]` for
+Attention and AdditiveAttention, `query_mask`, `value_mask`, `key_mask` for
+MultiHeadAttention, which with `attention_axes` also takes inputs of higher rank.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from generator.analysis.layers.base import (
     Arg,
     Args,
     CallArg,
+    CallRule,
     LayerType,
     Output,
     Shape,
@@ -23,8 +28,10 @@ from generator.analysis.layers.base import (
 )
 from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import (
+    ValueKind,
     boolean,
     choice,
+    is_bounded_int,
     non_negative_int,
     number_between,
     positive_int,
@@ -62,10 +69,67 @@ def _tensors(
     return query, value, key
 
 
+def _axes() -> ValueKind:
+    def check(value: Any) -> bool:
+        if is_bounded_int(value):
+            return True
+        return type(value) is list and 0 < len(value) <= 8 and all(map(is_bounded_int, value))
+
+    return ValueKind("an axis or a list of axes (integers)", check)
+
+
+def attended(args: Args, rank: int) -> tuple[int, ...]:
+    """The query axes attention runs over (Keras: every axis but batch and features)."""
+    layer = "MultiHeadAttention"
+    given = args.get("attention_axes")
+    if given is None:
+        return tuple(range(1, rank - 1))
+    # Keras counts a negative axis from the end of the projected (…, heads, key_dim) tensor,
+    # one axis longer than the query: -2 is the query's last axis before its features.
+    axes = tuple(
+        axis if axis >= 0 else rank + axis for axis in ([given] if type(given) is int else given)
+    )
+    if any(not 1 <= axis <= rank - 2 for axis in axes) or list(axes) != sorted(set(axes)):
+        raise ShapeError(
+            f"{layer}'s attention_axes must be distinct axes in increasing order between 1 and"
+            f" {rank - 2} (not the batch or the features) for inputs of rank {rank},"
+            f" got {given!r}"
+        )
+    return axes
+
+
+def _multi_head_tensors(args: Args, inputs: Sequence[Shape]) -> tuple[Shape, Shape, Shape]:
+    """Query, value and key, of one rank: the key has the value's axes, and the query the
+    value's except those attention runs over."""
+    layer = "MultiHeadAttention"
+    query, value = inputs[0], inputs[1]
+    key = inputs[2] if len(inputs) > 2 else value
+    if len(query) <= 3:
+        _tensors(layer, inputs, exact=True)  # (batch, steps, features)
+    if len(query) < 3 or len({len(query), len(value), len(key)}) > 1:
+        shapes = ", ".join(show_shape(shape) for shape in inputs)
+        raise ShapeError(f"{layer} needs a query, value and key of one rank, 3 or more: {shapes}")
+    if key[1:-1] != value[1:-1]:
+        raise ShapeError(
+            f"{layer} needs a key with every axis of the value but the last: value"
+            f" {show_shape(value)}, key {show_shape(key)}"
+        )
+    axes = attended(args, len(query))
+    for axis in range(1, len(query) - 1):
+        if axis not in axes and query[axis] != value[axis]:
+            raise ShapeError(
+                f"{layer} attends over {'axis' if len(axes) == 1 else 'axes'}"
+                f" {', '.join(map(str, axes))}: the query's other"
+                f" axes must equal the value's, query {show_shape(query)}, value"
+                f" {show_shape(value)}"
+            )
+    return query, value, key
+
+
 def multi_head(args: Args, inputs: Sequence[Shape]) -> Output:
     """Dense projections per head of query, key and value, then one back to the output size."""
     layer = "MultiHeadAttention"
-    query, value, key = _tensors(layer, inputs, exact=True)
+    query, value, key = _multi_head_tensors(args, inputs)
     dims = [known_last(shape, layer, "feature dimension") for shape in (query, value, key)]
     heads, key_dim = args["num_heads"], args["key_dim"]
     value_dim = args.get("value_dim") or key_dim
@@ -76,6 +140,13 @@ def multi_head(args: Args, inputs: Sequence[Shape]) -> Output:
         for dim, size in ((dims[0], key_dim), (dims[2], key_dim), (dims[1], value_dim))
     )
     weights += heads * value_dim * out_dim + (out_dim if bias else 0)
+    flagged = [name for name in _ATTENTION_CALLS if args.get(name) is True]
+    if len(query) > 3 and flagged:
+        # Keras shapes the scores, and makes the causal mask, for (batch, steps, features).
+        raise ShapeError(
+            f"{layer} takes {flagged[0]} only for (batch, steps, features) inputs, got query"
+            f" {show_shape(query)}"
+        )
     scores = (query[0], heads, query[1], value[1])
     extra = (scores,) if args.get("return_attention_scores") is True else ()
     if extra and query[1] != value[1]:
@@ -116,22 +187,82 @@ def dot_product(layer: str, additive: bool) -> Callable[[Args, Sequence[Shape]],
     return rule
 
 
-def _mask_rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
-    """An attention_mask is (batch, query steps, value steps)."""
-    for mask in call.get("attention_mask", ()):
-        query, value = inputs[0], inputs[1]
-        wanted = (query[0], query[1], value[1])
-        fits = len(mask) == 3 and all(
-            a is None or b is None or a == b for a, b in zip(mask, wanted, strict=True)
+def _fits(mask: Shape, wanted: Shape) -> bool:
+    return len(mask) == len(wanted) and all(
+        a is None or b is None or a == b for a, b in zip(mask, wanted, strict=True)
+    )
+
+
+def _step_mask(layer: str, what: str, mask: Shape, tensor: str, shape: Shape) -> None:
+    """A (batch, steps) mask over the steps of one of the layer's tensors."""
+    wanted = shape[:2]
+    if not _fits(mask, wanted):
+        raise ShapeError(
+            f"{layer}'s {what} must be (batch, {tensor} steps) = {show_shape(wanted)} for the"
+            f" {tensor} {show_shape(shape)}, got {show_shape(mask)}"
         )
-        if not fits:
+
+
+def _multi_head_masks(
+    args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]
+) -> None:
+    """attention_mask is (batch, query steps, value steps); query_mask (batch, query steps),
+    value_mask and key_mask (batch, value steps); all for (batch, steps, features) inputs."""
+    layer = "MultiHeadAttention"
+    query, value = inputs[0], inputs[1]
+    if "query_mask" in call:
+        # Keras replaces the argument with the query's own Keras mask: it would be ignored.
+        raise ShapeError(
+            f"{layer} ignores a query_mask passed to its call (Keras reads the query's own Keras"
+            " mask instead, from Masking or Embedding mask_zero): leave it out"
+        )
+    given = [name for name in _MULTI_HEAD_MASKS if name in call]
+    if given and len(query) > 3:
+        raise ShapeError(
+            f"{layer} takes {given[0]} only for (batch, steps, features) inputs, got query"
+            f" {show_shape(query)}"
+        )
+    for mask in call.get("attention_mask", ()):
+        wanted = (query[0], query[1], value[1])
+        if not _fits(mask, wanted):
             raise ShapeError(
-                f"MultiHeadAttention's attention_mask must be (batch, query steps, value"
+                f"{layer}'s attention_mask must be (batch, query steps, value"
                 f" steps) = {show_shape(wanted)}, got {show_shape(mask)}"
             )
+    for name, tensor, shape in (
+        ("query_mask", "query", query),
+        ("value_mask", "value", value),
+        ("key_mask", "value", value),
+    ):
+        for mask in call.get(name, ()):
+            _step_mask(layer, name, mask, tensor, shape)
+
+
+def _list_masks(layer: str) -> CallRule:
+    """Attention's mask: [query_mask, value_mask], (batch, query steps), (batch, value steps)."""
+
+    def rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
+        masks = call.get("mask")
+        if masks is None:
+            return
+        if len(masks) != 2:
+            raise ShapeError(
+                f"{layer}'s mask is a list of two, [query_mask, value_mask], got {len(masks)}"
+            )
+        _step_mask(layer, "query_mask (mask[0])", masks[0], "query", inputs[0])
+        _step_mask(layer, "value_mask (mask[1])", masks[1], "value", inputs[1])
+
+    return rule
 
 
 _ATTENTION_CALLS = {"return_attention_scores": _SCORES, "use_causal_mask": _CAUSAL}
+_MULTI_HEAD_MASKS = {
+    "attention_mask": CallArg(True, doc="a tensor (batch, query steps, value steps)"),
+    "query_mask": CallArg(True, doc="a tensor (batch, query steps): false (0) masks a step"),
+    "value_mask": CallArg(True, doc="a tensor (batch, value steps)"),
+    "key_mask": CallArg(True, doc="a tensor (batch, value steps)"),
+}
+_LIST_MASK = CallArg(True, many=True, doc="[query_mask, value_mask], each (batch, steps)")
 _DROPOUT = Arg(number_between(0, 1), default=0.0)
 
 LAYER_TYPES = [
@@ -144,6 +275,7 @@ LAYER_TYPES = [
             "dropout": _DROPOUT,
             "use_bias": Arg(boolean(), default=True),
             "output_shape": Arg(positive_int()),
+            "attention_axes": Arg(_axes(), default=None),
             "kernel_initializer": Arg(INITIALIZERS),
             "bias_initializer": Arg(INITIALIZERS),
             "kernel_regularizer": Arg(REGULARIZERS),
@@ -156,11 +288,8 @@ LAYER_TYPES = [
         multi_head,
         takes=(2, 3),
         input_names=ATTENTION_INPUTS,
-        calls={
-            **_ATTENTION_CALLS,
-            "attention_mask": CallArg(True, doc="a tensor (batch, query steps, value steps)"),
-        },
-        call_rule=_mask_rule,
+        calls={**_ATTENTION_CALLS, **_MULTI_HEAD_MASKS},
+        call_rule=_multi_head_masks,
         output_names=scored,
     ),
     LayerType(
@@ -175,7 +304,8 @@ LAYER_TYPES = [
         takes=(2, 3),
         list_inputs=True,
         input_names=ATTENTION_INPUTS,
-        calls=_ATTENTION_CALLS,
+        calls={"mask": _LIST_MASK, **_ATTENTION_CALLS},
+        call_rule=_list_masks("Attention"),
         output_names=scored,
     ),
     LayerType(
@@ -185,7 +315,8 @@ LAYER_TYPES = [
         takes=(2, 3),
         list_inputs=True,
         input_names=ATTENTION_INPUTS,
-        calls=_ATTENTION_CALLS,
+        calls={"mask": _LIST_MASK, **_ATTENTION_CALLS},
+        call_rule=_list_masks("AdditiveAttention"),
         output_names=scored,
     ),
 ]

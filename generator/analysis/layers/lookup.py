@@ -26,6 +26,7 @@ from generator.analysis.layers.base import (
 from generator.spec.values import (
     MAX_INT,
     ValueKind,
+    boolean,
     choice,
     integer,
     is_bounded_int,
@@ -36,6 +37,9 @@ from generator.spec.values import (
 
 # Keras still accepts "binary", its old name for multi_hot.
 MODES = choice("int", "one_hot", "multi_hot", "count", spellings={"binary": "multi_hot"})
+LOOKUP_MODES = choice(
+    "int", "one_hot", "multi_hot", "count", "tf_idf", spellings={"binary": "multi_hot"}
+)
 ENCODINGS = choice("one_hot", "multi_hot", "count", spellings={"binary": "multi_hot"})
 # Types whose int output mode gives integer indices (the others give floats).
 INDEXING = ("StringLookup", "IntegerLookup", "Hashing", "Discretization")
@@ -106,8 +110,32 @@ def depth(layer: str, args: Args) -> int:
         return int(args["num_bins"])
     if layer == "Discretization":
         return len(args["bin_boundaries"]) + 1
-    size = len(args["vocabulary"]) + args.get("num_oov_indices", 1)
-    return int(size) + (1 if args.get("mask_token") is not None else 0)
+    if args.get("pad_to_max_tokens") is True:
+        return int(args["max_tokens"])
+    return vocabulary_size(layer, args, args.get("output_mode", "int"))
+
+
+def vocabulary_size(layer: str, args: Args, mode: str) -> int:
+    """A lookup's indices: its tokens and OOV indices, and in int mode the mask."""
+    size = len(tokens(layer, args, mode)) + args.get("num_oov_indices", 1)
+    return int(size) + (1 if mode == "int" and args.get("mask_token") is not None else 0)
+
+
+def oov_token(layer: str, args: Args) -> Any:
+    """The out-of-vocabulary token, Keras's default where not given."""
+    token = args.get("oov_token")
+    if token is None:
+        return "[UNK]" if layer == "StringLookup" else -1
+    return token
+
+
+def tokens(layer: str, args: Args, mode: str) -> list[Any]:
+    """The vocabulary without the special tokens it may start with, in Keras's order (the
+    mask token in int mode, then the OOV token once per OOV index): Keras drops those."""
+    vocabulary = list(args["vocabulary"])
+    mask = [args.get("mask_token")] if mode == "int" and args.get("mask_token") is not None else []
+    special = mask + [oov_token(layer, args)] * args.get("num_oov_indices", 1)
+    return vocabulary[len(special) :] if vocabulary[: len(special)] == special else vocabulary
 
 
 def _encoded(layer: str, mode: str, shape: Shape, size: int) -> Shape:
@@ -146,7 +174,8 @@ def encoding(layer: str, default_mode: str) -> Rule:
             )
         mode = args.get("output_mode", default_mode)
         if layer in ("StringLookup", "IntegerLookup"):
-            _check_reserved(layer, args)
+            _check_reserved(layer, args, mode)
+            _check_options(layer, args, mode)
         if mode == "int":
             return Output(shape)
         size = depth(layer, args)
@@ -157,19 +186,73 @@ def encoding(layer: str, default_mode: str) -> Rule:
     return rule
 
 
-def _check_reserved(layer: str, args: Args) -> None:
-    """Keras refuses a vocabulary that holds its mask or out-of-vocabulary token."""
-    vocabulary = args["vocabulary"]
-    for what in ("mask_token", "oov_token"):
-        token = args.get(what)
-        if what == "oov_token" and args.get("num_oov_indices", 1) == 0:
-            continue
-        if token is None and what == "oov_token":
-            token = "[UNK]" if layer == "StringLookup" else -1
-        if token is not None and token in vocabulary:
-            raise ShapeError(
-                f"{layer} vocabulary holds its {what} {token!r} (Keras reserves it; remove it)"
-            )
+def _check_reserved(layer: str, args: Args, mode: str) -> None:
+    """Keras refuses a vocabulary that holds its mask token, or with invert its OOV token,
+    past the special tokens it may start with."""
+    found = tokens(layer, args, mode)
+    mask = args.get("mask_token")
+    if mask is not None and mask in found:
+        raise ShapeError(
+            f"{layer} vocabulary holds its mask_token {mask!r} (Keras reserves it; remove it)"
+        )
+    oov = oov_token(layer, args)
+    if args.get("invert") is True and oov in found:  # unused, and unchecked, otherwise
+        raise ShapeError(
+            f"{layer} vocabulary holds its oov_token {oov!r}, which invert: true gives back"
+            " (Keras reserves it; remove it)"
+        )
+
+
+def _check_options(layer: str, args: Args, mode: str) -> None:
+    """invert, tf_idf's idf_weights, max_tokens and its padding, sparse: as Keras checks
+    them, and what the script cannot run."""
+    if args.get("sparse") is True:
+        raise ShapeError(
+            f"{layer} with sparse: true gives a SparseTensor, which the script's layers and"
+            " synthetic training do not take (leave sparse out)"
+        )
+    if args.get("invert") is True and mode != "int":
+        raise ShapeError(
+            f"{layer} with invert: true turns indices back into tokens: its output_mode must"
+            f" be 'int', got {mode!r}"
+        )
+    weights = args.get("idf_weights")
+    if mode == "tf_idf" and weights is None:
+        raise ShapeError(f"{layer} tf_idf needs idf_weights, one per vocabulary entry")
+    if mode != "tf_idf" and weights is not None:
+        raise ShapeError(f"{layer} takes idf_weights only with output_mode: tf_idf")
+    if weights is not None and len(weights) != len(args["vocabulary"]):
+        raise ShapeError(
+            f"{layer} needs one idf_weight per vocabulary entry: {len(args['vocabulary'])}"
+            f" entries, {len(weights)} idf_weights"
+        )
+    limit = args.get("max_tokens")
+    if args.get("pad_to_max_tokens") is True and limit is None:
+        raise ShapeError(f"{layer} with pad_to_max_tokens: true needs max_tokens")
+    size = vocabulary_size(layer, args, mode)
+    if limit is not None and size > limit:
+        raise ShapeError(
+            f"{layer} has {size} indices (vocabulary, OOV indices and, in int mode, the mask"
+            f" token), more than its max_tokens {limit}"
+        )
+
+
+def _max_tokens() -> ValueKind:
+    return ValueKind(
+        "an integer greater than 1, or null",
+        lambda value: value is None or (is_bounded_int(value) and value > 1),
+    )
+
+
+def _weights() -> ValueKind:
+    def check(value: Any) -> bool:
+        return (
+            type(value) is list
+            and 0 < len(value) <= MAX_VOCABULARY
+            and all(is_number(item) for item in value)
+        )
+
+    return ValueKind("a non-empty list of numbers", check)
 
 
 def _lookup(layer: str, items: str, is_item: Any, oov: ValueKind) -> LayerType:
@@ -181,7 +264,12 @@ def _lookup(layer: str, items: str, is_item: Any, oov: ValueKind) -> LayerType:
             "num_oov_indices": Arg(non_negative_int(), default=1),
             "mask_token": Arg(_optional(singular, is_item), default=None),
             "oov_token": Arg(oov),
-            "output_mode": Arg(MODES, default="int"),
+            "output_mode": Arg(LOOKUP_MODES, default="int"),
+            "invert": Arg(boolean(), default=False),
+            "max_tokens": Arg(_max_tokens(), default=None),
+            "pad_to_max_tokens": Arg(boolean(), default=False),
+            "idf_weights": Arg(_weights(), default=None),
+            "sparse": Arg(boolean(), default=False),
         },
         encoding(layer, "int"),
     )

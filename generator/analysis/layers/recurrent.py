@@ -1,4 +1,9 @@
-"""Recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D, and Bidirectional around one."""
+"""Recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D, and Bidirectional around one.
+
+Each takes the call arguments `initial_state` (not Bidirectional) and `mask`, a
+(batch, steps) tensor Keras casts to booleans (false: skip that step). With return_state
+the states follow the output: Bidirectional's forward ones, then its backward ones.
+"""
 
 from __future__ import annotations
 
@@ -88,10 +93,32 @@ def _outputs(layer: str) -> OutputNames:
     return names
 
 
+_MASK = CallArg(True, doc="a (batch, steps) tensor: false (0) skips that step")
+
+
+def _masked(layer: str) -> CallRule:
+    def rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
+        check_mask(layer, inputs[0], call)
+
+    return rule
+
+
+def check_mask(layer: str, sequence: Shape, call: Mapping[str, Sequence[Shape]]) -> None:
+    """A recurrent layer's mask is (batch, steps), with the steps of its input."""
+    for mask in call.get("mask", ()):
+        wanted = sequence[:2]
+        if len(mask) != 2 or (None not in (mask[1], wanted[1]) and mask[1] != wanted[1]):
+            raise ShapeError(
+                f"{layer}'s mask must be (batch, steps) = {show_shape(wanted)} for its input"
+                f" {show_shape(sequence)}, got {show_shape(mask)}"
+            )
+
+
 def _initial_state(layer: str) -> CallRule:
-    """initial_state: one (batch, units) tensor per state, LSTM two (h and c)."""
+    """initial_state: one (batch, units) tensor per state, LSTM two (h and c); the mask."""
 
     def rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
+        check_mask(layer, inputs[0], call)
         given = call.get("initial_state")
         if given is None:
             return
@@ -134,7 +161,10 @@ def conv_lstm(spatial: int) -> Rule:
         cells = math.prod(kernel) * 4 * filters
         weights = cells * (channels + filters) + (4 * filters if args.get("use_bias", True) else 0)
         sequences = args.get("return_sequences", False)
-        return Output((shape[0], shape[1], *state) if sequences else (shape[0], *state), weights)
+        # return_state: state_h and state_c, each shaped like one step of the output.
+        extra = ((shape[0], *state),) * 2 if args.get("return_state") is True else ()
+        out = (shape[0], shape[1], *state) if sequences else (shape[0], *state)
+        return Output(out, weights, extra=extra)
 
     return rule
 
@@ -159,8 +189,7 @@ def _state_args(layer: str) -> dict[str, Arg]:
         "return_sequences": Arg(boolean()),
         "go_backwards": Arg(boolean()),
     }
-    if layer in STATES:
-        args["return_state"] = Arg(boolean(), default=False)
+    args["return_state"] = Arg(boolean(), default=False)
     if "LSTM" in layer:
         args["unit_forget_bias"] = Arg(boolean())
     return args
@@ -180,14 +209,16 @@ def _recurrent_type(layer: str) -> LayerType:
         layer,
         args,
         recurrent(layer),
-        calls={"initial_state": CallArg(True, many=True, doc="the states to start from")},
+        calls={
+            "initial_state": CallArg(True, many=True, doc="the states to start from"),
+            "mask": _MASK,
+        },
         call_rule=_initial_state(layer),
         output_names=_outputs(layer),
     )
 
 
 def _conv_lstm_type(spatial: int) -> LayerType:
-    # return_state is left out: layers with several outputs are another part of the catalog.
     layer = f"ConvLSTM{spatial}D"
     args = {
         "filters": Arg(positive_int(), required=True, positional=True),
@@ -200,7 +231,14 @@ def _conv_lstm_type(spatial: int) -> LayerType:
         "recurrent_activation": Arg(ACTIVATIONS),
         **_state_args(layer),
     }
-    return LayerType(layer, args, conv_lstm(spatial))
+    return LayerType(
+        layer,
+        args,
+        conv_lstm(spatial),
+        calls={"mask": _MASK},
+        call_rule=_masked(layer),
+        output_names=_outputs("LSTM"),
+    )
 
 
 RECURRENT = {name: _recurrent_type(name) for name in GATES}
@@ -213,17 +251,25 @@ def split_nested(layer: Mapping[str, Any]) -> tuple[LayerType, dict[str, Any]]:
 
 def bidirectional(args: Args, inputs: Sequence[Shape]) -> Output:
     inner_type, inner_args = split_nested(args["layer"])
-    if inner_args.get("return_state") is True:
-        raise ShapeError(
-            "Bidirectional around a layer with return_state is not supported yet"
-            " (use two layers, one with go_backwards: true, and merge them)"
-        )
     inner = inner_type.infer(inner_args, inputs)
     merge_mode = args.get("merge_mode", "concat")
     shape = inner.shape
     if merge_mode == "concat":
         shape = (*shape[:-1], 2 * shape[-1])  # type: ignore[operator]
-    return Output(shape, 2 * inner.trainable, 2 * inner.non_trainable)
+    # Keras returns the merged output, then the forward layer's states, then the backward's.
+    extra = inner.extra * 2
+    return Output(shape, 2 * inner.trainable, 2 * inner.non_trainable, extra=extra)
+
+
+def _bidirectional_outputs(args: Args) -> tuple[str, ...]:
+    """output, then forward_<state>... and backward_<state>... with return_state."""
+    inner_type, inner_args = split_nested(args["layer"])
+    _, *states = inner_type.output_names(inner_args)
+    return (
+        "output",
+        *(f"forward_{state}" for state in states),
+        *(f"backward_{state}" for state in states),
+    )
 
 
 def _nested_layer() -> ValueKind:
@@ -252,5 +298,8 @@ LAYER_TYPES = [
             "merge_mode": Arg(choice("concat", "sum", "mul", "ave")),
         },
         bidirectional,
+        calls={"mask": _MASK},
+        call_rule=_masked("Bidirectional"),
+        output_names=_bidirectional_outputs,
     ),
 ]

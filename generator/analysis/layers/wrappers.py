@@ -74,6 +74,11 @@ def time_distributed(wrapped: Mapping[str, LayerType]) -> Rule:
         except ShapeError as error:
             message = f"TimeDistributed applies {inner_type.name} to each step: {error}"
             raise ShapeError(message) from None
+        if inner.extra:  # Keras fails on it: TimeDistributed maps one tensor per step
+            raise ShapeError(
+                f"TimeDistributed cannot wrap {inner_type.name} with several outputs"
+                " (leave return_state out)"
+            )
         out = (inner.shape[0], shape[1], *inner.shape[1:])
         return Output(out, inner.trainable, inner.non_trainable)
 
