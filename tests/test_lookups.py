@@ -180,7 +180,7 @@ def test_an_inverted_string_lookup_gives_strings_and_max_tokens_is_above_one() -
                          "output_dim": 2}  # fmt: skip
     spec["layers"][3] = {"name": "j", "type": "Flatten", "inputs": "d"}
     code = generate(_checked(spec))
-    assert 'layers.StringLookup(vocabulary=x_vocabulary, invert=True, name="l")(x_)' in code
+    assert 'layers.StringLookup(vocabulary=X_VOCABULARY, invert=True, name="l")(x_)' in code
     with pytest.raises(SpecError, match="an integer greater than 1, or null"):
         _checked({**spec, "layers": [{"name": "l", **inverted, "max_tokens": 1}]})
 
