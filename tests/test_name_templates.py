@@ -174,3 +174,15 @@ def test_every_hostile_value_in_a_template_is_refused_or_a_plain_f_string() -> N
                         assert isinstance(part, ast.Constant)
                         assert keras_name_problem(part.value.strip("_") or "x") is None
     assert accepted > 0
+
+
+def test_a_template_may_not_give_a_block_calls_name() -> None:
+    own = copy.deepcopy(SPEC)
+    own["layers"][0]["name"] = "activation_4"  # its own relu's name: the call's output
+    own["layers"][1]["inputs"] = "activation_4"
+    lines = _problems(own)
+    assert len(lines) == 1 and "keras_name" in lines[0] and "a block call" in lines[0], lines
+    later = copy.deepcopy(SPEC)
+    later["layers"][1]["name"] = "dense_1"  # the first call's dense layer
+    lines = _problems(later)
+    assert len(lines) == 1 and "'dense_1' is already taken" in lines[0], lines

@@ -348,6 +348,9 @@ def _instance(
                 name = parse_template(inner.keras_name, block.param_names).expand(values)
             except ExpressionError as error:
                 fail(("keras_name",), str(error))
+            if name == prefix or name in expanded.aliases:
+                fail(("keras_name",), f"it gives {quoted(name)}, the name of a block call")
+                name = flat_name(prefix, inner.name)
         inner_refs = [_local_ref(local, ref) for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
         inner_origin = Origin(
