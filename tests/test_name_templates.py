@@ -164,8 +164,13 @@ def test_every_hostile_value_in_a_template_is_refused_or_a_plain_f_string() -> N
                         for inner in ast.walk(part.value):
                             assert isinstance(
                                 inner,
-                                ast.BinOp | ast.UnaryOp | ast.Name | ast.Constant | ast.Load
-                                | ast.operator | ast.unaryop,
+                                ast.BinOp
+                                | ast.UnaryOp
+                                | ast.Name
+                                | ast.Constant
+                                | ast.Load
+                                | ast.operator
+                                | ast.unaryop,
                             ), ast.dump(part.value)
                             assert not isinstance(inner, ast.Name) or inner.id in (
                                 "act", "n", "name",

@@ -68,7 +68,7 @@ def parse_template(text: str, params: Iterable[str]) -> NameTemplate:
     texts.append(_literal(text[end:], text))
     if not expressions:
         raise ExpressionError(
-            f'{show_value(text)} holds no {{...}} part: write the name itself as the layer\'s'
+            f"{show_value(text)} holds no {{...}} part: write the name itself as the layer's"
             ' name, or a part such as "activation_{$act + 3}"'
         )
     if len(expressions) > MAX_PARTS:

@@ -258,10 +258,10 @@ def _classes(
         merges = [len(layer.refs) > 1 for layer in layers]
         for word, starts, stop in segment_bounds(names, merges):
             call = f"{names[stop - 1]}_block"
-            found = None if call in taken else _segment(layers, call, starts, stop, outputs)
-            if found is None:
+            run = None if call in taken else _segment(layers, call, starts, stop, outputs)
+            if run is None:
                 continue
-            group = replace(found, word=word)
+            group = replace(run, word=word)
             key = ("segment", *_structure(layers, group, index, known))
             classes.setdefault(key, _Class(key, [])).groups.append(group)
     ordered = sorted(classes.values(), key=lambda item: item.groups[0].start)
@@ -567,8 +567,8 @@ def _definition(
     templates: list[str] = []
     named: dict[str, list[int]] = {}  # the templates' parameters, each call's value
     if first.word:
-        rows = [[layers[group.start + j].name for group in item.groups] for j in range(size)]
-        suffixes, templates, named = segment_definition(rows, block_names | {"name"})
+        names = [[layers[group.start + j].name for group in item.groups] for j in range(size)]
+        suffixes, templates, named = segment_definition(names, block_names | {"name"})
     else:
         suffixes = [_suffix(first.prefix, layers[first.start + j].name) for j in range(size)]
     local_of = {layers[first.start + j].name: suffixes[j] for j in range(size)}

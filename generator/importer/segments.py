@@ -93,7 +93,10 @@ def segment_definition(
 
 
 def _field(
-    column: list[int], bases: list[tuple[str, list[int]]], where: str, taken: set[str],
+    column: list[int],
+    bases: list[tuple[str, list[int]]],
+    where: str,
+    taken: set[str],
     locals_: list[str],
 ) -> str:
     """`$name` or `$name + k` for a varying column: a distance from a known one, or a new one."""

@@ -66,7 +66,7 @@ class LayerSpec(BaseModel):
     type: str | None = Field(None, description="Keras layer class, e.g. Dense or Concatenate.")
     keras_name: str | None = Field(
         None,
-        description='In a block only: the Keras name as a template over the block\'s'
+        description="In a block only: the Keras name as a template over the block's"
         ' parameters, e.g. "activation_{$act + 3}" (else the name is <call>_<layer>).',
     )
     block: str | None = Field(None, description="A block from `blocks`, called with arguments.")
