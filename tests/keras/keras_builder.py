@@ -163,9 +163,7 @@ def _layer_name(layer: dict[str, Any], prefix: str, params: dict[str, Any]) -> s
     """`<call>_<layer>`, or the layer's keras_name with each `{...}` evaluated."""
     if "keras_name" not in layer:
         return f"{prefix}_{layer['name']}"
-    return re.sub(
-        r"\{([^{}]*)\}", lambda m: str(_fill(m.group(1), params)), layer["keras_name"]
-    )
+    return re.sub(r"\{([^{}]*)\}", lambda m: str(_fill(m.group(1), params)), layer["keras_name"])
 
 
 def _call_block(
