@@ -8,6 +8,7 @@ parameters and give integers; the rest is literal and takes only Keras-name char
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -55,6 +56,11 @@ class NameTemplate:
 
 def parse_template(text: str, params: Iterable[str]) -> NameTemplate:
     """Split and check a template; ExpressionError says what is wrong."""
+    return _parsed(text, tuple(params))
+
+
+@functools.lru_cache(maxsize=4096)  # a block's template, parsed once for all its calls
+def _parsed(text: str, params: tuple[str, ...]) -> NameTemplate:
     known = list(params)
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"name template is longer than {MAX_LENGTH} characters")

@@ -231,12 +231,24 @@ def _classes(
     index = {layer.name: i for i, layer in enumerate(layers)}
     classes: dict[tuple[Any, ...], _Class] = {}
 
+    # The last position that takes each layer (past the end for a model output).
+    far = [
+        len(layers) if layer.name in outputs else max(used_at.get(layer.name, [-1]))
+        for layer in layers
+    ]
+
     def _segment(
         layers: Sequence[_Layer], call: str, starts: list[int], stop: int, outputs: set[str]
     ) -> _Group | None:
-        """The longest run from one of `starts` to `stop` that is a candidate call."""
+        """The longest run from one of `starts` to `stop` that is a candidate call: none
+        of its layers but the last is taken after it."""
+        first = stop
+        for i in range(stop - 2, starts[0] - 1, -1):
+            if far[i] >= stop or not layers[i].groupable:
+                break
+            first = i
         for start in starts:
-            if all(layers[i].groupable for i in range(start, stop)):
+            if start >= first and layers[stop - 1].groupable:
                 group = _group(layers, call, start, stop, outputs, used_at, index)
                 if group is not None and group.output == stop - 1:
                     return group
