@@ -38,6 +38,7 @@ from generator.analysis.expressions import (
 )
 from generator.analysis.expressions import parse as parse_compute
 from generator.analysis.inputs import LayerInputs
+from generator.analysis.name_template import parse_template
 from generator.display import quoted
 from generator.errors import Problem, did_you_mean
 from generator.spec.fields import FieldPath
@@ -131,6 +132,8 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
             continue
         if isinstance(layer.inputs, dict) and layer.compute is None and not _named(layer):
             expanded.problems.append(Problem(_MAPPED_INPUTS, (*path, "inputs")))
+        elif layer.keras_name is not None:
+            expanded.problems.append(Problem(_TOP_TEMPLATE, (*path, "keras_name")))
         elif layer.compute is not None:
             _compute(expanded, layer, refs, (*taken.model[i], "")[0], path)
         elif layer.type is not None:
@@ -154,6 +157,9 @@ def expand(spec: Spec, taken: LayerInputs) -> Expanded:
 
 
 _KINDS = ("type", "block", "share", "compute")
+_TOP_TEMPLATE = (
+    "keras_name is a block layer's name template; a top-level layer's name is its Keras name"
+)
 _MAPPED_INPUTS = "only compute and attention layers map names to their inputs; list them instead"
 
 
@@ -289,6 +295,16 @@ def _shared(
         return
     if not blocks_sound:
         return  # a copy of a block instance, whose block's problems are reported
+    templated = templated_block(spec, target.block or "")
+    if templated is not None:
+        expanded.problems.append(
+            Problem(
+                f"block {quoted(templated)} names layers with keras_name, which a shared call"
+                " cannot repeat (Keras names must stay unique): call the block again instead",
+                (*path, "share"),
+            )
+        )
+        return
     expanded.tower_inputs[layer.name] = tuple(refs)
     expanded.towers[layer.name] = (target.name, path)
     prefix = model_prefix(spec, target, layer.name)
@@ -327,6 +343,14 @@ def _instance(
         failed: list[Problem] = []
         fail = _expression_failure(block_name, j, origin, failed)
         name = flat_name(prefix, inner.name)
+        if inner.keras_name is not None:
+            try:
+                name = parse_template(inner.keras_name, block.param_names).expand(values)
+            except ExpressionError as error:
+                fail(("keras_name",), str(error))
+            if name == prefix or name in expanded.aliases:
+                fail(("keras_name",), f"it gives {quoted(name)}, the name of a block call")
+                name = flat_name(prefix, inner.name)
         inner_refs = [_local_ref(local, ref) for ref in inner_taken]
         blocks = (*origin.chain_blocks, block_name)
         inner_origin = Origin(
@@ -393,6 +417,20 @@ def flat_name(prefix: str, layer: str) -> str:
     block-local name, and "/" (which no Keras name holds) keeps it apart from the model's.
     """
     return f"{prefix}{layer}" if prefix.endswith(MODEL_SEPARATOR) else f"{prefix}_{layer}"
+
+
+def templated_block(spec: Spec, block_name: str, depth: int = 0) -> str | None:
+    """The block, this one or one it calls, whose layers give keras_name; None if none."""
+    block = spec.blocks.get(block_name)
+    if block is None or depth > MAX_BLOCK_DEPTH:
+        return None
+    if any(inner.keras_name is not None for inner in block.layers):
+        return block_name
+    for inner in block.layers:
+        found = templated_block(spec, inner.block, depth + 1) if inner.block else None
+        if found is not None:
+            return found
+    return None
 
 
 def model_prefix(spec: Spec, layer: LayerSpec, name: str) -> str:
@@ -543,6 +581,27 @@ def block_definition_problems(spec: Spec, taken: LayerInputs) -> Iterable[Proble
         yield from _nested_call_problems(spec, block_name, block, taken.blocks[block_name])
         yield from _block_compute_problems(block_name, block, taken.blocks[block_name])
         yield from _block_output_problems(spec, block_name, block)
+        yield from _name_template_problems(block_name, block)
+
+
+def _name_template_problems(block_name: str, block: BlockSpec) -> Iterable[Problem]:
+    """Each keras_name: on a typed layer of a plain block, a valid template."""
+    for j, inner in enumerate(block.layers):
+        if inner.keras_name is None:
+            continue
+        path: FieldPath = ("blocks", block_name, "layers", j, "keras_name")
+        if block.model:
+            yield Problem(
+                "a model block's layers keep their own names: keras_name is for plain blocks",
+                path,
+            )
+        elif inner.type is None:
+            yield Problem("keras_name names a layer of a type, not a block call or compute", path)
+        else:
+            try:
+                parse_template(inner.keras_name, block.param_names)
+            except ExpressionError as error:
+                yield Problem(str(error), path)
 
 
 def _block_output_problems(spec: Spec, block_name: str, block: BlockSpec) -> Iterable[Problem]:
@@ -724,6 +783,7 @@ def _block_parameter_problems(block_name: str, block: BlockSpec) -> Iterable[Pro
     base: FieldPath = ("blocks", block_name)
     used = {name for inner in block.layers for name in parameters_used(inner.arguments)}
     used |= {name for inner in block.layers for name in parameters_of(inner.compute or "")}
+    used |= {name for inner in block.layers for name in parameters_in(inner.keras_name or "")}
     bare = {  # unknown names inside expressions are reported at the expression
         name
         for inner in block.layers

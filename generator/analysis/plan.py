@@ -98,6 +98,8 @@ def _flat_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
     # name -> whether a block call made it; two top-level names are _name_problems' to report
     seen = dict.fromkeys((item.name for item in spec.inputs), False)
     seen |= dict.fromkeys((original for original, _ in expanded.towers.values()), True)
+    # A block call's name stands for its output: no block layer may take it.
+    seen |= dict.fromkeys(expanded.tower_inputs, True)
     for layer in expanded.layers:
         from_block = bool(layer.origin.chain)
         if layer.name in seen and (from_block or seen[layer.name]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from generator.spec.names import identifier_problem
@@ -84,6 +84,29 @@ def call(
     comma = "," if stacked and parts else ""
     opening = f"(  {fragment(comment)}\n" if comment is not None else "("
     return Code(f"{function}{opening}{', '.join(parts)}{comma})")
+
+
+_FIELD_CODE = re.compile(r"[A-Za-z0-9_.+\-*/%() ]+\Z")  # names, numbers, arithmetic
+
+
+def formatted(texts: Sequence[str], fields: Sequence[Code]) -> Code:
+    """`f"text{field}text"`: literal texts (braces doubled, then repr()) around fields.
+
+    A field must be code made here holding only names, numbers and arithmetic: nothing
+    that could close the replacement field, the string, or add a conversion or format.
+    """
+    if len(texts) != len(fields) + 1 or any(type(text) is not str for text in texts):
+        raise InternalError("a formatted string needs plain texts, one more than fields")
+    parts = [_braces_doubled(texts[0])]
+    for field, text in zip(fields, texts[1:], strict=True):
+        if not _FIELD_CODE.match(fragment(field)):
+            raise InternalError(f"{field!r} cannot stand in a formatted string")
+        parts += ["{" + field + "}", _braces_doubled(text)]
+    return Code("f" + repr("".join(parts)))
+
+
+def _braces_doubled(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def list_of(items: Iterable[Code]) -> Code:

@@ -20,10 +20,12 @@ from generator.analysis.expand import checked_expression
 from generator.analysis.expressions import ComputeType, TensorExpression, bound_names
 from generator.analysis.graph import Graph
 from generator.analysis.layers.base import LayerType
+from generator.analysis.name_template import parse_template
 from generator.codegen.code import (
     Code,
     InternalError,
     call,
+    formatted,
     fragment,
     identifier,
     list_of,
@@ -444,6 +446,8 @@ def _block_function(
         inputs = [variables[ref] for ref in graph.block_inputs[name][inner.name]]
         target = _targets(variables, inner.name, several[inner.name])
         keras_name = literal(inner.name) if block.model else _prefixed_name(inner.name)
+        if inner.keras_name is not None:
+            keras_name = _templated_name(inner.keras_name, block)
         comment = _block_comment(graph, name, inner.name)
         if inner.compute is not None:
             refs = graph.block_inputs[name][inner.name]
@@ -509,6 +513,16 @@ def _block_expression(inner: LayerSpec, refs: Sequence[str], block: BlockSpec) -
     if expression is None:
         raise InternalError(f"unchecked expression reached code generation: {problems}")
     return expression
+
+
+def _templated_name(text: str, block: BlockSpec) -> Code:
+    """`f"activation_{act + 3}"`: a keras_name template, checked again as in expand."""
+    try:
+        template = parse_template(text, block.param_names)
+    except ExpressionError as error:
+        raise InternalError(f"unchecked name template reached code generation: {error}") from None
+    fields = [Code(e.python(identifier, literal)) for e in template.expressions]
+    return formatted(template.texts, fields)
 
 
 def _prefixed_name(suffix: str) -> Code:

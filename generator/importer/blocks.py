@@ -17,7 +17,7 @@ import copy
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.analysis.catalog import CATALOG
@@ -26,6 +26,7 @@ from generator.analysis.inputs import layer_inputs
 from generator.analysis.layers.base import UNSET
 from generator.errors import SpecError
 from generator.importer.block_params import Params, canon, free_name, local_ok, varying
+from generator.importer.segments import name_pattern, segment_bounds, segment_definition
 from generator.spec.model import parse_spec
 from generator.spec.names import identifier_problem
 
@@ -56,6 +57,7 @@ class _Group:
     stop: int
     externals: tuple[str, ...]  # the names it takes from outside, in order of first use
     output: int  # index of the layer the rest of the model uses
+    word: str = ""  # a segment's (names templated, not prefixed): its block's name
 
 
 @dataclass
@@ -81,7 +83,7 @@ def find_blocks(
         return unchanged
     known = _Defaults(defaults or {})
     outputs = _output_names(spec, layers)
-    classes = _classes(layers, outputs, _taken_names(spec, layers), known)
+    classes = _classes(layers, outputs, _taken_names(spec, layers), known, segments=True)
     chosen = _choose(classes, len(layers))
     if not chosen:
         return unchanged
@@ -154,6 +156,7 @@ def _layers(entries: list[Any], first: str, nested: bool) -> list[_Layer] | None
             isinstance(entry.get("type"), str)
             and not any(entry.get(kind) is not None for kind in _KINDS)
             and not isinstance(entry.get("inputs"), dict)
+            and "keras_name" not in entry
             and entry["name"] not in shared
             and (nested or not _holds_dollar(_arguments(entry)))
         )
@@ -174,7 +177,8 @@ def _refs(value: Any, previous: str) -> tuple[str, ...] | None:
 
 
 def _arguments(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in entry.items() if key not in ("name", "type", "inputs")}
+    fields = ("name", "type", "inputs", "keras_name")
+    return {key: value for key, value in entry.items() if key not in fields}
 
 
 def _holds_dollar(value: Any) -> bool:
@@ -211,7 +215,11 @@ def _taken_names(spec: Mapping[str, Any], layers: Sequence[_Layer]) -> set[str]:
 
 
 def _classes(
-    layers: Sequence[_Layer], outputs: set[str], taken: set[str], known: _Defaults
+    layers: Sequence[_Layer],
+    outputs: set[str],
+    taken: set[str],
+    known: _Defaults,
+    segments: bool = False,
 ) -> list[_Class]:
     """Every candidate call, classed by structure, in order of first call."""
     members: dict[str, list[int]] = {}
@@ -222,6 +230,30 @@ def _classes(
     used_at = _last_use(layers)
     index = {layer.name: i for i, layer in enumerate(layers)}
     classes: dict[tuple[Any, ...], _Class] = {}
+
+    # The last position that takes each layer (past the end for a model output).
+    far = [
+        len(layers) if layer.name in outputs else max(used_at.get(layer.name, [-1]))
+        for layer in layers
+    ]
+
+    def _segment(
+        layers: Sequence[_Layer], call: str, starts: list[int], stop: int, outputs: set[str]
+    ) -> _Group | None:
+        """The longest run from one of `starts` to `stop` that is a candidate call: none
+        of its layers but the last is taken after it."""
+        first = stop
+        for i in range(stop - 2, starts[0] - 1, -1):
+            if far[i] >= stop or not layers[i].groupable:
+                break
+            first = i
+        for start in starts:
+            if start >= first and layers[stop - 1].groupable:
+                group = _group(layers, call, start, stop, outputs, used_at, index)
+                if group is not None and group.output == stop - 1:
+                    return group
+        return None
+
     for prefix, places in _candidates(members):
         start, stop = places[0], places[-1] + 1
         if len(places) < 2 or stop - start != len(places) or prefix in taken:
@@ -233,6 +265,17 @@ def _classes(
             continue
         key = _structure(layers, group, index, known)
         classes.setdefault(key, _Class(key, [])).groups.append(group)
+    if segments:
+        names = [layer.name for layer in layers]
+        merges = [len(layer.refs) > 1 for layer in layers]
+        for word, starts, stop in segment_bounds(names, merges):
+            call = f"{names[stop - 1]}_block"
+            run = None if call in taken else _segment(layers, call, starts, stop, outputs)
+            if run is None:
+                continue
+            group = replace(run, word=word)
+            key = ("segment", *_structure(layers, group, index, known))
+            classes.setdefault(key, _Class(key, [])).groups.append(group)
     ordered = sorted(classes.values(), key=lambda item: item.groups[0].start)
     for item in ordered:
         item.groups.sort(key=lambda group: group.start)
@@ -312,7 +355,9 @@ def _structure(
                 if _holds_mapping(value) or known.get(entry["type"], key) is _UNSET
             )
         )
-        rows.append((_suffix(group.prefix, layers[i].name), entry["type"], refs, fixed))
+        name = layers[i].name
+        shape = name_pattern(name) if group.word else _suffix(group.prefix, name)
+        rows.append((shape, entry["type"], refs, fixed))
     return tuple(rows)
 
 
@@ -503,7 +548,7 @@ def _block_names(chosen: Sequence[_Class], taken: set[str]) -> list[str]:
     names: list[str] = []
     seen: list[str] = []
     for item in chosen:
-        base = _word(item.groups[0].prefix)
+        base = item.groups[0].word or _word(item.groups[0].prefix)
         earlier = seen.count(base)
         seen.append(base)
         if earlier:
@@ -531,8 +576,15 @@ def _definition(
     """A block definition and each call's arguments."""
     first = item.groups[0]
     size = first.stop - first.start
-    suffixes = [_suffix(first.prefix, layers[first.start + j].name) for j in range(size)]
-    taken = set(suffixes) | block_names | {"name"}
+    templates: list[str] = []
+    named: dict[str, list[int]] = {}  # the templates' parameters, each call's value
+    if first.word:
+        names = [[layers[group.start + j].name for group in item.groups] for j in range(size)]
+        suffixes, templates, named = segment_definition(names, block_names | {"name"})
+    else:
+        suffixes = [_suffix(first.prefix, layers[first.start + j].name) for j in range(size)]
+    local_of = {layers[first.start + j].name: suffixes[j] for j in range(size)}
+    taken = set(suffixes) | block_names | {"name"} | set(named)
     fits = local_ok(taken)
     count = len(first.externals)
     inputs = ["x"] if count == 1 else [f"x{k + 1}" for k in range(count)]
@@ -550,8 +602,10 @@ def _definition(
     for j in range(size):
         rows = [layers[group.start + j] for group in item.groups]
         entry = rows[0].entry
-        local = [_local(first, ref, inputs) for ref in rows[0].refs]
+        local = [_local(first, ref, inputs, local_of) for ref in rows[0].refs]
         written: dict[str, Any] = {"name": suffixes[j], "type": entry["type"]}
+        if templates:
+            written["keras_name"] = templates[j]
         if local != [previous]:
             written["inputs"] = local[0] if len(local) == 1 else local
         keys = _keys(row.entry for row in rows)
@@ -564,12 +618,16 @@ def _definition(
         "description": _description(item),
         "inputs": inputs,
     }
-    if params.names:
-        definition["params"] = list(params.names)
+    if named or params.names:
+        definition["params"] = [*named, *params.names]
     definition["layers"] = body
     if first.output != first.stop - 1:
         definition["output"] = suffixes[first.output - first.start]
-    return definition, params.calls
+    calls = [
+        {**{name: values[k] for name, values in named.items()}, **args}
+        for k, args in enumerate(params.calls)
+    ]
+    return definition, calls
 
 
 def _rows(layers: Sequence[_Layer], item: _Class) -> Iterable[list[_Layer]]:
@@ -579,11 +637,11 @@ def _rows(layers: Sequence[_Layer], item: _Class) -> Iterable[list[_Layer]]:
         yield [layers[group.start + j] for group in item.groups]
 
 
-def _local(group: _Group, ref: str, inputs: list[str]) -> str:
-    """What a layer of the block calls a name it takes: a block input or a layer's suffix."""
+def _local(group: _Group, ref: str, inputs: list[str], local_of: Mapping[str, str]) -> str:
+    """What a layer of the block calls a name it takes: a block input or a layer's own."""
     if ref in group.externals:
         return inputs[group.externals.index(ref)]
-    return _suffix(group.prefix, ref)
+    return local_of[ref]
 
 
 def _keys(entries: Iterable[Mapping[str, Any]]) -> list[str]:

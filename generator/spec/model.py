@@ -64,6 +64,11 @@ class LayerSpec(BaseModel):
 
     name: str = Field(description="The layer's Keras name: ASCII letters, digits and _ . - >.")
     type: str | None = Field(None, description="Keras layer class, e.g. Dense or Concatenate.")
+    keras_name: str | None = Field(
+        None,
+        description="In a block only: the Keras name as a template over the block's"
+        ' parameters, e.g. "activation_{$act + 3}" (else the name is <call>_<layer>).',
+    )
     block: str | None = Field(None, description="A block from `blocks`, called with arguments.")
     share: str | None = Field(
         None, description="An earlier layer or block instance whose weights this one reuses."

@@ -159,7 +159,7 @@ def _store(tensors: dict[str, Any], name: str, type_name: str, result: Any) -> N
 
 
 def _construct(keras: Any, layer: dict[str, Any], name: str | None, params: dict[str, Any]) -> Any:
-    reserved = ("name", "type", "inputs", "block", "share", "call")
+    reserved = ("name", "type", "inputs", "block", "share", "call", "keras_name")
     args = {key: _fill(value, params) for key, value in layer.items() if key not in reserved}
     if "layer" in args:
         args["layer"] = _construct(keras, args["layer"], None, {})  # already filled above
@@ -167,6 +167,13 @@ def _construct(keras: Any, layer: dict[str, Any], name: str | None, params: dict
     if name is not None:
         args["name"] = name
     return getattr(keras.layers, layer["type"])(**args)
+
+
+def _layer_name(layer: dict[str, Any], prefix: str, params: dict[str, Any]) -> str:
+    """`<call>_<layer>`, or the layer's keras_name with each `{...}` evaluated."""
+    if "keras_name" not in layer:
+        return f"{prefix}_{layer['name']}"
+    return re.sub(r"\{([^{}]*)\}", lambda m: str(_fill(m.group(1), params)), layer["keras_name"])
 
 
 def _call_block(
@@ -184,7 +191,7 @@ def _call_block(
     for layer in block["layers"]:
         refs = layer.get("inputs", previous)
         if "call" in layer or isinstance(refs, dict) or layer.get("type") in OUTPUTS:
-            name = f"{prefix}_{layer['name']}"
+            name = _layer_name(layer, prefix, params)
             layer_object = _construct(keras, layer, name, params)
             result = _apply(layer_object, layer["type"], refs, local, layer.get("call", {}))
             _store(local, layer["name"], layer["type"], result)
@@ -192,7 +199,7 @@ def _call_block(
             continue
         refs = refs if isinstance(refs, list) else [refs]
         tensors = [local[ref] for ref in refs]
-        name = f"{prefix}_{layer['name']}"
+        name = _layer_name(layer, prefix, params)
         if "block" in layer:
             inner_args = {
                 key: _fill(value, params)

@@ -117,7 +117,7 @@ def writable(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
-_SPEC_KEYS = {"name", "type", "inputs", "block"}
+_SPEC_KEYS = {"name", "type", "inputs", "block", "keras_name"}
 APPLICATIONS = ["ResNet50", "DenseNet121", "InceptionV3", "EfficientNetB0"]
 
 
