@@ -67,6 +67,19 @@ def test_the_block_function_writes_an_f_string_over_its_parameters() -> None:
     assert 'name=f"dense_{n}"' in source
     assert 'name=f"activation_{act + 1}"' in source
     assert 'name=f"{name}_plain"' in source
+    assert "def cell(x, act, n, *, name):" in source
+    assert 'c1 = cell(image, act=3, n=1, name="c1")' in source
+
+
+def test_a_block_whose_every_layer_is_templated_takes_no_name() -> None:
+    data = copy.deepcopy(SPEC)
+    data["blocks"]["cell"]["layers"][2]["keras_name"] = "plain_{$n}"
+    source = generate(_check(data), script_name="p.py")
+    assert "def cell(x, act, n):" in source
+    assert "c1 = cell(image, act=3, n=1)" in source
+    assert [layer.name for layer in _check(data).graph.layers][:3] == [
+        "dense_1", "activation_4", "plain_1"
+    ]
 
 
 @pytest.mark.parametrize(

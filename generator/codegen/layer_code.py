@@ -213,7 +213,9 @@ def model_lines(
                 target, objects[layer.name], [_tensors(inputs)], {}, comment, layout
             )
         elif layer.block is not None:
-            keywords = {**_block_arguments(layer), "name": literal(layer.name)}
+            keywords = _block_arguments(layer)
+            if takes_name(spec.blocks[layer.block]):
+                keywords["name"] = literal(layer.name)
             lines += assignment(target, identifier(layer.block), inputs, keywords, comment, layout)
         else:
             layer_type = CATALOG[layer.type or ""]
@@ -432,8 +434,7 @@ def _block_function(
         *([] if block.model else [identifier(item) for item in block.inputs]),
         *required,
         *defaults,
-        Code("*"),
-        Code("name"),
+        *([Code("*"), Code("name")] if takes_name(block) else []),
     ]
     functions = [block_function_name(spec, other) for other in spec.blocks]
     variables = Variables(taken=[*functions, *block.param_names])
@@ -455,7 +456,8 @@ def _block_function(
             lines += expression_lines(expression, inner, refs, variables, target, comment, layout)
         elif inner.block is not None:
             keywords = {key: _param_or_literal(value) for key, value in inner.arguments.items()}
-            keywords["name"] = keras_name
+            if takes_name(spec.blocks[inner.block]):
+                keywords["name"] = keras_name
             function = block_function_name(spec, inner.block)
             lines += assignment(target, function, inputs, keywords, comment, layout)
         else:
@@ -490,6 +492,14 @@ def _block_function(
         docstring=Code(f'"""{docstring}"""'),
         lines=tuple(lines),
         output=output,
+    )
+
+
+def takes_name(block: BlockSpec) -> bool:
+    """Whether the block function takes the call's name: not where every layer it makes has a
+    keras_name template (expressions make no layer)."""
+    return block.model or any(
+        inner.compute is None and inner.keras_name is None for inner in block.layers
     )
 
 
