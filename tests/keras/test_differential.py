@@ -136,6 +136,10 @@ def deliberately_stricter(problem: str) -> bool:
             # Normalization over a repeated axis: Keras builds it only where that axis has
             # size 1; elsewhere its statistics get the axis twice and its reshape fails.
             "twice for input",
+            # A shared TimeDistributed called on other features than its layer was built for:
+            # Keras skips the inner layer's input check, and TensorFlow then runs a Conv2D
+            # built for 1 channel on 2 as a grouped convolution, without a word.
+            "which were built for",
             "int32 values in training",  # noise layers: inference passes them, training fails
             "cannot take string values",  # strings go into lookups only (README)
             ", not float values",  # lookups take ids, not floats Keras would cast (README)
@@ -256,6 +260,20 @@ def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, An
 
 @PARITY
 @given(specs(focus=LOOKUP_TYPES))
+@example(  # found by the long run: a shared TimeDistributed on its own (wider) output
+    {
+        "name": "random_model",
+        "inputs": [{"name": "in0", "shape": [2, 2, 2, 1]}],
+        "blocks": {},
+        "layers": [
+            {"name": "l0", "type": "TimeDistributed", "inputs": "in0",
+             "layer": {"type": "Conv2D", "filters": 2, "kernel_size": 1}},
+            {"name": "l1", "share": "l0", "inputs": "l0"},
+        ],
+        "outputs": ["l1"],
+        "training": {"loss": "mse"},
+    }  # fmt: skip
+)
 def test_lookups_and_time_distributed_agree_with_keras(spec: dict[str, Any]) -> None:
     """String, scalar and id inputs into the lookups, hashing and binning; TimeDistributed."""
     assert_agrees(spec)
