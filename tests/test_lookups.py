@@ -455,3 +455,12 @@ def test_a_merge_of_a_long_list_names_the_list_instead_of_dangling(style: str) -
              "function": "layers.concatenate(all_inputs, name=\"all\")"}  # fmt: skip
     assert f"all_ = {merge[style]}" in script  # `all` is Python's: the layer's variable is all_
     assert ")(\n" not in script
+
+
+def test_a_vocabulary_of_special_tokens_only_is_refused() -> None:
+    layer = {"name": "look", "type": "IntegerLookup", "oov_token": 7, "vocabulary": [7]}
+    spec = {"name": "m", "inputs": [{"name": "ids", "shape": [None], "dtype": "int32"}],
+            "layers": [{**layer, "inputs": "ids"}]}  # fmt: skip
+    with pytest.raises(SpecError) as error:
+        _checked(spec)
+    assert "holds only its special tokens, which Keras drops" in error.value.problems[0].message

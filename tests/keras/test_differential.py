@@ -260,6 +260,17 @@ def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, An
 
 @PARITY
 @given(specs(focus=LOOKUP_TYPES))
+@example(  # found by the long run: a vocabulary of special tokens only is empty in Keras
+    {
+        "name": "random_model",
+        "inputs": [{"name": "in1", "shape": [None], "dtype": "int32"}],
+        "blocks": {},
+        "layers": [{"name": "l0", "type": "IntegerLookup", "inputs": "in1", "oov_token": 7,
+                    "vocabulary": [7]}],
+        "outputs": ["l0"],
+        "training": {"loss": "mse"},
+    }  # fmt: skip
+)
 @example(  # found by the long run: a shared TimeDistributed on its own (wider) output
     {
         "name": "random_model",

@@ -190,6 +190,11 @@ def _check_reserved(layer: str, args: Args, mode: str) -> None:
     """Keras refuses a vocabulary that holds its mask token, or with invert its OOV token,
     past the special tokens it may start with."""
     found = tokens(layer, args, mode)
+    if not found:
+        raise ShapeError(
+            f"{layer} vocabulary holds only its special tokens, which Keras drops: it would be"
+            " empty (add the tokens to look up)"
+        )
     mask = args.get("mask_token")
     if mask is not None and mask in found:
         raise ShapeError(
