@@ -181,6 +181,27 @@ def test_block_and_share_problems(
     assert any(line.startswith(message) for line in found), found
 
 
+def test_a_shared_wrapper_on_another_shape_says_what_its_weights_were_built_for() -> None:
+    # Keras skips the wrapped layer's checks on a shared wrapper's later calls: the mismatch
+    # is said first, then why the wrapped layer could not take the new shape.
+    spec = {
+        "name": "m",
+        "inputs": [{"name": "a", "shape": [None, 1]}],
+        "layers": [
+            {"name": "steps", "type": "TimeDistributed", "inputs": "a",
+             "layer": {"type": "RepeatVector", "n": 1}},
+            {"name": "again", "share": "steps", "inputs": "steps"},
+        ],
+        "training": {"loss": "mse"},
+    }  # fmt: skip
+    assert problems(spec) == [
+        "spec.yaml: layers[1]: again shares the weights of steps, which were built for"
+        " (None, None, 1), but gets (None, None, 1, 1): TimeDistributed applies RepeatVector"
+        " to each step: RepeatVector expects a 2-D input (batch, features), got (None, 1, 1)"
+        " (Flatten or a global pooling layer first)"
+    ]
+
+
 def test_a_shared_layer_must_get_the_shape_it_was_built_for() -> None:
     spec = {
         "name": "m",

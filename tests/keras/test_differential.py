@@ -236,6 +236,20 @@ def assert_agrees(spec: dict[str, Any]) -> None:
         "training": {"loss": "mse"},
     }
 )
+@example(  # found by the long run: a shared TimeDistributed skips RepeatVector's rank check
+    {
+        "name": "random_model",
+        "inputs": [{"name": "in0", "shape": [None, 1]}],
+        "blocks": {},
+        "layers": [
+            {"name": "l0", "type": "TimeDistributed", "inputs": "in0",
+             "layer": {"type": "RepeatVector", "n": 1}},
+            {"name": "l1", "share": "l0", "inputs": "l0"},
+        ],
+        "outputs": ["l1"],
+        "training": {"loss": "mse"},
+    }  # fmt: skip
+)
 @PARITY
 @given(specs())
 def test_static_inference_agrees_with_keras(spec: dict[str, Any]) -> None:
@@ -268,6 +282,20 @@ def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, An
         "layers": [{"name": "l0", "type": "IntegerLookup", "inputs": "in1", "oov_token": 7,
                     "vocabulary": [7]}],
         "outputs": ["l0"],
+        "training": {"loss": "mse"},
+    }  # fmt: skip
+)
+@example(  # found by the long run: a shared TimeDistributed skips the pooling's rank check
+    {
+        "name": "random_model",
+        "inputs": [{"name": "in0", "shape": [3, 3, 1]}],
+        "blocks": {},
+        "layers": [
+            {"name": "l0", "type": "TimeDistributed", "inputs": "in0",
+             "layer": {"type": "GlobalAveragePooling1D", "keepdims": False}},
+            {"name": "l1", "share": "l0", "inputs": "l0"},
+        ],
+        "outputs": ["l1"],
         "training": {"loss": "mse"},
     }  # fmt: skip
 )
