@@ -158,6 +158,12 @@ def deliberately_stricter(problem: str) -> bool:
             "returns its scores only for a query and a value of the same length",
             # GRU and SimpleRNN take extra initial states without a word and use the first.
             "initial_state takes 1 state of",
+            "then the backward's 1)",  # Bidirectional: the same, in each half
+            # A state of size 1 where the cell broadcasts it (a carry, a ConvLSTM's spatial
+            # axes): an eager call runs, the compiled loop of predict and fit fails.
+            "Keras broadcasts a size of 1 in an eager call only",
+            # A state of a variable size: the model runs only for the length that fits.
+            "a variable size fits only where it happens to equal the state's",
             # A shared recurrent layer called on features Keras cannot know (attention scores
             # over a variable length): Keras builds it, and it runs only when the length
             # happens to equal the features the layer was built for.

@@ -145,6 +145,8 @@ def check_states(
         # fails on it, so it is refused.
         eager = ranks and all(size == 1 and broadcasts(i, axis) for i, axis, size in wrong)
         note = " (Keras broadcasts a size of 1 in an eager call only)" if eager else ""
+        if ranks and all(size is None for _, _, size in wrong):
+            note = " (a variable size fits only where it happens to equal the state's)"
         raise ShapeError(f"{takes} ({why}), got {got}{note}")
 
 
