@@ -659,7 +659,9 @@ def _recurrent(
 ) -> dict[str, Any]:
     sequences = [ref for ref, shape in shapes.items() if len(shape) == 3] or list(shapes)
     type_name = draw(st.sampled_from(sorted(RECURRENT_STATES)))
-    units = draw(st.integers(1, 4))
+    # Often the units of a state already there, so that it can start this layer.
+    sizes = sorted({shape[-1] for shape in shapes.values() if len(shape) == 2 and shape[-1]})
+    units = draw(st.sampled_from(sizes) if sizes and draw(st.booleans()) else st.integers(1, 4))
     layer: dict[str, Any] = {
         "name": name,
         "type": type_name,
@@ -691,6 +693,9 @@ def _recurrent(
     return layer
 
 
+MOSTLY = (True,) * 5 + (False,)  # sampled: Hypothesis draws small integers, 0, often
+
+
 @st.composite
 def _initial_states(
     draw: st.DrawFn, shapes: dict[str, Any], units: int, count: int
@@ -699,7 +704,7 @@ def _initial_states(
     states = [ref for ref, shape in shapes.items() if len(shape) == 2]
     if not states or not draw(st.integers(0, 2)):
         return {}
-    if draw(st.integers(0, 5)):  # mostly the right number, sometimes not
+    if draw(st.sampled_from(MOSTLY)):  # mostly the right number, sometimes not
         wanted = [ref for ref in states if shapes[ref][-1] == units] or states
     else:
         wanted, count = states, draw(st.integers(1, count + 2))
@@ -722,9 +727,6 @@ def _conv_lstm(
     clip = draw(st.sampled_from(clips))
     spatial = len(shapes[clip]) - 3
     # A state first, then the geometry that fits it where one does: most states fit.
-    candidates = [ref for ref, shape in shapes.items() if len(shape) == spatial + 2]
-    state = draw(st.sampled_from(candidates)) if candidates and draw(st.booleans()) else None
-    filters = shapes[state][-1] if state and shapes[state][-1] else draw(st.integers(1, 3))
     geometries = [
         (kernel, stride, same)
         for kernel in (1, 2)
@@ -732,14 +734,22 @@ def _conv_lstm(
         for same in (False, True)
         if all(length - kernel + 1 > 0 for length in shapes[clip][2:-1])
     ]
-    fitting = [
-        geometry
-        for geometry in geometries
-        if state
-        and [_conv_out(length, *geometry) for length in shapes[clip][2:-1]]
-        == list(shapes[state][1:-1])
-    ]
-    kernel, stride, same = draw(st.sampled_from(fitting or geometries or [(1, 1, False)]))
+
+    def fitting(ref: str) -> list[tuple[int, int, bool]]:
+        return [
+            geometry
+            for geometry in geometries
+            if [_conv_out(length, *geometry) for length in shapes[clip][2:-1]]
+            == list(shapes[ref][1:-1])
+        ]
+
+    candidates = [ref for ref, shape in shapes.items() if len(shape) == spatial + 2]
+    fit = [ref for ref in candidates if fitting(ref)]
+    use = fit if fit and draw(st.sampled_from(MOSTLY)) else candidates
+    state = draw(st.sampled_from(use)) if use and draw(st.booleans()) else None
+    filters = shapes[state][-1] if state and shapes[state][-1] else draw(st.integers(1, 3))
+    chosen = (fitting(state) if state else []) or geometries or [(1, 1, False)]
+    kernel, stride, same = draw(st.sampled_from(chosen))
     layer: dict[str, Any] = {
         "name": name,
         "type": f"ConvLSTM{spatial}D",
@@ -758,7 +768,7 @@ def _conv_lstm(
     if state is not None:
         alike = [ref for ref in candidates if shapes[ref] == shapes[state]]  # h, c apart
         other = draw(st.sampled_from(alike if draw(st.integers(0, 3)) else candidates))
-        count = 2 if draw(st.integers(0, 5)) else draw(st.integers(1, 3))
+        count = 2 if draw(st.sampled_from(MOSTLY)) else draw(st.integers(1, 3))
         call["initial_state"] = [state, other, state][:count]
     if _step_masks(masks) and draw(st.booleans()):
         call["mask"] = draw(st.sampled_from(_step_masks(masks)))
