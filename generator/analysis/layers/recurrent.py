@@ -16,6 +16,7 @@ from generator.analysis.layers.base import (
     Args,
     CallArg,
     CallRule,
+    Dim,
     LayerType,
     Output,
     OutputNames,
@@ -141,13 +142,24 @@ def check_states(
     ]
     ranks = all(len(shape) == len(want) for shape, want in zip(given, wanted, strict=True))
     if wrong or not ranks:
-        # Keras's eager loop broadcasts such a state; the compiled loop of predict and fit
-        # fails on it, so it is refused.
-        eager = ranks and all(size == 1 and broadcasts(i, axis) for i, axis, size in wrong)
-        note = " (Keras broadcasts a size of 1 in an eager call only)" if eager else ""
-        if ranks and all(size is None for _, _, size in wrong):
-            note = " (a variable size fits only where it happens to equal the state's)"
-        raise ShapeError(f"{takes} ({why}), got {got}{note}")
+        raise ShapeError(f"{takes} ({why}), got {got}{_loose(wanted, wrong, broadcasts)}")
+
+
+def _loose(
+    wanted: Sequence[Shape], wrong: Sequence[tuple[int, int, Dim]], broadcasts: Broadcasts
+) -> str:
+    """Why Keras, which checks no state, may still run some of these: a note, or nothing."""
+    if not wrong:
+        return ""  # a state of another rank
+    if all(size == 1 and broadcasts(index, axis) for index, axis, size in wrong):
+        # Keras's eager loop broadcasts it; the compiled loop of predict and fit fails.
+        return " (Keras broadcasts a size of 1 in an eager call only)"
+    if all(
+        size is None or (broadcasts(index, axis) and 1 in (size, wanted[index][axis]))
+        for index, axis, size in wrong
+    ):
+        return " (Keras builds it; it runs only where a size happens to fit or broadcast)"
+    return ""
 
 
 def _carry(index: int, axis: int) -> bool:
