@@ -633,7 +633,7 @@ def _several(layer: dict[str, Any]) -> tuple[str, ...]:
     call = layer.get("call", {})
     if layer.get("type") in RECURRENT_STATES and layer.get("return_state"):
         return ("output", *RECURRENT_STATES[layer["type"]])
-    if layer.get("type") == "ConvLSTM1D" and layer.get("return_state"):
+    if layer.get("type") in ("ConvLSTM1D", "ConvLSTM2D") and layer.get("return_state"):
         return ("output", "state_h", "state_c")
     inner = layer.get("layer", {})
     if layer.get("type") == "Bidirectional" and inner.get("return_state"):
@@ -659,7 +659,9 @@ def _recurrent(
 ) -> dict[str, Any]:
     sequences = [ref for ref, shape in shapes.items() if len(shape) == 3] or list(shapes)
     type_name = draw(st.sampled_from(sorted(RECURRENT_STATES)))
-    units = draw(st.integers(1, 4))
+    # Often the units of a state already there, so that it can start this layer.
+    sizes = sorted({shape[-1] for shape in shapes.values() if len(shape) == 2 and shape[-1]})
+    units = draw(st.sampled_from(sizes) if sizes and draw(st.booleans()) else st.integers(1, 4))
     layer: dict[str, Any] = {
         "name": name,
         "type": type_name,
@@ -679,43 +681,99 @@ def _recurrent(
         layer = {"name": name, "type": "Bidirectional", **layer}
         if draw(st.booleans()):
             layer["merge_mode"] = draw(st.sampled_from(["concat", "sum", "mul", "ave"]))
+        states = draw(_initial_states(shapes, units, 2 * len(RECURRENT_STATES[type_name])))
         if step_masks and draw(st.booleans()):
-            layer["call"] = {"mask": draw(st.sampled_from(step_masks))}
-        return layer
-    states = [ref for ref, shape in shapes.items() if len(shape) == 2]
-    if states and draw(st.integers(0, 2)):
-        count = len(RECURRENT_STATES[type_name])
-        if draw(st.integers(0, 5)):  # mostly the right number, sometimes not
-            wanted = [ref for ref in states if shapes[ref][-1] == units] or states
-        else:
-            wanted, count = states, draw(st.integers(1, 3))
-        layer["call"] = {
-            "initial_state": draw(st.lists(st.sampled_from(wanted), min_size=count, max_size=count))
-        }
+            states["mask"] = draw(st.sampled_from(step_masks))
+        return layer | ({"call": states} if states else {})
+    states = draw(_initial_states(shapes, units, len(RECURRENT_STATES[type_name])))
+    if states:
+        layer["call"] = states
     if step_masks and draw(st.integers(0, 2)) == 0:
         layer.setdefault("call", {})["mask"] = draw(st.sampled_from(step_masks))
     return layer
 
 
+MOSTLY = (True,) * 5 + (False,)  # sampled: Hypothesis draws small integers, 0, often
+
+
+@st.composite
+def _initial_states(
+    draw: st.DrawFn, shapes: dict[str, Any], units: int, count: int
+) -> dict[str, Any]:
+    """`{initial_state: [...]}` of (batch, units) states, mostly `count` that fit."""
+    states = [ref for ref, shape in shapes.items() if len(shape) == 2]
+    if not states or not draw(st.integers(0, 2)):
+        return {}
+    if draw(st.sampled_from(MOSTLY)):  # mostly the right number, sometimes not
+        wanted = [ref for ref in states if shapes[ref][-1] == units] or states
+    else:
+        wanted, count = states, draw(st.integers(1, count + 2))
+    return {
+        "initial_state": draw(st.lists(st.sampled_from(wanted), min_size=count, max_size=count))
+    }
+
+
+def _conv_out(length: int, kernel: int, stride: int, same: bool) -> int:
+    """A ConvLSTM's output length along one spatial axis."""
+    return -(-length // stride) if same else -(-(length - kernel + 1) // stride)
+
+
 @st.composite
 def _conv_lstm(
-    draw: st.DrawFn, name: str, clips: list[str], masks: dict[str, Any]
+    draw: st.DrawFn, name: str, clips: list[str], masks: dict[str, Any], shapes: dict[str, Any]
 ) -> dict[str, Any]:
-    """ConvLSTM1D over a (batch, steps, width, channels) input: its states are sequences."""
+    """ConvLSTM1D/2D over (batch, steps, *spatial, channels): its states are one step of
+    its output, which other layers' outputs or inputs may feed as its initial_state."""
+    clip = draw(st.sampled_from(clips))
+    spatial = len(shapes[clip]) - 3
+    # A state first, then the geometry that fits it where one does: most states fit.
+    geometries = [
+        (kernel, stride, same)
+        for kernel in (1, 2)
+        for stride in (1, 2)
+        for same in (False, True)
+        if all(length - kernel + 1 > 0 for length in shapes[clip][2:-1])
+    ]
+
+    def fitting(ref: str) -> list[tuple[int, int, bool]]:
+        return [
+            geometry
+            for geometry in geometries
+            if [_conv_out(length, *geometry) for length in shapes[clip][2:-1]]
+            == list(shapes[ref][1:-1])
+        ]
+
+    candidates = [ref for ref, shape in shapes.items() if len(shape) == spatial + 2]
+    fit = [ref for ref in candidates if fitting(ref)]
+    use = fit if fit and draw(st.sampled_from(MOSTLY)) else candidates
+    state = draw(st.sampled_from(use)) if use and draw(st.booleans()) else None
+    filters = shapes[state][-1] if state and shapes[state][-1] else draw(st.integers(1, 3))
+    chosen = (fitting(state) if state else []) or geometries or [(1, 1, False)]
+    kernel, stride, same = draw(st.sampled_from(chosen))
     layer: dict[str, Any] = {
         "name": name,
-        "type": "ConvLSTM1D",
-        "inputs": draw(st.sampled_from(clips)),
-        "filters": draw(st.integers(1, 3)),
-        "kernel_size": draw(st.integers(1, 2)),
+        "type": f"ConvLSTM{spatial}D",
+        "inputs": clip,
+        "filters": filters,
+        "kernel_size": kernel,
     }
+    if stride > 1:
+        layer["strides"] = stride
     for arg in ("return_sequences", "return_state"):
         if draw(st.booleans()):
             layer[arg] = True
-    if draw(st.booleans()):
+    if same:
         layer["padding"] = "same"
+    call: dict[str, Any] = {}
+    if state is not None:
+        alike = [ref for ref in candidates if shapes[ref] == shapes[state]]  # h, c apart
+        other = draw(st.sampled_from(alike if draw(st.integers(0, 3)) else candidates))
+        count = 2 if draw(st.sampled_from(MOSTLY)) else draw(st.integers(1, 3))
+        call["initial_state"] = [state, other, state][:count]
     if _step_masks(masks) and draw(st.booleans()):
-        layer["call"] = {"mask": draw(st.sampled_from(_step_masks(masks)))}
+        call["mask"] = draw(st.sampled_from(_step_masks(masks)))
+    if call:
+        layer["call"] = call
     return layer
 
 
@@ -801,6 +859,9 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
     if draw(st.integers(0, 3)) == 0:  # (batch, steps, width, channels): ConvLSTM1D, axes
         clip = [draw(steps), draw(st.integers(2, 4)), draw(st.integers(1, 3))]
         inputs.append({"name": "clip", "shape": clip})
+    if draw(st.integers(0, 5)) == 0:  # (batch, steps, height, width, channels): ConvLSTM2D
+        clip = [draw(steps), *draw(st.lists(st.integers(1, 3), min_size=3, max_size=3))]
+        inputs.append({"name": "clip2", "shape": clip})
     shapes: dict[str, tuple[int | None, ...]] = {
         item["name"]: (None, *item["shape"]) for item in inputs
     }
@@ -809,14 +870,16 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
         name = f"l{index}"
         refs = {ref: shape for ref, shape in shapes.items() if not ref.startswith("mask")}
         masks = {ref: shape for ref, shape in shapes.items() if ref.startswith("mask")}
-        clips = [ref for ref, shape in refs.items() if len(shape) == 4]
+        clips = [  # ConvLSTM1D/2D inputs: known spatial dimensions and channels
+            ref for ref, shape in refs.items() if len(shape) in (4, 5) and None not in shape[2:]
+        ]
         choice = draw(st.integers(0, 6 if clips else 5))
         if choice in (0, 1):
             layer = draw(_recurrent(name, refs, masks))
         elif choice in (2, 3):
             layer = draw(_attention(name, refs, masks))
         elif choice == 6:
-            layer = draw(_conv_lstm(name, clips, masks))
+            layer = draw(_conv_lstm(name, clips, masks, refs))
         elif choice == 4:
             layer = {"name": name, "type": "Dense", "inputs": draw(st.sampled_from(list(refs))),
                      "units": draw(st.integers(1, 4))}  # fmt: skip
@@ -834,7 +897,12 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
                 layer["call"] = target["call"]
         layers.append(layer)
         extra, ends = _ends(layers)
-        trial = {"name": "probe", "inputs": inputs, "layers": [*layers, *extra], "outputs": ends}
+        trial = {
+            "name": "probe",
+            "inputs": _used_inputs(inputs, layers),  # an unused input is an error
+            "layers": [*layers, *extra],
+            "outputs": ends,
+        }
         try:
             graph = build_graph(parse_spec(trial))
         except Exception:  # noqa: BLE001 - an invalid layer: keep it, stop growing here
@@ -846,16 +914,21 @@ def call_specs(draw: st.DrawFn, max_layers: int = 8) -> dict[str, Any]:
         layers.append({"name": "l0", "type": "Dense", "inputs": "in0", "units": 2})
     extra, ends = _ends(layers)
     layers += extra
-    used = {
-        ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]
-    }
     return {
         "name": "call_model",
-        "inputs": [item for item in inputs if item["name"] in used] or inputs[:1],
+        "inputs": _used_inputs(inputs, layers),
         "layers": layers,
         "outputs": ends,
         "training": {"loss": "mse"},
     }
+
+
+def _used_inputs(inputs: list[dict[str, Any]], layers: list[dict[str, Any]]) -> list[Any]:
+    """The inputs some layer takes, as tensors or as call arguments."""
+    used = {
+        ref.partition(":")[0] for layer in layers for ref in [*refs_of(layer), *call_refs(layer)]
+    }
+    return [item for item in inputs if item["name"] in used] or inputs[:1]
 
 
 def _resolved(layers: list[dict[str, Any]], layer: dict[str, Any]) -> dict[str, Any]:

@@ -748,3 +748,196 @@ def test_a_recurrent_layer_refuses_scores_that_carry_the_attention_mask() -> Non
     )
     del spec["layers"][0]["call"]["use_causal_mask"]
     assert checked(spec).graph.layer("reader").shape == (None, 2)
+
+
+# initial_state on Bidirectional (forward states, then backward) and on ConvLSTM1D/2D.
+BIDIRECTIONAL_SEQ2SEQ: dict[str, Any] = {
+    "name": "bi_s2s",
+    "inputs": [
+        {"name": "source", "shape": [None, 7]},
+        {"name": "target", "shape": [None, 9]},
+    ],
+    "layers": [
+        {"name": "encoder", "type": "Bidirectional", "inputs": "source",
+         "layer": {"type": "LSTM", "units": 8, "return_state": True}},
+        {"name": "decoder", "type": "Bidirectional", "inputs": "target",
+         "layer": {"type": "LSTM", "units": 8},
+         "call": {"initial_state": ["encoder:forward_state_h", "encoder:forward_state_c",
+                                    "encoder:backward_state_h", "encoder:backward_state_c"]}},
+        {"name": "next", "type": "Dense", "units": 9},
+    ],
+}  # fmt: skip
+
+
+def bidirectional_seq2seq(states: list[str], inner: str = "LSTM") -> dict[str, Any]:
+    spec = copy.deepcopy(BIDIRECTIONAL_SEQ2SEQ)
+    spec["layers"][0]["layer"]["type"] = inner
+    spec["layers"][1]["layer"]["type"] = inner
+    spec["layers"][1]["call"] = {"initial_state": states}
+    return spec
+
+
+def test_bidirectional_takes_forward_then_backward_initial_states() -> None:
+    graph = checked(BIDIRECTIONAL_SEQ2SEQ).graph
+    decoder = graph.layer("decoder")
+    assert decoder.takes == (
+        "target",
+        "encoder:forward_state_h",
+        "encoder:forward_state_c",
+        "encoder:backward_state_h",
+        "encoder:backward_state_c",
+    )
+    assert decoder.shape == (None, 16)
+    script = generate(checked(BIDIRECTIONAL_SEQ2SEQ))
+    assert (
+        "        initial_state=[\n"
+        "            encoder_forward_state_h,\n"
+        "            encoder_forward_state_c,\n"
+        "            encoder_backward_state_h,\n"
+        "            encoder_backward_state_c,\n"
+        "        ],\n"
+    ) in script
+    assert CATALOG["Bidirectional"].calls["initial_state"].many
+    drawn = diagram_of(graph)
+    assert drawn.labels[("encoder", "decoder")] == (
+        "forward_state_h, forward_state_c, backward_state_h, backward_state_c"
+    )
+
+
+def test_bidirectional_initial_state_count_names_both_halves() -> None:
+    spec = bidirectional_seq2seq(["encoder:forward_state_h", "encoder:forward_state_c"])
+    assert problems(spec) == [
+        (
+            "layers.1",
+            "decoder: Bidirectional's initial_state takes 4 states of (None, 8) (the forward"
+            " LSTM's 2, then the backward's 2), got 2: (None, 8), (None, 8)",
+        )
+    ]
+    spec = bidirectional_seq2seq(["encoder:forward_state"] * 3, inner="GRU")
+    assert problems(spec) == [
+        (
+            "layers.1",
+            "decoder: Bidirectional's initial_state takes 2 states of (None, 8) (the forward"
+            " GRU's 1, then the backward's 1), got 3: (None, 8), (None, 8), (None, 8)",
+        )
+    ]
+    fits = bidirectional_seq2seq(["encoder:forward_state", "encoder:backward_state"], "GRU")
+    assert checked(fits).graph.layer("decoder").shape == (None, 16)
+
+
+def test_bidirectional_initial_states_have_the_wrapped_layers_units() -> None:
+    spec = bidirectional_seq2seq(["encoder:forward_state", "encoder:backward_state"], "SimpleRNN")
+    spec["layers"][1]["layer"]["units"] = 4
+    assert problems(spec) == [
+        (
+            "layers.1",
+            "decoder: Bidirectional's initial_state takes 2 states of (None, 4) (its"
+            " SimpleRNN's units), got (None, 8), (None, 8)",
+        )
+    ]
+    # The merged output (None, 16) is not a state of the (None, 8) layers inside.
+    spec = bidirectional_seq2seq(["encoder:output"] * 4)
+    assert "got (None, 16), (None, 16), (None, 16), (None, 16)" in problems(spec)[0][1]
+
+
+def test_a_carry_state_of_size_one_is_refused_as_keras_broadcasts_it_eagerly_only() -> None:
+    rule = CATALOG["LSTM"].call_rule
+    assert rule is not None
+    with pytest.raises(ShapeError) as error:
+        rule({"units": 3}, [(None, 5, 2)], {"initial_state": [(None, 3), (None, 1)]})
+    assert str(error.value) == (
+        "LSTM's initial_state takes 2 states of (None, 3) (its units), got (None, 3), (None, 1)"
+        " (Keras broadcasts a size of 1 in an eager call only)"
+    )
+    # h goes through a matrix product: a size of 1 fails in Keras too, no note.
+    with pytest.raises(ShapeError) as error:
+        rule({"units": 3}, [(None, 5, 2)], {"initial_state": [(None, 1), (None, 3)]})
+    assert "eager" not in str(error.value)
+    with pytest.raises(ShapeError) as error:
+        rule({"units": 3}, [(None, 5, 2)], {"initial_state": [(None, 3), (None, None)]})
+    assert str(error.value).endswith(
+        "(Keras builds it; it runs only where a size happens to fit or broadcast)"
+    )
+
+
+CONV_STATES = [
+    # (spatial, input, arguments, the state: one step of the output)
+    (1, (None, 4, 6, 2), {}, (None, 5, 3)),
+    (1, (None, None, 6, 2), {"padding": "same"}, (None, 6, 3)),
+    (1, (None, 4, 7, 2), {"strides": 2}, (None, 3, 3)),
+    (1, (None, 4, 7, 2), {"strides": 2, "padding": "same"}, (None, 4, 3)),
+    (1, (None, 4, 2, 6), {"data_format": "channels_first"}, (None, 3, 5)),
+    (2, (None, 4, 6, 5, 2), {"dilation_rate": 2}, (None, 4, 3, 3)),
+    (2, (None, 4, 6, 5, 2), {"strides": (2, 1), "padding": "same"}, (None, 3, 5, 3)),
+]
+
+
+@pytest.mark.parametrize(("spatial", "shape", "args", "state"), CONV_STATES)
+def test_conv_lstm_initial_states_are_one_step_of_its_output(
+    spatial: int, shape: tuple[int | None, ...], args: dict[str, Any], state: tuple[int, ...]
+) -> None:
+    layer_type = CATALOG[f"ConvLSTM{spatial}D"]
+    rule = layer_type.call_rule
+    assert rule is not None and "initial_state" in layer_type.calls
+    full = {"filters": 3, "kernel_size": 2, "return_state": True, **args}
+    assert layer_type.infer(full, [shape]).extra == (state, state)
+    rule(full, [shape], {"initial_state": [state, state]})
+    wider = (*state[:-1], state[-1] + 1)
+    for given in ([state], [state, state, state], [state, wider], [state, state[:-1]]):
+        with pytest.raises(ShapeError) as error:
+            rule(full, [shape], {"initial_state": given})
+        message = str(error.value)
+        assert message.startswith(
+            f"ConvLSTM{spatial}D's initial_state takes 2 states of {show(state)}"
+        )
+        assert "eager" not in message
+
+
+def show(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join(str(size) for size in shape) + ")"
+
+
+def test_a_conv_lstm_state_of_size_one_broadcasts_only_off_the_channels_of_h() -> None:
+    rule = CATALOG["ConvLSTM1D"].call_rule
+    assert rule is not None
+    args = {"filters": 3, "kernel_size": 2}
+    for h, c in (((None, 1, 3), (None, 5, 3)), ((None, 5, 3), (None, 1, 1))):
+        with pytest.raises(ShapeError) as error:
+            rule(args, [(None, 4, 6, 2)], {"initial_state": [h, c]})
+        assert str(error.value).endswith("(Keras broadcasts a size of 1 in an eager call only)")
+    with pytest.raises(ShapeError) as error:  # h's channels meet the recurrent kernel
+        rule(args, [(None, 4, 6, 2)], {"initial_state": [(None, 5, 1), (None, 5, 3)]})
+    assert str(error.value) == (
+        "ConvLSTM1D's initial_state takes 2 states of (None, 5, 3) (one step of its output),"
+        " got (None, 5, 1), (None, 5, 3)"
+    )
+
+
+def test_conv_lstm_states_start_another_in_the_script() -> None:
+    spec = {
+        "name": "clips",
+        "inputs": [{"name": "clip", "shape": [4, 6, 2]}],
+        "layers": [
+            {"name": "first", "type": "ConvLSTM1D", "inputs": "clip", "filters": 3,
+             "kernel_size": 2, "strides": 2, "return_state": True},
+            {"name": "second", "type": "ConvLSTM1D", "inputs": "clip", "filters": 3,
+             "kernel_size": 2, "strides": 2, "padding": "same",
+             "call": {"initial_state": ["first:state_h", "first:state_c"]}},
+            {"name": "flat", "type": "Flatten", "inputs": "second"},
+        ],
+    }  # fmt: skip
+    graph = checked(spec).graph
+    assert graph.layer("second").takes == ("clip", "first:state_h", "first:state_c")
+    assert graph.shape_of("first:state_c") == (None, 3, 3)
+    script = generate(checked(spec))
+    assert "(clip, initial_state=[first_state_h, first_state_c])" in script
+    spec["layers"][1].pop("padding")  # valid: (None, 3, 3) as well
+    assert checked(spec).graph.layer("second").shape == (None, 3, 3)
+    spec["layers"][1]["strides"] = 1
+    assert problems(spec) == [
+        (
+            "layers.1",
+            "second: ConvLSTM1D's initial_state takes 2 states of (None, 5, 3) (one step of its"
+            " output), got (None, 3, 3), (None, 3, 3)",
+        )
+    ]

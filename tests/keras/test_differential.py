@@ -158,6 +158,13 @@ def deliberately_stricter(problem: str) -> bool:
             "returns its scores only for a query and a value of the same length",
             # GRU and SimpleRNN take extra initial states without a word and use the first.
             "initial_state takes 1 state of",
+            "then the backward's 1)",  # Bidirectional: the same, in each half
+            # A state of size 1 where the cell broadcasts it (a carry, a ConvLSTM's spatial
+            # axes): an eager call runs, the compiled loop of predict and fit fails.
+            "Keras broadcasts a size of 1 in an eager call only",
+            # A state of a variable size, or whose size 1 broadcasts against the output's (or
+            # the output's 1 against it): some lengths run, one step at least, others fail.
+            "it runs only where a size happens to fit or broadcast",
             # A shared recurrent layer called on features Keras cannot know (attention scores
             # over a variable length): Keras builds it, and it runs only when the length
             # happens to equal the features the layer was built for.
@@ -340,6 +347,8 @@ REFUSED = (
     "a transposed convolution with same padding",
     "a shared recurrent layer on",
     "initial_state with too many",
+    "a ConvLSTM state of a variable size",
+    "a Bidirectional GRU given 3 states",
     "MultiHeadAttention scores of",
     "Dot needs",
     "AveragePooling needs",
@@ -806,6 +815,47 @@ REGRESSIONS |= {
              "num_heads": 1, "key_dim": 2,
              "call": {"value_mask": "mask3", "key_mask": "mask3"}},
             {"name": "l6", "type": "Activation", "inputs": "l0:output", "activation": "linear"},
+        ],
+    },
+}  # fmt: skip
+
+
+# initial_state on Bidirectional and ConvLSTM: Keras checks neither count nor shape.
+REGRESSIONS |= {
+    # Found by the calls run (1,000 examples): Keras runs one step of such a state, its
+    # variable width and carry channels broadcast; later steps, or other lengths, fail.
+    "a ConvLSTM state of a variable size, and a carry its output's 1 channel broadcasts": {
+        "inputs": [{"name": "in0", "shape": [None, 1]}, {"name": "in1", "shape": [None, 2]},
+                   {"name": "clip", "shape": [None, 2, 1]}],
+        "layers": [
+            {"name": "l0", "type": "ConvLSTM1D", "inputs": "clip", "filters": 1,
+             "kernel_size": 1, "call": {"initial_state": ["in0", "in1"]}},
+        ],
+    },
+    # Keras gives each half to one layer, and a GRU ignores a state too many: refused.
+    "a Bidirectional GRU given 3 states (the backward layer would ignore one)": {
+        "inputs": [{"name": "in0", "shape": [4, 2]}],
+        "layers": [
+            {"name": "l0", "type": "GRU", "inputs": "in0", "units": 3, "return_state": True},
+            {"name": "l1", "type": "Bidirectional", "inputs": "in0", "layer": {"type": "GRU",
+             "units": 3}, "call": {"initial_state": ["l0:output", "l0:state", "l0:state"]}},
+        ],
+    },
+    "Bidirectional and ConvLSTM states start others, by strides and same padding": {
+        "inputs": [{"name": "in0", "shape": [None, 2]}, {"name": "clip", "shape": [3, 6, 2]}],
+        "layers": [
+            {"name": "l0", "type": "Bidirectional", "inputs": "in0",
+             "layer": {"type": "LSTM", "units": 3, "return_state": True}},
+            {"name": "l1", "type": "Bidirectional", "inputs": "in0", "merge_mode": "ave",
+             "layer": {"type": "LSTM", "units": 3, "return_sequences": True},
+             "call": {"initial_state": ["l0:backward_state_h", "l0:forward_state_c",
+                                        "l0:forward_state_h", "l0:backward_state_c"]}},
+            {"name": "l2", "type": "ConvLSTM1D", "inputs": "clip", "filters": 2,
+             "kernel_size": 2, "strides": 2, "return_state": True},
+            {"name": "l3", "type": "ConvLSTM1D", "inputs": "clip", "filters": 2,
+             "kernel_size": 2, "strides": 2, "padding": "same", "return_sequences": True,
+             "call": {"initial_state": ["l2:state_c", "l2:state_h"]}},
+            {"name": "l4", "type": "Activation", "activation": "linear", "inputs": "l2:output"},
         ],
     },
 }  # fmt: skip

@@ -1,14 +1,14 @@
 """Recurrent layers: SimpleRNN, LSTM, GRU, ConvLSTM1D/2D, and Bidirectional around one.
 
-Each takes the call arguments `initial_state` (not Bidirectional) and `mask`, a
-(batch, steps) tensor Keras casts to booleans (false: skip that step). With return_state
-the states follow the output: Bidirectional's forward ones, then its backward ones.
+Each takes the call arguments `initial_state` and `mask`, a (batch, steps) tensor Keras
+casts to booleans (false: skip that step). With return_state the states follow the output:
+Bidirectional's forward ones, then its backward ones; its initial_state is split the same way.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from generator.analysis.layers.base import (
@@ -16,6 +16,7 @@ from generator.analysis.layers.base import (
     Args,
     CallArg,
     CallRule,
+    Dim,
     LayerType,
     Output,
     OutputNames,
@@ -96,13 +97,6 @@ def _outputs(layer: str) -> OutputNames:
 _MASK = CallArg(True, doc="a (batch, steps) tensor: false (0) skips that step")
 
 
-def _masked(layer: str) -> CallRule:
-    def rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
-        check_mask(layer, inputs[0], call)
-
-    return rule
-
-
 def check_mask(layer: str, sequence: Shape, call: Mapping[str, Sequence[Shape]]) -> None:
     """A recurrent layer's mask is (batch, steps), with the steps of its input."""
     for mask in call.get("mask", ()):
@@ -114,29 +108,113 @@ def check_mask(layer: str, sequence: Shape, call: Mapping[str, Sequence[Shape]])
             )
 
 
+# Whether a size of 1 in state `index` on `axis` broadcasts in Keras's cell arithmetic: a
+# carry state c (f * c) on any axis, a ConvLSTM's h (a "same" convolution) off its channels.
+Broadcasts = Callable[[int, int], bool]
+
+
+def _never(index: int, axis: int) -> bool:
+    return False
+
+
+def check_states(
+    owner: str,
+    wanted: Sequence[Shape],
+    given: Sequence[Shape],
+    why: str,
+    split: str = "",
+    broadcasts: Broadcasts = _never,
+) -> None:
+    """`len(wanted)` initial states, each of its shape (known but for the batch: a state of
+    an unknown size may not fit, so it is refused)."""
+    count = len(wanted)
+    states = "state" if count == 1 else "states"
+    shapes = " and ".join(dict.fromkeys(show_shape(shape) for shape in wanted))
+    takes = f"{owner}'s initial_state takes {count} {states} of {shapes}"
+    got = ", ".join(show_shape(shape) for shape in given)
+    if len(given) != count:
+        raise ShapeError(f"{takes}{split}, got {len(given)}: {got}")
+    wrong = [
+        (index, axis, size)
+        for index, (shape, want) in enumerate(zip(given, wanted, strict=True))
+        for axis, (size, known) in enumerate(zip(shape, want, strict=False))
+        if axis > 0 and size != known
+    ]
+    ranks = all(len(shape) == len(want) for shape, want in zip(given, wanted, strict=True))
+    if wrong or not ranks:
+        raise ShapeError(f"{takes} ({why}), got {got}{_loose(wanted, wrong, broadcasts)}")
+
+
+def _loose(
+    wanted: Sequence[Shape], wrong: Sequence[tuple[int, int, Dim]], broadcasts: Broadcasts
+) -> str:
+    """Why Keras, which checks no state, may still run some of these: a note, or nothing."""
+    if not wrong:
+        return ""  # a state of another rank
+    if all(size == 1 and broadcasts(index, axis) for index, axis, size in wrong):
+        # Keras's eager loop broadcasts it; the compiled loop of predict and fit fails.
+        return " (Keras broadcasts a size of 1 in an eager call only)"
+    if all(
+        size is None or (broadcasts(index, axis) and 1 in (size, wanted[index][axis]))
+        for index, axis, size in wrong
+    ):
+        return " (Keras builds it; it runs only where a size happens to fit or broadcast)"
+    return ""
+
+
+def _carry(index: int, axis: int) -> bool:
+    return index == 1
+
+
 def _initial_state(layer: str) -> CallRule:
     """initial_state: one (batch, units) tensor per state, LSTM two (h and c); the mask."""
 
     def rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
         check_mask(layer, inputs[0], call)
         given = call.get("initial_state")
+        if given is not None:
+            wanted = ((inputs[0][0], args["units"]),) * (len(STATES[layer]) - 1)
+            carry = _carry if layer == "LSTM" else _never
+            check_states(layer, wanted, given, "its units", broadcasts=carry)
+
+    return rule
+
+
+def _bidirectional_states(
+    args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]
+) -> None:
+    """Keras gives the first half of initial_state to the forward layer, the rest backward."""
+    check_mask("Bidirectional", inputs[0], call)
+    given = call.get("initial_state")
+    if given is None:
+        return
+    inner = args["layer"]["type"]
+    count = len(STATES[inner]) - 1
+    wanted = ((inputs[0][0], args["layer"]["units"]),) * (2 * count)
+    split = f" (the forward {inner}'s {count}, then the backward's {count})"
+
+    def carry(index: int, axis: int) -> bool:
+        return inner == "LSTM" and index % 2 == 1
+
+    check_states("Bidirectional", wanted, given, f"its {inner}'s units", split, carry)
+
+
+def _conv_states(spatial: int) -> CallRule:
+    """initial_state: h and c, each shaped like one step of the output; the mask."""
+    layer = f"ConvLSTM{spatial}D"
+
+    def rule(args: Args, inputs: Sequence[Shape], call: Mapping[str, Sequence[Shape]]) -> None:
+        check_mask(layer, inputs[0], call)
+        given = call.get("initial_state")
         if given is None:
             return
-        wanted = (inputs[0][0], args["units"])
-        count = len(STATES[layer]) - 1
-        states = "state" if count == 1 else "states"
-        got = ", ".join(show_shape(shape) for shape in given)
-        if len(given) != count:
-            raise ShapeError(
-                f"{layer}'s initial_state takes {count} {states} of {show_shape(wanted)},"
-                f" got {len(given)}: {got}"
-            )
-        for shape in given:
-            if len(shape) != 2 or shape[1] != wanted[1]:
-                raise ShapeError(
-                    f"{layer}'s initial_state takes {count} {states} of {show_shape(wanted)}"
-                    f" (its units), got {got}"
-                )
+        channels = 1 if channels_first(args) else spatial + 1
+
+        def broadcasts(index: int, axis: int) -> bool:
+            return index == 1 or axis != channels
+
+        wanted = (conv_state(spatial, args, inputs[0]),) * 2
+        check_states(layer, wanted, given, "one step of its output", broadcasts=broadcasts)
 
     return rule
 
@@ -154,19 +232,28 @@ def conv_lstm(spatial: int) -> Rule:
         if None in dims:
             raise ShapeError(f"{layer} needs known spatial dimensions, got {show_shape(shape)}")
         channels = known_channels(shape, channels, layer)
-        kernel, strides, dilation = geometry(args, spatial, layer)
+        kernel = geometry(args, spatial, layer)[0]
         filters = args["filters"]
-        out = windowed(step, first, layer, kernel, strides, args.get("padding", "valid"), dilation)
-        state = join(shape[0], out, filters, first)[1:]
+        state = conv_state(spatial, args, shape)
         cells = math.prod(kernel) * 4 * filters
         weights = cells * (channels + filters) + (4 * filters if args.get("use_bias", True) else 0)
         sequences = args.get("return_sequences", False)
         # return_state: state_h and state_c, each shaped like one step of the output.
-        extra = ((shape[0], *state),) * 2 if args.get("return_state") is True else ()
-        out = (shape[0], shape[1], *state) if sequences else (shape[0], *state)
+        extra = (state,) * 2 if args.get("return_state") is True else ()
+        out = (shape[0], shape[1], *state[1:]) if sequences else state
         return Output(out, weights, extra=extra)
 
     return rule
+
+
+def conv_state(spatial: int, args: Args, shape: Shape) -> Shape:
+    """One step of a ConvLSTM's output, (batch, *out dims, filters): its h and c states."""
+    layer = f"ConvLSTM{spatial}D"
+    first = channels_first(args)
+    step = (shape[0], *shape[2:])
+    kernel, strides, dilation = geometry(args, spatial, layer)
+    out = windowed(step, first, layer, kernel, strides, args.get("padding", "valid"), dilation)
+    return join(shape[0], out, args["filters"], first)
 
 
 def _state_args(layer: str) -> dict[str, Arg]:
@@ -235,8 +322,11 @@ def _conv_lstm_type(spatial: int) -> LayerType:
         layer,
         args,
         conv_lstm(spatial),
-        calls={"mask": _MASK},
-        call_rule=_masked(layer),
+        calls={
+            "initial_state": CallArg(True, many=True, doc="h and c, each one step of the output"),
+            "mask": _MASK,
+        },
+        call_rule=_conv_states(spatial),
         output_names=_outputs("LSTM"),
     )
 
@@ -298,8 +388,11 @@ LAYER_TYPES = [
             "merge_mode": Arg(choice("concat", "sum", "mul", "ave")),
         },
         bidirectional,
-        calls={"mask": _MASK},
-        call_rule=_masked("Bidirectional"),
+        calls={
+            "initial_state": CallArg(True, many=True, doc="the forward states, then the backward"),
+            "mask": _MASK,
+        },
+        call_rule=_bidirectional_states,
         output_names=_bidirectional_outputs,
     ),
 ]
