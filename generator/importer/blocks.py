@@ -13,7 +13,6 @@ compared with the input expanded; on any difference the input comes back unchang
 
 from __future__ import annotations
 
-import copy
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +24,14 @@ from generator.analysis.expand import Expanded, FlatLayer, expand
 from generator.analysis.inputs import layer_inputs
 from generator.analysis.layers.base import UNSET
 from generator.errors import SpecError
-from generator.importer.block_params import Params, canon, free_name, local_ok, varying
+from generator.importer.block_params import (
+    Params,
+    canon,
+    free_name,
+    local_ok,
+    plain_copy,
+    varying,
+)
 from generator.importer.segments import name_pattern, segment_bounds, segment_definition
 from generator.spec.model import parse_spec
 from generator.spec.names import identifier_problem
@@ -77,20 +83,19 @@ def find_blocks(
     (the catalog's are known anyway): a call that leaves out an argument another call of
     its block writes gets the default, explicitly, so that both share one block.
     """
-    unchanged = copy.deepcopy(dict(spec))
     layers = _flat_layers(spec)
     if layers is None:
-        return unchanged
+        return plain_copy(dict(spec))
     known = _Defaults(defaults or {})
     outputs = _output_names(spec, layers)
     classes = _classes(layers, outputs, _taken_names(spec, layers), known, segments=True)
     chosen = _choose(classes, len(layers))
     if not chosen:
-        return unchanged
+        return plain_copy(dict(spec))
     result, names = _rewrite(spec, layers, chosen, known)
     model = _model(spec, known)
     if model is None or _model(result, known) != model:
-        return unchanged
+        return plain_copy(dict(spec))
     nested = _nest(result, names, known)
     if nested is None or len(canon(nested)) > NESTED_GAIN * len(canon(result)):
         return result
@@ -414,7 +419,7 @@ def _rewrite(
     existing = dict(spec.get("blocks", {}))
     names = _block_names(chosen, {layer.name for layer in layers} | set(existing))
     calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
-    blocks: dict[str, Any] = copy.deepcopy(existing)
+    blocks: dict[str, Any] = plain_copy(existing)
     for name, item in zip(names, chosen, strict=True):
         definition, arguments = _definition(layers, item, {*names, *existing}, known)
         blocks[name] = definition
@@ -435,7 +440,7 @@ def _rewrite(
                 alias.get(name, name) if isinstance(name, str) else name for name in value
             ]
         elif key != "blocks":
-            result[key] = copy.deepcopy(value)
+            result[key] = plain_copy(value)
     return result, names
 
 
@@ -532,7 +537,7 @@ def _with_inputs(entry: Mapping[str, Any], inputs: Any) -> dict[str, Any]:
 
 
 def _entry(layer: _Layer, alias: Mapping[str, str], previous: str) -> dict[str, Any]:
-    entry = copy.deepcopy(dict(layer.entry))
+    entry = plain_copy(dict(layer.entry))
     written = entry.pop("inputs", None)
     if isinstance(written, dict):
         inputs: dict[str, Any] = {"inputs": {k: alias.get(v, v) for k, v in written.items()}}
