@@ -13,7 +13,6 @@ from typing import Any
 
 from generator.spec.names import ascii_word, identifier_problem
 
-
 _CANON = json.JSONEncoder(sort_keys=True, default=repr)  # one encoder, not one per call
 
 

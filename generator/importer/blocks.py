@@ -85,21 +85,27 @@ def find_blocks(
     """
     layers = _flat_layers(spec)
     if layers is None:
-        return plain_copy(dict(spec))
+        return _unchanged(spec)
     known = _Defaults(defaults or {})
     outputs = _output_names(spec, layers)
     classes = _classes(layers, outputs, _taken_names(spec, layers), known, segments=True)
     chosen = _choose(classes, len(layers))
     if not chosen:
-        return plain_copy(dict(spec))
+        return _unchanged(spec)
     result, names = _rewrite(spec, layers, chosen, known)
     model = _model(spec, known)
     if model is None or _model(result, known) != model:
-        return plain_copy(dict(spec))
+        return _unchanged(spec)
     nested = _nest(result, names, known)
     if nested is None or len(canon(nested)) > NESTED_GAIN * len(canon(result)):
         return result
     return nested if _model(nested, known) == model else result
+
+
+def _unchanged(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The input, copied: the caller may change the result."""
+    copied: dict[str, Any] = plain_copy(dict(spec))
+    return copied
 
 
 class _Defaults:
