@@ -150,15 +150,26 @@ def test_attention_inputs_by_keyword_are_refused(tmp_path: Path) -> None:
     assert "query, value and key by position" in line
 
 
-def test_several_inputs_as_a_list_or_outputs_keyed_otherwise_are_refused(tmp_path: Path) -> None:
+def test_inputs_or_outputs_as_a_list_import_as_lists(tmp_path: Path) -> None:
     document = _load("lstm_states.json")
     document["config"]["input_layers"] = [["source", 0, 0], ["target", 0, 0]]
-    (line,) = _problems(tmp_path, document)
-    assert "the model's inputs are a list of 2; the script builds several as a dict" in line
+    spec = _spec(tmp_path, document)
+    assert spec["inputs_as"] == "list"
+    assert "outputs_as" not in spec
+    assert list(spec)[:4] == ["name", "description", "inputs", "inputs_as"]
     document["config"]["input_layers"] = {"source": ["source", 0, 0], "target": ["target", 0, 0]}
     document["config"]["output_layers"] = [["next", 0, 0]]
+    spec = _spec(tmp_path, document)
+    assert spec["outputs_as"] == "list"
+    assert "inputs_as" not in spec
+
+
+def test_one_input_as_a_dict_or_outputs_keyed_otherwise_are_refused(tmp_path: Path) -> None:
+    document = _load("small_cnn.json")
+    name = document["config"]["input_layers"][0]
+    document["config"]["input_layers"] = {name: [name, 0, 0]}
     (line,) = _problems(tmp_path, document)
-    assert "the model's outputs are a list of 1; the script builds one bare, so" in line
+    assert "the model's inputs are a dict of 1; the script builds one bare, so" in line
     document = _load("shared_attention.json")
     document["config"]["output_layers"] = {"scores": ["flat", 0, 0], "twice": ["dense", 1, 0]}
     (line,) = _problems(tmp_path, document)

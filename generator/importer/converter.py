@@ -57,6 +57,7 @@ class Converter:
         self.offset = {str(layer.get("name")): first_node(layer) for layer in layers}
         self.taken = {str(layer.get("name")) for layer in layers}
         self.output_keys = _output_keys(output_layers)
+        self.list_forms: set[str] = set()  # "inputs", "outputs": the model's, given as a list
 
     def fail(self, name: Any, message: str) -> None:
         where = f"sub-model {show_value(self.scope)}, " if self.scope else ""
@@ -458,9 +459,13 @@ class Converter:
         return names
 
     def _io_form(self, which: str, given: Any) -> None:
-        """Inputs or outputs in the form the script builds: one bare; several as a dict
-        keyed by name (the model) or a list (a sub-model, returned by its build function)."""
+        """Inputs or outputs in a form the script builds: one bare; several as a dict keyed
+        by name (the model) or a list (a sub-model, returned by its build function); the
+        model's as a list of any length (`inputs_as: list`), noted in `list_forms`."""
         if not self.exact or history(given) is not None:
+            return
+        if not self.scope and isinstance(given, list) and given:
+            self.list_forms.add(which)
             return
         several = "a list" if self.scope else "a dict keyed by layer name"
         count = len(given) if isinstance(given, list | dict) else 0

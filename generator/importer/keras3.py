@@ -48,6 +48,8 @@ def model_document(
         converter.add(layer, index)
     document: Document = {"name": config.get("name", "imported")}
     document["inputs"] = converter.model_inputs(config.get("input_layers"))
+    if "inputs" in converter.list_forms:
+        document["inputs_as"] = "list"
     if converter.blocks:
         document["blocks"] = converter.blocks
     document["layers"] = converter.layers
@@ -55,6 +57,8 @@ def model_document(
     last = converter.layers[-1]["name"] if converter.layers else None
     if outputs != [last]:
         document["outputs"] = outputs
+    if "outputs" in converter.list_forms:
+        document["outputs_as"] = "list"
     training = training_section(compile_config or model.get("compile_config"))
     if training:
         document["training"] = training

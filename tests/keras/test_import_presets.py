@@ -27,7 +27,6 @@ pytestmark = pytest.mark.keras
 REFUSED = {
     # mergegen's own NormalLike layer lives in the generated script (module: its file name).
     "vae": "custom class 'NormalLike'",
-    "keras_io_seq2seq": "the model's inputs are a list of 2",
     "keras_io_vae": "custom class 'Sampling'",
     "keras_io_siamese": "Lambda holds Python bytecode",
     # keras.ops.expand_dims on a string input: a spec expression takes no strings.
@@ -160,7 +159,31 @@ def _keyed_expression() -> Any:
     return keras.Model(x, {"dense": dense, "total": total})
 
 
+def _lists_of_one() -> Any:
+    """keras.Model([x], [out]): one input and one output, each in a list."""
+    import keras
+    from keras import layers
+
+    x = keras.Input((4,), name="x")
+    return keras.Model([x], [layers.Dense(3, activation="softmax", name="out")(x)])
+
+
+def _list_outputs() -> Any:
+    """Two inputs and two outputs, each side a list (the order is not the names')."""
+    import keras
+    from keras import layers
+
+    b = keras.Input((4,), name="b")
+    a = keras.Input((2,), name="a")
+    joined = layers.Concatenate(name="joined")([b, a])
+    scores = layers.Dense(3, activation="softmax", name="scores")(joined)
+    value = layers.Dense(1, name="value")(joined)
+    return keras.Model([b, a], [value, scores])
+
+
 MODELS: dict[str, Callable[[], Any]] = {
+    "lists_of_one": _lists_of_one,
+    "list_outputs": _list_outputs,
     "keras_io_seq2seq": _keras_io_seq2seq,
     "keras_io_transformer": _keras_io_transformer,
     "keras_io_vae": _keras_io_vae_model,
@@ -180,3 +203,20 @@ def test_keras_io_originals_and_shared_calls(name: str, tmp_path: Path) -> None:
     keras.backend.clear_session()
     original = json.loads(MODELS[name]().to_json())
     _check(name, original, tmp_path, "class")
+
+
+@pytest.mark.parametrize("name", ["lists_of_one", "list_outputs"])
+def test_a_model_with_list_inputs_and_outputs_trains_on_its_lists(
+    name: str, tmp_path: Path
+) -> None:
+    import keras
+
+    keras.backend.clear_session()
+    source = tmp_path / "original.json"
+    source.write_text(MODELS[name]().to_json())
+    script = tmp_path / "imported.py"
+    script.write_text(generate(import_model(source).checked))
+    module = load_script(script)
+    x, y = module.make_synthetic_data(8, 0)
+    assert isinstance(x, list) and isinstance(y, list)
+    module.main(["--epochs", "1", "--samples", "8", "--batch-size", "4"])
