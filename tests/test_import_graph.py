@@ -301,3 +301,50 @@ def test_a_sub_models_outputs_as_a_dict_are_refused(tmp_path: Path) -> None:
         in line
         for line in lines
     ), lines
+
+
+# mergegen's own NormalLike -----------------------------------------------------------------------
+
+
+def _noise(**changes: Any) -> dict[str, Any]:
+    """x -> NormalLike (as a generated script records it) -> Add with x."""
+    noise = layer("NormalLike", "normal_like", [tensor("x")], {"seed": None}, "vae_class")
+    noise["registered_name"] = "mergegen>NormalLike"
+    noise["build_config"] = {"input_shape": [None, 4]}
+    for key, value in changes.items():
+        target = noise["config"] if key in ("seed", "trainable", "extra") else noise
+        target[key] = value
+    total = layer("Add", "add", [tensor("x"), tensor("normal_like")], module="keras.src.ops.numpy")
+    total["registered_name"] = "Add"
+    return functional("noisy", [input_layer("x", [4]), noise, total], ["x"], ["add"])
+
+
+def test_mergegens_own_normal_like_imports_as_the_expression(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, _noise())
+    assert spec["layers"][0] == {"name": "noise", "compute": "normal_like(x)", "inputs": {"x": "x"}}
+    assert spec["layers"][1]["inputs"] == {"x": "x", "y": "noise"}
+    assert _spec(tmp_path, _noise(module="__main__"))["layers"] == spec["layers"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"registered_name": "NormalLike"},
+        {"registered_name": "mine>NormalLike"},
+        {"module": "os; import x"},
+        {"module": None},
+        {"seed": 7},
+        {"trainable": 1},
+        {"extra": 0.5},
+        {"name": "noise"},
+    ],
+)
+def test_a_normal_like_other_than_mergegens_is_a_custom_class(
+    changes: dict[str, Any], tmp_path: Path
+) -> None:
+    document = _noise(**changes)
+    if "name" in changes:  # the layer and its config name it alike, the tensor too
+        document["config"]["layers"][1]["config"]["name"] = changes["name"]
+        document["config"]["layers"][2]["inbound_nodes"][0]["args"][1] = tensor("noise")
+    (line,) = _problems(tmp_path, document)
+    assert "custom class 'NormalLike'" in line

@@ -24,6 +24,7 @@ from generator.importer.nodes import (
     is_tensor,
     tensors,
 )
+from generator.importer.own_layers import NORMAL_LIKE_TEXT, is_normal_like
 from generator.importer.refuse import layer_problem
 from generator.importer.values import compact_size, same, spec_object
 from generator.spec.names import identifier_problem
@@ -86,6 +87,12 @@ class Converter:
         spec_name = str(name) if index == 0 else self._call_name(str(name), index)
         if class_name in FUNCTIONAL:
             self._model_call(str(name), index, spec_name, config, args, kwargs)
+            return
+        if is_normal_like(layer):
+            if index == 0 and self._tensor_kwargs(name, kwargs, None) == {}:
+                self._normal_like(str(name), args)
+            else:
+                self._refused(name)
             return
         if ops.is_operation(layer):
             if index == 0 and self._tensor_kwargs(name, kwargs, None) == {}:
@@ -370,10 +377,29 @@ class Converter:
             self.fail(name, str(error))
             self._refused(name)
             return
+        self._compute(name, text, found, name)
+
+    def _normal_like(self, name: str, args: list[Any]) -> None:
+        """mergegen's own NormalLike layer: the expression `normal_like(x)` makes it again."""
+        sources = self._references(name, args)
+        if sources is None:
+            self._refused(name)
+        elif len(args) != 1 or not is_tensor(args[0]):
+            self.fail(name, "NormalLike called on other than one tensor")
+            self._refused(name)
+        else:
+            # Its own name is how Keras names NormalLike layers, which no spec entry may take.
+            self._compute(name, NORMAL_LIKE_TEXT, args, "noise")
+
+    def _compute(self, name: str, text: str, found: list[Any], wanted: str) -> None:
+        """A node written as a compute entry, its tensors bound to the expression's locals."""
         bound = {local: self.reference(t) for local, t in zip(ops.LOCALS, found, strict=False)}
         # An output's key names it (the op's own name is Keras's counter, made again anyway).
         key = self.output_keys.get((name, 0, 0))
-        spec_name = key if key is not None and key not in self.taken else name
+        if key is not None and key not in self.taken:
+            spec_name = key
+        else:
+            spec_name = wanted if wanted not in self.taken else self._free_name(wanted)
         self.taken.add(spec_name)
         self.calls[name].append((spec_name, ("output",)))
         self.layers.append({"name": spec_name, "compute": text, "inputs": bound})
