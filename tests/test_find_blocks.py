@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import SpecError
-from generator.importer.blocks import find_blocks
+from generator.importer.blocks import find_blocks, search_blocks
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
 from generator.spec.names import identifier_problem
@@ -98,6 +98,17 @@ def test_every_preset_flattened_comes_back_as_the_same_layers(name: str) -> None
     assert same_layers(found) == same_layers(flat)
     assert len(found["layers"]) <= len(flat["layers"])
     script(found)  # a valid spec: every check passes
+
+
+@pytest.mark.parametrize("flat", [flatten(load(RESNET50)), chain(["a", "b", "c"], [4, 4, 4])])
+def test_the_checks_expansion_plans_the_found_spec_as_a_fresh_one_does(flat: Any) -> None:
+    found = search_blocks(flat)
+    assert found.expanded is not None and found.spec == find_blocks(flat)
+    path = Path("found.yaml")
+    reused = check_loaded(LoadedSpec(str(path), found.spec), path, found.expanded)
+    fresh = check_loaded(LoadedSpec(str(path), found.spec), path)
+    assert reused.graph == fresh.graph
+    assert generate(reused) == generate(fresh)
 
 
 def test_the_same_spec_gives_the_same_blocks_and_is_left_untouched() -> None:

@@ -83,23 +83,42 @@ def find_blocks(
     (the catalog's are known anyway): a call that leaves out an argument another call of
     its block writes gets the default, explicitly, so that both share one block.
     """
+    return search_blocks(spec, defaults).spec
+
+
+@dataclass(frozen=True)
+class Found:
+    """find_blocks's spec, and its expansion where the check made one (to plan it once)."""
+
+    spec: dict[str, Any]
+    expanded: Expanded | None
+
+
+def search_blocks(
+    spec: Mapping[str, Any], defaults: Mapping[str, Mapping[str, Any]] | None = None
+) -> Found:
+    """find_blocks's spec, with the expansion the check of it made."""
     layers = _flat_layers(spec)
     if layers is None:
-        return _unchanged(spec)
+        return Found(_unchanged(spec), None)
     known = _Defaults(defaults or {})
     outputs = _output_names(spec, layers)
     classes = _classes(layers, outputs, _taken_names(spec, layers), known, segments=True)
     chosen = _choose(classes, len(layers))
     if not chosen:
-        return _unchanged(spec)
+        return Found(_unchanged(spec), None)
     result, names = _rewrite(spec, layers, chosen, known)
-    model = _model(spec, known)
-    if model is None or _model(result, known) != model:
-        return _unchanged(spec)
+    flat = _model(spec, known)
+    blocked = _model(result, known)
+    if flat is None or blocked is None or blocked[0] != flat[0]:
+        return Found(_unchanged(spec), flat[1] if flat is not None else None)
     nested = _nest(result, names, known)
     if nested is None or len(canon(nested)) > NESTED_GAIN * len(canon(result)):
-        return result
-    return nested if _model(nested, known) == model else result
+        return Found(result, blocked[1])
+    twice = _model(nested, known)
+    if twice is not None and twice[0] == flat[0]:
+        return Found(nested, twice[1])
+    return Found(result, blocked[1])
 
 
 def _unchanged(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -674,13 +693,13 @@ def _description(item: _Class) -> str:
 # -- the check -------------------------------------------------------------------------
 
 
-def _model(data: Mapping[str, Any], known: _Defaults) -> list[str] | None:
-    """The layers a spec expands to, as text (an argument left out = its default); None
-    when it does not expand."""
+def _model(data: Mapping[str, Any], known: _Defaults) -> tuple[list[str], Expanded] | None:
+    """The layers a spec expands to, as text (an argument left out = its default), and the
+    expansion; None when it does not expand."""
     expanded = _expanded(data)
     if expanded is None:
         return None
-    return [_layer_text(layer, known) for layer in expanded.layers]
+    return [_layer_text(layer, known) for layer in expanded.layers], expanded
 
 
 def _expanded(data: Mapping[str, Any]) -> Expanded | None:

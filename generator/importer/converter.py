@@ -389,17 +389,15 @@ class Converter:
             self._refused(name)
         else:
             # Its own name is how Keras names NormalLike layers, which no spec entry may take.
-            self._compute(name, NORMAL_LIKE_TEXT, args, "noise")
+            self._compute(name, NORMAL_LIKE_TEXT, args, self._free_name("noise"))
 
-    def _compute(self, name: str, text: str, found: list[Any], wanted: str) -> None:
-        """A node written as a compute entry, its tensors bound to the expression's locals."""
+    def _compute(self, name: str, text: str, found: list[Any], own: str) -> None:
+        """A node written as a compute entry named `own`, its tensors bound to the
+        expression's locals."""
         bound = {local: self.reference(t) for local, t in zip(ops.LOCALS, found, strict=False)}
         # An output's key names it (the op's own name is Keras's counter, made again anyway).
         key = self.output_keys.get((name, 0, 0))
-        if key is not None and key not in self.taken:
-            spec_name = key
-        else:
-            spec_name = wanted if wanted not in self.taken else self._free_name(wanted)
+        spec_name = key if key is not None and key not in self.taken else own
         self.taken.add(spec_name)
         self.calls[name].append((spec_name, ("output",)))
         self.layers.append({"name": spec_name, "compute": text, "inputs": bound})
@@ -491,7 +489,10 @@ class Converter:
         if not self.exact or history(given) is not None:
             return
         if not self.scope and isinstance(given, list) and given:
-            self.list_forms.add(which)
+            if all(history(item) is not None for item in given):
+                self.list_forms.add(which)
+            else:
+                self._io_problem(f"{which} are a list of other than layer outputs")
             return
         several = "a list" if self.scope else "a dict keyed by layer name"
         count = len(given) if isinstance(given, list | dict) else 0
