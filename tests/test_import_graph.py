@@ -15,6 +15,7 @@ from generator.errors import SpecError
 from generator.importer import ops
 from generator.importer.nodes import call_order, is_tensor
 from generator.importer.run import import_model
+from generator.importer.training import training_section
 from tests.import_docs import functional, input_layer, layer, tensor
 
 FIXTURES = Path(__file__).parent / "import_fixtures"
@@ -348,3 +349,22 @@ def test_a_normal_like_other_than_mergegens_is_a_custom_class(
         document["config"]["layers"][2]["inbound_nodes"][0]["args"][1] = tensor("noise")
     (line,) = _problems(tmp_path, document)
     assert "custom class 'NormalLike'" in line
+
+
+def test_what_a_compile_config_lists_per_listed_output_is_keyed_by_name() -> None:
+    config = {
+        "loss": ["mse", "sparse_categorical_crossentropy"],
+        "metrics": [["mae"], ["accuracy"]],
+        "loss_weights": [0.5, 1.0],
+    }
+    section = training_section(config, ["value", "scores"])
+    assert section == {
+        "loss": {"value": "mse", "scores": "sparse_categorical_crossentropy"},
+        "metrics": {"value": ["mae"], "scores": ["accuracy"]},
+        "loss_weights": {"value": 0.5, "scores": 1.0},
+    }
+    assert training_section({"loss": ["mse"], "metrics": ["mae"]}, ["value"]) == {
+        "loss": {"value": "mse"},
+        "metrics": ["mae"],  # one list for every output
+    }
+    assert training_section(config)["loss"] == config["loss"]  # no listed outputs: as it is

@@ -59,7 +59,8 @@ def model_document(
         document["outputs"] = outputs
     if "outputs" in converter.list_forms:
         document["outputs_as"] = "list"
-    training = training_section(compile_config or model.get("compile_config"))
+    listed = outputs if "outputs" in converter.list_forms else None
+    training = training_section(compile_config or model.get("compile_config"), listed)
     if training:
         document["training"] = training
     if converter.problems:

@@ -221,3 +221,30 @@ def test_a_model_with_list_inputs_and_outputs_trains_on_its_lists(
     x, y = module.make_synthetic_data(8, 0)
     assert isinstance(x, list) and isinstance(y, list)
     module.main(["--epochs", "1", "--samples", "8", "--batch-size", "4"])
+
+
+def test_a_compiled_archive_with_list_outputs_compiles_with_lists_again(tmp_path: Path) -> None:
+    import keras
+
+    keras.backend.clear_session()
+    model = _list_outputs()
+    model.compile(
+        loss=["mse", "sparse_categorical_crossentropy"],
+        metrics=[["mae"], ["accuracy"]],
+        loss_weights=[0.5, 1.0],
+    )
+    model.save(tmp_path / "model.keras")
+    original = json.loads(model.to_json())
+    source = generate(import_model(tmp_path / "model.keras").checked)
+    assert 'loss=["mse", "sparse_categorical_crossentropy"]' in source
+    assert "loss_weights=[0.5, 1.0]" in source
+    assert 'metrics=[["mae"], ["accuracy"]]' in source
+    script = tmp_path / "imported.py"
+    script.write_text(source)
+    module = load_script(script)
+    rebuilt = fresh_json(module)
+    for built in (original, rebuilt):  # build_model() does not compile
+        built["config"].pop("name")
+        built.pop("compile_config", None)
+    assert rebuilt == original
+    module.main(["--epochs", "1", "--samples", "8", "--batch-size", "4"])
