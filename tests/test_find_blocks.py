@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import SpecError
+from generator.importer import blocks
 from generator.importer.blocks import find_blocks, search_blocks
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
@@ -449,3 +450,34 @@ def test_a_subgraph_repeated_inside_the_blocks_becomes_a_block_they_call() -> No
         }
     assert same_layers(found) == same_layers(flat)
     script(found)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("units", 5), ("units", 4.0), ("use_bias", True), ("activation", "relu"), ("name", "other")],
+)
+def test_blocks_that_would_change_one_argument_are_not_taken(
+    key: str, value: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check compares every argument type and all (4.0 is not 4); a default written out
+    (use_bias: true) is the same model."""
+    flat = chain(["a", "b", "c"], [4, 4, 4])
+    rewrite = blocks._rewrite
+
+    def spoiled(*args: Any) -> Any:
+        result, names = rewrite(*args)
+        (block,) = result["blocks"].values()
+        block["layers"][0][key] = value
+        return result, names
+
+    monkeypatch.setattr(blocks, "_rewrite", spoiled)
+    found = find_blocks(flat)
+    assert ("blocks" in found) == (key == "use_bias")
+    if key != "use_bias":
+        assert found == flat
+
+
+def test_identical_tells_types_apart() -> None:
+    assert blocks._identical([1, (2.0, "x")], [1, (2.0, "x")])
+    for one, other in ((True, 1), (1.0, 1), (-0.0, 0.0), ([1], (1,)), ({"a": 1}, {"a": True})):
+        assert not blocks._identical(one, other)

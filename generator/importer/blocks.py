@@ -108,17 +108,17 @@ def search_blocks(
     if not chosen:
         return Found(_unchanged(spec), None)
     result, names = _rewrite(spec, layers, chosen, known)
-    flat = _model(spec, known)
-    blocked = _model(result, known)
-    if flat is None or blocked is None or blocked[0] != flat[0]:
-        return Found(_unchanged(spec), flat[1] if flat is not None else None)
+    flat = _expanded(spec)
+    blocked = _expanded(result) if flat is not None else None
+    if flat is None or blocked is None or not _same_model(blocked, flat, known):
+        return Found(_unchanged(spec), flat)
     nested = _nest(result, names, known)
     if nested is None or len(canon(nested)) > NESTED_GAIN * len(canon(result)):
-        return Found(result, blocked[1])
-    twice = _model(nested, known)
-    if twice is not None and twice[0] == flat[0]:
-        return Found(nested, twice[1])
-    return Found(result, blocked[1])
+        return Found(result, blocked)
+    twice = _expanded(nested)
+    if twice is not None and _same_model(twice, flat, known):
+        return Found(nested, twice)
+    return Found(result, blocked)
 
 
 def _unchanged(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -693,13 +693,37 @@ def _description(item: _Class) -> str:
 # -- the check -------------------------------------------------------------------------
 
 
-def _model(data: Mapping[str, Any], known: _Defaults) -> tuple[list[str], Expanded] | None:
-    """The layers a spec expands to, as text (an argument left out = its default), and the
-    expansion; None when it does not expand."""
-    expanded = _expanded(data)
-    if expanded is None:
-        return None
-    return [_layer_text(layer, known) for layer in expanded.layers], expanded
+def _same_model(found: Expanded, flat: Expanded, known: _Defaults) -> bool:
+    """The same layers, in order: names, types, inputs, shares, expressions and arguments
+    (an argument left out = its default)."""
+    return len(found.layers) == len(flat.layers) and all(
+        _same_layer(one, other, known) for one, other in zip(found.layers, flat.layers, strict=True)
+    )
+
+
+def _same_layer(one: FlatLayer, other: FlatLayer, known: _Defaults) -> bool:
+    # Identical arguments are the rule; the text with defaults left out decides the rest.
+    head = (one.name, one.type, one.inputs, one.shares, _expression_text(one))
+    if head != (other.name, other.type, other.inputs, other.shares, _expression_text(other)):
+        return False
+    if _identical(dict(one.arguments), dict(other.arguments)):
+        return True
+    return _arguments_text(one, known) == _arguments_text(other, known)
+
+
+def _expression_text(layer: FlatLayer) -> str | None:
+    return layer.expression.text if layer.expression is not None else None
+
+
+def _identical(one: Any, other: Any) -> bool:
+    """Equal, type and all: True is not 1, 1.0 is not 1, -0.0 is not 0.0."""
+    if type(one) is not type(other):
+        return False
+    if isinstance(one, list | tuple):
+        return len(one) == len(other) and all(map(_identical, one, other))
+    if isinstance(one, dict):
+        return one.keys() == other.keys() and all(_identical(one[k], other[k]) for k in one)
+    return bool(one == other) and (type(one) is not float or repr(one) == repr(other))
 
 
 def _expanded(data: Mapping[str, Any]) -> Expanded | None:
@@ -711,11 +735,11 @@ def _expanded(data: Mapping[str, Any]) -> Expanded | None:
     return None if result.problems else result
 
 
-def _layer_text(layer: FlatLayer, known: _Defaults) -> str:
+def _arguments_text(layer: FlatLayer, known: _Defaults) -> str:
+    """The layer's arguments as text, those at Keras's default left out."""
     arguments = {
         key: value
         for key, value in layer.arguments.items()
         if not known.is_default(layer.type, key, value)
     }
-    expression = layer.expression.text if layer.expression is not None else None
-    return canon([layer.name, layer.type, list(layer.inputs), arguments, layer.shares, expression])
+    return canon([layer.type, arguments])
