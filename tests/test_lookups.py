@@ -323,7 +323,7 @@ def test_strings_are_drawn_from_a_strict_vocabulary() -> None:
     assert '"city": tf.constant(rng.choice(CITY_VOCABULARY, size=(samples,)))' in script
     assert '"n": rng.random((samples,), dtype=np.float32)' in script
     assert 'os.environ.setdefault("KERAS_BACKEND", "tensorflow")' in script
-    assert "\"error: the string input 'city'\"\n" in script
+    assert '"error: the string input \'city\'"\n' in script
     assert '" runs on the TensorFlow backend only,"\n' in script
 
 

@@ -78,9 +78,7 @@ def test_a_block_whose_every_layer_is_templated_takes_no_name() -> None:
     assert "def cell(x, act, n):" in source
     assert "c1 = cell(image, act=3, n=1)" in source
     assert [layer.name for layer in _check(data).graph.layers][:3] == [
-        "dense_1",
-        "activation_4",
-        "plain_1",
+        "dense_1", "activation_4", "plain_1"
     ]
 
 

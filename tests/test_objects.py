@@ -143,10 +143,7 @@ def test_keyword_arguments_follow_a_gap_in_the_positional_ones() -> None:
         ),
         ({"L2": -1}, "kernel_regularizer.L2.l2: expected a non-negative number, got -1"),
         ({"l2": 0.1}, "kernel_regularizer.l2: unknown regularizer class 'l2' (did you mean 'L2'?)"),
-        (
-            "L3",
-            "kernel_regularizer: unknown regularizer name 'L3' (did you mean 'l1', 'l2' or 'L1'?)",
-        ),
+        ("L3", "kernel_regularizer: unknown regularizer name 'L3' (did you mean 'l1', 'l2' or 'L1'?)"),
         ("L7x", "kernel_regularizer: unknown regularizer name 'L7x' (classes: L1, L2, L1L2,"),
         ({"L1L2": 0.1}, "kernel_regularizer.L1L2: L1L2 takes its arguments by name"),
         ({"L2": 0.1, "L1": 0.1}, "kernel_regularizer: expected one class as the only key"),

@@ -20,9 +20,7 @@ from tests.regen_golden import golden_names
 
 pytestmark = pytest.mark.slow
 
-README_COMMAND = (
-    "mergegen new inception_cnn -o my.yaml && mergegen generate my.yaml --style function"
-)
+README_COMMAND = "mergegen new inception_cnn -o my.yaml && mergegen generate my.yaml --style function"
 COPIED = ("generator", "templates", "tests", "output", "pyproject.toml")
 
 

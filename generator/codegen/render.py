@@ -343,13 +343,11 @@ def _label_value(out: OutputData) -> Code:
     return Code(f"rng.random({size}, dtype=np.float32)")
 
 
-def _x_value(
-    inputs: tuple[InputData, ...], vocabularies: Vocabularies, form: IoForm = "auto"
-) -> Code:
+def _x_value(inputs: tuple[InputData, ...], vocabularies: Vocabularies, form: IoForm) -> Code:
     return _collection(form, {item.name: _input_value(item, vocabularies) for item in inputs})
 
 
-def _y_value(outputs: tuple[OutputData, ...], form: IoForm = "auto") -> Code:
+def _y_value(outputs: tuple[OutputData, ...], form: IoForm) -> Code:
     return _collection(form, {out.name: _label_value(out) for out in outputs})
 
 

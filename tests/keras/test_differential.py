@@ -265,15 +265,8 @@ def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, An
         "name": "random_model",
         "inputs": [{"name": "in1", "shape": [None], "dtype": "int32"}],
         "blocks": {},
-        "layers": [
-            {
-                "name": "l0",
-                "type": "IntegerLookup",
-                "inputs": "in1",
-                "oov_token": 7,
-                "vocabulary": [7],
-            }
-        ],
+        "layers": [{"name": "l0", "type": "IntegerLookup", "inputs": "in1", "oov_token": 7,
+                    "vocabulary": [7]}],
         "outputs": ["l0"],
         "training": {"loss": "mse"},
     }  # fmt: skip
@@ -284,12 +277,8 @@ def test_activations_noise_and_preprocessing_agree_with_keras(spec: dict[str, An
         "inputs": [{"name": "in0", "shape": [2, 2, 2, 1]}],
         "blocks": {},
         "layers": [
-            {
-                "name": "l0",
-                "type": "TimeDistributed",
-                "inputs": "in0",
-                "layer": {"type": "Conv2D", "filters": 2, "kernel_size": 1},
-            },
+            {"name": "l0", "type": "TimeDistributed", "inputs": "in0",
+             "layer": {"type": "Conv2D", "filters": 2, "kernel_size": 1}},
             {"name": "l1", "share": "l0", "inputs": "l0"},
         ],
         "outputs": ["l1"],
