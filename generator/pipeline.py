@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.analysis.backends import script_backend, tensorflow_only
+from generator.analysis.expand import Expanded
 from generator.analysis.graph import Graph
 from generator.analysis.plan import build_graph
 from generator.analysis.training import TrainingPlan, object_problems_of, plan_training
@@ -33,12 +34,15 @@ def check(path: Path) -> CheckedSpec:
     return check_loaded(loaded, path)
 
 
-def check_loaded(loaded: LoadedSpec, path: Path) -> CheckedSpec:
-    """Validate and plan spec data that is already loaded; every independent problem at once."""
+def check_loaded(loaded: LoadedSpec, path: Path, expanded: Expanded | None = None) -> CheckedSpec:
+    """Validate and plan spec data that is already loaded; every independent problem at once.
+
+    `expanded`: the expansion of a spec of exactly this data, where one was made already.
+    """
     spec, problems = parse_spec_repaired(loaded.data)
     if spec is not None:
         try:
-            graph = build_graph(spec)
+            graph = build_graph(spec, None if problems else expanded)
         except SpecError as error:
             # The optimizer, losses and metrics need no graph: report them with its problems.
             problems += [*error.problems, *object_problems_of(spec)]

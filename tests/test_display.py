@@ -49,8 +49,8 @@ def test_render_escapes_anything_unprintable() -> None:
     [
         (
             {"name": "m1", "\n": 1},
-            "f.json: ['\\n']: unknown field '\\n' (allowed: blocks, description, inputs, layers,"
-            " merge_style, name, outputs, training)",
+            "f.json: ['\\n']: unknown field '\\n' (allowed: blocks, description, inputs,"
+            " inputs_as, layers, merge_style, name, outputs, outputs_as, training)",
         ),
         (
             {"name": "m1", "layers": [{"name": "a", "type": "T" * 1000}]},

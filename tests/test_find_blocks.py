@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import SpecError
-from generator.importer.blocks import find_blocks
+from generator.importer import blocks
+from generator.importer.blocks import find_blocks, search_blocks
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
 from generator.spec.names import identifier_problem
@@ -98,6 +99,17 @@ def test_every_preset_flattened_comes_back_as_the_same_layers(name: str) -> None
     assert same_layers(found) == same_layers(flat)
     assert len(found["layers"]) <= len(flat["layers"])
     script(found)  # a valid spec: every check passes
+
+
+@pytest.mark.parametrize("flat", [flatten(load(RESNET50)), chain(["a", "b", "c"], [4, 4, 4])])
+def test_the_checks_expansion_plans_the_found_spec_as_a_fresh_one_does(flat: Any) -> None:
+    found = search_blocks(flat)
+    assert found.expanded is not None and found.spec == find_blocks(flat)
+    path = Path("found.yaml")
+    reused = check_loaded(LoadedSpec(str(path), found.spec), path, found.expanded)
+    fresh = check_loaded(LoadedSpec(str(path), found.spec), path)
+    assert reused.graph == fresh.graph
+    assert generate(reused) == generate(fresh)
 
 
 def test_the_same_spec_gives_the_same_blocks_and_is_left_untouched() -> None:
@@ -438,3 +450,34 @@ def test_a_subgraph_repeated_inside_the_blocks_becomes_a_block_they_call() -> No
         }
     assert same_layers(found) == same_layers(flat)
     script(found)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("units", 5), ("units", 4.0), ("use_bias", True), ("activation", "relu"), ("name", "other")],
+)
+def test_blocks_that_would_change_one_argument_are_not_taken(
+    key: str, value: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check compares every argument type and all (4.0 is not 4); a default written out
+    (use_bias: true) is the same model."""
+    flat = chain(["a", "b", "c"], [4, 4, 4])
+    rewrite = blocks._rewrite
+
+    def spoiled(*args: Any) -> Any:
+        result, names = rewrite(*args)
+        (block,) = result["blocks"].values()
+        block["layers"][0][key] = value
+        return result, names
+
+    monkeypatch.setattr(blocks, "_rewrite", spoiled)
+    found = find_blocks(flat)
+    assert ("blocks" in found) == (key == "use_bias")
+    if key != "use_bias":
+        assert found == flat
+
+
+def test_identical_tells_types_apart() -> None:
+    assert blocks._identical([1, (2.0, "x")], [1, (2.0, "x")])
+    for one, other in ((True, 1), (1.0, 1), (-0.0, 0.0), ([1], (1,)), ({"a": 1}, {"a": True})):
+        assert not blocks._identical(one, other)

@@ -15,6 +15,7 @@ from generator.errors import SpecError
 from generator.importer import ops
 from generator.importer.nodes import call_order, is_tensor
 from generator.importer.run import import_model
+from generator.importer.training import training_section
 from tests.import_docs import functional, input_layer, layer, tensor
 
 FIXTURES = Path(__file__).parent / "import_fixtures"
@@ -150,15 +151,26 @@ def test_attention_inputs_by_keyword_are_refused(tmp_path: Path) -> None:
     assert "query, value and key by position" in line
 
 
-def test_several_inputs_as_a_list_or_outputs_keyed_otherwise_are_refused(tmp_path: Path) -> None:
+def test_inputs_or_outputs_as_a_list_import_as_lists(tmp_path: Path) -> None:
     document = _load("lstm_states.json")
     document["config"]["input_layers"] = [["source", 0, 0], ["target", 0, 0]]
-    (line,) = _problems(tmp_path, document)
-    assert "the model's inputs are a list of 2; the script builds several as a dict" in line
+    spec = _spec(tmp_path, document)
+    assert spec["inputs_as"] == "list"
+    assert "outputs_as" not in spec
+    assert list(spec)[:4] == ["name", "description", "inputs", "inputs_as"]
     document["config"]["input_layers"] = {"source": ["source", 0, 0], "target": ["target", 0, 0]}
     document["config"]["output_layers"] = [["next", 0, 0]]
+    spec = _spec(tmp_path, document)
+    assert spec["outputs_as"] == "list"
+    assert "inputs_as" not in spec
+
+
+def test_one_input_as_a_dict_or_outputs_keyed_otherwise_are_refused(tmp_path: Path) -> None:
+    document = _load("small_cnn.json")
+    name = document["config"]["input_layers"][0]
+    document["config"]["input_layers"] = {name: [name, 0, 0]}
     (line,) = _problems(tmp_path, document)
-    assert "the model's outputs are a list of 1; the script builds one bare, so" in line
+    assert "the model's inputs are a dict of 1; the script builds one bare, so" in line
     document = _load("shared_attention.json")
     document["config"]["output_layers"] = {"scores": ["flat", 0, 0], "twice": ["dense", 1, 0]}
     (line,) = _problems(tmp_path, document)
@@ -290,3 +302,69 @@ def test_a_sub_models_outputs_as_a_dict_are_refused(tmp_path: Path) -> None:
         in line
         for line in lines
     ), lines
+
+
+# mergegen's own NormalLike -----------------------------------------------------------------------
+
+
+def _noise(**changes: Any) -> dict[str, Any]:
+    """x -> NormalLike (as a generated script records it) -> Add with x."""
+    noise = layer("NormalLike", "normal_like", [tensor("x")], {"seed": None}, "vae_class")
+    noise["registered_name"] = "mergegen>NormalLike"
+    noise["build_config"] = {"input_shape": [None, 4]}
+    for key, value in changes.items():
+        target = noise["config"] if key in ("seed", "trainable", "extra") else noise
+        target[key] = value
+    total = layer("Add", "add", [tensor("x"), tensor("normal_like")], module="keras.src.ops.numpy")
+    total["registered_name"] = "Add"
+    return functional("noisy", [input_layer("x", [4]), noise, total], ["x"], ["add"])
+
+
+def test_mergegens_own_normal_like_imports_as_the_expression(tmp_path: Path) -> None:
+    spec = _spec(tmp_path, _noise())
+    assert spec["layers"][0] == {"name": "noise", "compute": "normal_like(x)", "inputs": {"x": "x"}}
+    assert spec["layers"][1]["inputs"] == {"x": "x", "y": "noise"}
+    assert _spec(tmp_path, _noise(module="__main__"))["layers"] == spec["layers"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"registered_name": "NormalLike"},
+        {"registered_name": "mine>NormalLike"},
+        {"module": "os; import x"},
+        {"module": None},
+        {"seed": 7},
+        {"trainable": 1},
+        {"extra": 0.5},
+        {"name": "noise"},
+    ],
+)
+def test_a_normal_like_other_than_mergegens_is_a_custom_class(
+    changes: dict[str, Any], tmp_path: Path
+) -> None:
+    document = _noise(**changes)
+    if "name" in changes:  # the layer and its config name it alike, the tensor too
+        document["config"]["layers"][1]["config"]["name"] = changes["name"]
+        document["config"]["layers"][2]["inbound_nodes"][0]["args"][1] = tensor("noise")
+    (line,) = _problems(tmp_path, document)
+    assert "custom class 'NormalLike'" in line
+
+
+def test_what_a_compile_config_lists_per_listed_output_is_keyed_by_name() -> None:
+    config = {
+        "loss": ["mse", "sparse_categorical_crossentropy"],
+        "metrics": [["mae"], ["accuracy"]],
+        "loss_weights": [0.5, 1.0],
+    }
+    section = training_section(config, ["value", "scores"])
+    assert section == {
+        "loss": {"value": "mse", "scores": "sparse_categorical_crossentropy"},
+        "metrics": {"value": ["mae"], "scores": ["accuracy"]},
+        "loss_weights": {"value": 0.5, "scores": 1.0},
+    }
+    assert training_section({"loss": ["mse"], "metrics": ["mae"]}, ["value"]) == {
+        "loss": {"value": "mse"},
+        "metrics": ["mae"],  # one list for every output
+    }
+    assert training_section(config)["loss"] == config["loss"]  # no listed outputs: as it is

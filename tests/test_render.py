@@ -200,3 +200,35 @@ def test_the_templates_read_every_field_of_the_script_context() -> None:
     text = "".join(path.read_text() for path in folder.glob("*.jinja"))
     read = set(re.findall(r"\bscript\.(\w+)", text))
     assert read == {field.name for field in dataclasses.fields(ScriptContext)}
+
+
+def _io_script(**forms: str) -> str:
+    data = {
+        "name": "seq",
+        "inputs": [{"name": "a", "shape": [4]}, {"name": "b", "shape": [4]}],
+        "layers": [
+            {"name": "joined", "type": "Concatenate", "inputs": ["a", "b"]},
+            {"name": "out", "type": "Dense", "units": 2, "activation": "softmax"},
+        ],
+        "training": {"metrics": ["accuracy"], "loss_weights": {"out": 0.5}},
+        **forms,
+    }
+    return generate(check_loaded(LoadedSpec("s.json", data), Path("s.json")))
+
+
+def test_inputs_and_outputs_as_lists_in_the_model_the_data_and_compile() -> None:
+    source = _io_script(inputs_as="list", outputs_as="list")
+    assert "keras.Model(inputs=[a, b], outputs=[out], name=" in source
+    assert 'loss=["sparse_categorical_crossentropy"]' in source
+    assert 'metrics=[["accuracy"]]' in source
+    assert "loss_weights=[0.5]" in source
+    assert "x = [\n" in source and "y = [rng.integers(" in source
+
+
+def test_inputs_and_outputs_left_auto_are_a_dict_and_one_bare() -> None:
+    source = _io_script()
+    assert _io_script(inputs_as="auto", outputs_as="auto") == source
+    assert 'keras.Model(inputs={"a": a, "b": b}, outputs=out, name=' in source
+    assert 'loss="sparse_categorical_crossentropy"' in source
+    assert 'loss_weights={"out": 0.5}' in source
+    assert "y = rng.integers(" in source

@@ -132,6 +132,10 @@ CASES = {
         spec_with(("description: Two branches merged.", "merge_style: method")),
         "spec.yaml:2:1: merge_style: expected one of class or function; got 'method'",
     ),
+    "bad form of the inputs": (
+        spec_with(("description: Two branches merged.", "inputs_as: dict")),
+        "spec.yaml:2:1: inputs_as: expected one of auto or list; got 'dict'",
+    ),
     "shape mismatch in a merge": (
         spec_with(
             ("inputs: [left, right]", "inputs: [left, features, right], axis: 1"),

@@ -48,17 +48,19 @@ from generator.spec.values import MAX_INT
 SYNTHETIC_LENGTHS = (8, 16, 4, 2, 1, *range(3, 65))
 
 
-def build_graph(spec: Spec) -> Graph:
+def build_graph(spec: Spec, expanded: Expanded | None = None) -> Graph:
     """Check names, references, blocks and arguments, expand blocks, then infer every shape.
 
     Every independent problem is reported in one run; shapes are inferred only when
-    nothing else is wrong, as a bad name or argument would make them noise.
+    nothing else is wrong, as a bad name or argument would make them noise. `expanded`:
+    the spec's expansion made already (the importer's check makes one), else made here.
     """
     taken = layer_inputs(spec)
     problems = [*_name_problems(spec)]
     _reference_problems(spec, taken, problems)
     outputs = _resolve_outputs(spec, problems)
-    expanded = expand(spec, taken)
+    if expanded is None:
+        expanded = expand(spec, taken)
     calls = block_calls(spec)
     problems += expanded.problems
     problems += _flat_name_problems(spec, expanded)

@@ -40,8 +40,7 @@ from generator.codegen.layer_code import (
 )
 from generator.codegen.layout import BODY_INDENT, Layout, width
 from generator.codegen.object_code import named_code
-from generator.codegen.variables import Variables
-from generator.spec.model import Backend, Imports, Spec, Style
+from generator.spec.model import Backend, Imports, IoForm, Spec, Style
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
     "keras": ("import keras", "import numpy as np", "from keras import layers"),
@@ -220,22 +219,29 @@ def script_context(
             and node.layer_type.expression.uses_normal_like
             for node in graph.layers
         ),
-        model_inputs=_model_inputs(graph, variables),
-        model_outputs=_model_outputs(graph, variables),
-        x_value=_x_value(training.inputs, vocabularies),
-        y_value=_y_value(training.outputs),
+        model_inputs=_collection(
+            spec.inputs_as, {item.name: variables[item.name] for item in graph.inputs}
+        ),
+        model_outputs=_collection(
+            spec.outputs_as, {name: variables[name] for name in graph.outputs}
+        ),
+        x_value=_x_value(training.inputs, vocabularies, spec.inputs_as),
+        y_value=_y_value(training.outputs, spec.outputs_as),
         optimizer=named_code(training.optimizer),
-        loss=_per_output(training.outputs, lambda out: named_code(out.loss)),
-        loss_weights=_loss_weights(training.outputs),
-        metrics=_per_output(training.outputs, lambda out: list_of(map(named_code, out.metrics))),
+        loss=_per_output(training.outputs, lambda out: named_code(out.loss), spec.outputs_as),
+        loss_weights=_loss_weights(training.outputs, spec.outputs_as),
+        metrics=_per_output(
+            training.outputs, lambda out: list_of(map(named_code, out.metrics)), spec.outputs_as
+        ),
         has_data=training.data is not None,
         data_path=literal(training.data),
         expected_shapes=_expected_shapes(graph, training),
         data_x=_named_arrays(
             [item.name for item in training.inputs],
+            spec.inputs_as,
             {item.name for item in training.inputs if item.dtype == "string"},
         ),
-        data_y=_named_arrays([out.name for out in training.outputs]),
+        data_y=_named_arrays([out.name for out in training.outputs], spec.outputs_as),
         strategy=_strategy(training),
         tensorflow_only=_tensorflow_only(graph),
         backend=literal(options.backend) if options.backend else None,
@@ -293,16 +299,14 @@ def _input_line(variable: Code, name: str, shape: tuple[int | None, ...], dtype:
     return Code(f"{variable} = {call('keras.Input', (), keywords)}")
 
 
-def _model_inputs(graph: Graph, variables: Variables) -> Code:
-    if len(graph.inputs) == 1:
-        return variables[graph.inputs[0].name]
-    return dict_of({item.name: variables[item.name] for item in graph.inputs})
-
-
-def _model_outputs(graph: Graph, variables: Variables) -> Code:
-    if len(graph.outputs) == 1:
-        return variables[graph.outputs[0]]
-    return dict_of({name: variables[name] for name in graph.outputs})
+def _collection(form: IoForm, items: dict[str, Code]) -> Code:
+    """The model's inputs or outputs (or their data) in the spec's form: `auto` is one bare
+    and several as a dict by name; `list` is a list in order."""
+    if form == "list":
+        return list_of(items.values())
+    if len(items) == 1:
+        return fragment(next(iter(items.values())))
+    return dict_of(items)
 
 
 def _batch_shape(shape: tuple[int | None, ...]) -> Code:
@@ -339,16 +343,12 @@ def _label_value(out: OutputData) -> Code:
     return Code(f"rng.random({size}, dtype=np.float32)")
 
 
-def _x_value(inputs: tuple[InputData, ...], vocabularies: Vocabularies) -> Code:
-    if len(inputs) == 1:
-        return _input_value(inputs[0], vocabularies)
-    return dict_of({item.name: _input_value(item, vocabularies) for item in inputs})
+def _x_value(inputs: tuple[InputData, ...], vocabularies: Vocabularies, form: IoForm) -> Code:
+    return _collection(form, {item.name: _input_value(item, vocabularies) for item in inputs})
 
 
-def _y_value(outputs: tuple[OutputData, ...]) -> Code:
-    if len(outputs) == 1:
-        return _label_value(outputs[0])
-    return dict_of({out.name: _label_value(out) for out in outputs})
+def _y_value(outputs: tuple[OutputData, ...], form: IoForm) -> Code:
+    return _collection(form, {out.name: _label_value(out) for out in outputs})
 
 
 def _expected_shapes(graph: Graph, training: TrainingPlan) -> Code:
@@ -358,16 +358,14 @@ def _expected_shapes(graph: Graph, training: TrainingPlan) -> Code:
     return dict_of(shapes)
 
 
-def _named_arrays(names: list[str], strings: set[str] | None = None) -> Code:
+def _named_arrays(names: list[str], form: IoForm, strings: set[str] | None = None) -> Code:
     """`data[name]` for each array; string arrays become tf.string tensors, as Keras wants."""
 
     def array(name: str) -> Code:
         code = f"data[{literal(name)}]"
         return Code(f"tf.constant({code})" if name in (strings or set()) else code)
 
-    if len(names) == 1:
-        return array(names[0])
-    return dict_of({name: array(name) for name in names})
+    return _collection(form, {name: array(name) for name in names})
 
 
 def _tensorflow_only(graph: Graph) -> Code | None:
@@ -383,13 +381,14 @@ def _strategy(training: TrainingPlan) -> Code | None:
     return Code(training.distribute)  # one of the spec's Literal values
 
 
-def _loss_weights(outputs: tuple[OutputData, ...]) -> Code | None:
+def _loss_weights(outputs: tuple[OutputData, ...], form: IoForm) -> Code | None:
     if all(out.loss_weight is None for out in outputs):
         return None
-    return dict_of({out.name: literal(out.loss_weight or 1.0) for out in outputs})
+    weights = {out.name: literal(out.loss_weight or 1.0) for out in outputs}
+    return list_of(weights.values()) if form == "list" else dict_of(weights)
 
 
-def _per_output(outputs: tuple[OutputData, ...], value: Callable[[OutputData], Code]) -> Code:
-    if len(outputs) == 1:
-        return fragment(value(outputs[0]))
-    return dict_of({out.name: value(out) for out in outputs})
+def _per_output(
+    outputs: tuple[OutputData, ...], value: Callable[[OutputData], Code], form: IoForm
+) -> Code:
+    return _collection(form, {out.name: value(out) for out in outputs})

@@ -12,6 +12,7 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,8 +24,10 @@ MAX_DEPTH = 64
 MAX_ENTRIES = 10_000  # members of a .keras archive
 _INT_DIGITS = 30
 _CHUNK = 1024 * 1024
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
+# A JSON string, as one unrolled loop (an alternation per character is three times slower).
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 @dataclass(frozen=True)
@@ -157,12 +160,8 @@ class _Refused(ValueError):
 
 def _too_deep(text: str) -> bool:
     """Brackets nested deeper than MAX_DEPTH, counted outside strings."""
-    depth = 0
-    for found in _BRACKETS.finditer(_STRINGS.sub("", text)):
-        depth += 1 if found[0] in "[{" else -1
-        if depth > MAX_DEPTH:
-            return True
-    return False
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH
 
 
 def _no_constant(name: str) -> Any:

@@ -6,7 +6,6 @@ multiples of one another share one parameter (`"$filters * 4"`, `"$filters // 24
 
 from __future__ import annotations
 
-import copy
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -14,10 +13,23 @@ from typing import Any
 
 from generator.spec.names import ascii_word, identifier_problem
 
+_CANON = json.JSONEncoder(sort_keys=True, default=repr)  # one encoder, not one per call
+
 
 def canon(value: Any) -> str:
     """Equal values, equal text: True is not 1, 1.0 is not 1, (1, 2) is [1, 2]."""
-    return json.dumps(value, sort_keys=True, default=repr)
+    return _CANON.encode(value)
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of spec data (mappings, lists, tuples, scalars), faster than deepcopy."""
+    if isinstance(value, dict):
+        return {key: plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(plain_copy(item) for item in value)
+    return value
 
 
 def free_name(base: str, taken: set[str], fits: Callable[[str], bool], fallback: str) -> str:
@@ -70,7 +82,7 @@ class Params:
     def value(self, values: list[Any], key: str, suffix: str) -> Any:
         """What the block writes for these values: a literal, "$name" or arithmetic."""
         if _constant(values):
-            return copy.deepcopy(values[0])
+            return plain_copy(values[0])
         if _by_item(values):
             columns = [list(column) for column in zip(*values, strict=True)]
             return [self.value(column, key, suffix) for column in columns]
@@ -92,7 +104,7 @@ class Params:
         self.names.append(name)
         self.columns.append(column)
         for call, value in zip(self.calls, column, strict=True):
-            call[name] = copy.deepcopy(value)
+            call[name] = plain_copy(value)
         return name
 
 

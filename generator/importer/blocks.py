@@ -13,7 +13,6 @@ compared with the input expanded; on any difference the input comes back unchang
 
 from __future__ import annotations
 
-import copy
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +24,14 @@ from generator.analysis.expand import Expanded, FlatLayer, expand
 from generator.analysis.inputs import layer_inputs
 from generator.analysis.layers.base import UNSET
 from generator.errors import SpecError
-from generator.importer.block_params import Params, canon, free_name, local_ok, varying
+from generator.importer.block_params import (
+    Params,
+    canon,
+    free_name,
+    local_ok,
+    plain_copy,
+    varying,
+)
 from generator.importer.segments import name_pattern, segment_bounds, segment_definition
 from generator.spec.model import parse_spec
 from generator.spec.names import identifier_problem
@@ -77,24 +83,48 @@ def find_blocks(
     (the catalog's are known anyway): a call that leaves out an argument another call of
     its block writes gets the default, explicitly, so that both share one block.
     """
-    unchanged = copy.deepcopy(dict(spec))
+    return search_blocks(spec, defaults).spec
+
+
+@dataclass(frozen=True)
+class Found:
+    """find_blocks's spec, and its expansion where the check made one (to plan it once)."""
+
+    spec: dict[str, Any]
+    expanded: Expanded | None
+
+
+def search_blocks(
+    spec: Mapping[str, Any], defaults: Mapping[str, Mapping[str, Any]] | None = None
+) -> Found:
+    """find_blocks's spec, with the expansion the check of it made."""
     layers = _flat_layers(spec)
     if layers is None:
-        return unchanged
+        return Found(_unchanged(spec), None)
     known = _Defaults(defaults or {})
     outputs = _output_names(spec, layers)
     classes = _classes(layers, outputs, _taken_names(spec, layers), known, segments=True)
     chosen = _choose(classes, len(layers))
     if not chosen:
-        return unchanged
+        return Found(_unchanged(spec), None)
     result, names = _rewrite(spec, layers, chosen, known)
-    model = _model(spec, known)
-    if model is None or _model(result, known) != model:
-        return unchanged
+    flat = _expanded(spec)
+    blocked = _expanded(result) if flat is not None else None
+    if flat is None or blocked is None or not _same_model(blocked, flat, known):
+        return Found(_unchanged(spec), flat)
     nested = _nest(result, names, known)
     if nested is None or len(canon(nested)) > NESTED_GAIN * len(canon(result)):
-        return result
-    return nested if _model(nested, known) == model else result
+        return Found(result, blocked)
+    twice = _expanded(nested)
+    if twice is not None and _same_model(twice, flat, known):
+        return Found(nested, twice)
+    return Found(result, blocked)
+
+
+def _unchanged(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The input, copied: the caller may change the result."""
+    copied: dict[str, Any] = plain_copy(dict(spec))
+    return copied
 
 
 class _Defaults:
@@ -414,7 +444,7 @@ def _rewrite(
     existing = dict(spec.get("blocks", {}))
     names = _block_names(chosen, {layer.name for layer in layers} | set(existing))
     calls: dict[int, tuple[str, _Group, dict[str, Any]]] = {}
-    blocks: dict[str, Any] = copy.deepcopy(existing)
+    blocks: dict[str, Any] = plain_copy(existing)
     for name, item in zip(names, chosen, strict=True):
         definition, arguments = _definition(layers, item, {*names, *existing}, known)
         blocks[name] = definition
@@ -435,7 +465,7 @@ def _rewrite(
                 alias.get(name, name) if isinstance(name, str) else name for name in value
             ]
         elif key != "blocks":
-            result[key] = copy.deepcopy(value)
+            result[key] = plain_copy(value)
     return result, names
 
 
@@ -532,7 +562,7 @@ def _with_inputs(entry: Mapping[str, Any], inputs: Any) -> dict[str, Any]:
 
 
 def _entry(layer: _Layer, alias: Mapping[str, str], previous: str) -> dict[str, Any]:
-    entry = copy.deepcopy(dict(layer.entry))
+    entry = plain_copy(dict(layer.entry))
     written = entry.pop("inputs", None)
     if isinstance(written, dict):
         inputs: dict[str, Any] = {"inputs": {k: alias.get(v, v) for k, v in written.items()}}
@@ -663,13 +693,37 @@ def _description(item: _Class) -> str:
 # -- the check -------------------------------------------------------------------------
 
 
-def _model(data: Mapping[str, Any], known: _Defaults) -> list[str] | None:
-    """The layers a spec expands to, as text (an argument left out = its default); None
-    when it does not expand."""
-    expanded = _expanded(data)
-    if expanded is None:
-        return None
-    return [_layer_text(layer, known) for layer in expanded.layers]
+def _same_model(found: Expanded, flat: Expanded, known: _Defaults) -> bool:
+    """The same layers, in order: names, types, inputs, shares, expressions and arguments
+    (an argument left out = its default)."""
+    return len(found.layers) == len(flat.layers) and all(
+        _same_layer(one, other, known) for one, other in zip(found.layers, flat.layers, strict=True)
+    )
+
+
+def _same_layer(one: FlatLayer, other: FlatLayer, known: _Defaults) -> bool:
+    # Identical arguments are the rule; the text with defaults left out decides the rest.
+    head = (one.name, one.type, one.inputs, one.shares, _expression_text(one))
+    if head != (other.name, other.type, other.inputs, other.shares, _expression_text(other)):
+        return False
+    if _identical(dict(one.arguments), dict(other.arguments)):
+        return True
+    return _arguments_text(one, known) == _arguments_text(other, known)
+
+
+def _expression_text(layer: FlatLayer) -> str | None:
+    return layer.expression.text if layer.expression is not None else None
+
+
+def _identical(one: Any, other: Any) -> bool:
+    """Equal, type and all: True is not 1, 1.0 is not 1, -0.0 is not 0.0."""
+    if type(one) is not type(other):
+        return False
+    if isinstance(one, list | tuple):
+        return len(one) == len(other) and all(map(_identical, one, other))
+    if isinstance(one, dict):
+        return one.keys() == other.keys() and all(_identical(one[k], other[k]) for k in one)
+    return bool(one == other) and (type(one) is not float or repr(one) == repr(other))
 
 
 def _expanded(data: Mapping[str, Any]) -> Expanded | None:
@@ -681,11 +735,11 @@ def _expanded(data: Mapping[str, Any]) -> Expanded | None:
     return None if result.problems else result
 
 
-def _layer_text(layer: FlatLayer, known: _Defaults) -> str:
+def _arguments_text(layer: FlatLayer, known: _Defaults) -> str:
+    """The layer's arguments as text, those at Keras's default left out."""
     arguments = {
         key: value
         for key, value in layer.arguments.items()
         if not known.is_default(layer.type, key, value)
     }
-    expression = layer.expression.text if layer.expression is not None else None
-    return canon([layer.name, layer.type, list(layer.inputs), arguments, layer.shares, expression])
+    return canon([layer.type, arguments])

@@ -11,6 +11,7 @@ from generator.analysis.catalog import CATALOG
 from generator.display import quoted, show_value
 from generator.errors import Problem
 from generator.importer.ops import IMPLICIT, OPERATIONS, is_operation
+from generator.importer.own_layers import is_normal_like
 
 MODEL_CLASSES = {
     ("Functional", "keras.src.models.functional"),
@@ -69,6 +70,8 @@ def layer_problem(layer: dict[str, Any]) -> str | None:
             " Functional keras.Model, so to_json() would differ; not imported (build it"
             " with keras.Model(inputs, outputs) or flatten it into the outer model)"
         )
+    if is_normal_like(layer):
+        return None  # mergegen's own, read back as the expression that makes it
     if is_operation(layer):
         if class_name in OPERATIONS or class_name in IMPLICIT:
             return None

@@ -11,7 +11,7 @@ import yaml
 
 from generator.codegen.code import InternalError
 from generator.importer.archive import read_saved_model
-from generator.importer.blocks import find_blocks
+from generator.importer.blocks import search_blocks
 from generator.importer.document import document_text
 from generator.importer.keras3 import Document, model_document
 from generator.importer.keras_defaults import LAYER_DEFAULTS
@@ -41,13 +41,18 @@ def import_model(
         "description": f"Imported from {source.name} by mergegen import.",
         **{key: value for key, value in document.items() if key != "name"},
     }
+    expanded = None
     if "blocks" not in document:  # sub-models are model blocks already
-        document = find_blocks(document, LAYER_DEFAULTS)
+        found = search_blocks(document, LAYER_DEFAULTS)
+        document, expanded = found.spec, found.expanded
     # The same load and checks as any spec file (JSON, the fastest parser for a large
-    # model): a hostile name, string or number is refused here, as in a spec.
+    # model): a hostile name, string or number is refused here, as in a spec. The blocks'
+    # check expanded this very data already: the plan takes that expansion.
     shown = f"{saved.file} (imported spec)"
     loaded = load_text(json.dumps(document), shown, "json")
-    checked = check_loaded(loaded, spec_path or Path(f"{document['name']}.{spec_format}"))
+    same = loaded.data == document
+    path = spec_path or Path(f"{document['name']}.{spec_format}")
+    checked = check_loaded(loaded, path, expanded if same else None)
     text = document_text(document, spec_format)
     if _read_back(text, spec_format) != _as_written(document, spec_format):
         raise InternalError(f"the {spec_format} text of the imported spec reads back differently")

@@ -9,8 +9,13 @@ from typing import Any
 from generator.importer.values import is_serialized, spec_object
 
 
-def training_section(compile_config: Any) -> dict[str, Any]:
-    """Optimizer, loss and metrics in the spec's forms; empty when the model was not compiled."""
+def training_section(compile_config: Any, listed: list[str] | None = None) -> dict[str, Any]:
+    """Optimizer, loss and metrics in the spec's forms; empty when the model was not compiled.
+
+    `listed`: the output names, in order, of a model that takes its outputs as a list; what
+    the compile config lists per output (losses, metric lists, loss weights) is keyed by them,
+    as the spec writes it (the script lists it again).
+    """
     if not isinstance(compile_config, dict) or not compile_config:
         return {}
     section: dict[str, Any] = {}
@@ -19,14 +24,22 @@ def training_section(compile_config: Any) -> dict[str, Any]:
         section["optimizer"] = _object("optimizer", _float32_rate(optimizer))
     loss = compile_config.get("loss")
     if loss is not None:
-        section["loss"] = _per_output("loss", loss)
+        section["loss"] = _per_output("loss", _keyed(loss, listed))
     metrics = compile_config.get("metrics")
     if metrics:
-        section["metrics"] = _per_output("metric", metrics)
-    weights = compile_config.get("loss_weights")
+        lists = isinstance(metrics, list) and all(isinstance(item, list) for item in metrics)
+        section["metrics"] = _per_output("metric", _keyed(metrics, listed) if lists else metrics)
+    weights = _keyed(compile_config.get("loss_weights"), listed)
     if isinstance(weights, dict) and weights:
         section["loss_weights"] = weights
     return section
+
+
+def _keyed(value: Any, listed: list[str] | None) -> Any:
+    """A list with one item per listed output as a mapping by output name; else the value."""
+    if listed is None or not isinstance(value, list) or len(value) != len(listed):
+        return value
+    return dict(zip(listed, value, strict=True))
 
 
 def _float32_rate(optimizer: Any) -> Any:

@@ -16,6 +16,8 @@ from generator.spec.values import MAX_INT
 Style = Literal["class", "function"]  # layers.Concatenate()([a, b]) or layers.concatenate([a, b])
 Imports = Literal["keras", "tensorflow"]  # import keras, or from tensorflow import keras
 Backend = Literal["tensorflow", "jax", "torch"]  # the Keras backends a script may pin
+# How keras.Model takes the inputs or outputs: one bare and several as a dict by name, or a list.
+IoForm = Literal["auto", "list"]
 # At most MAX_INT: Keras and TensorFlow take shapes, epochs and batch sizes as 32-bit ints.
 PositiveInt = Annotated[int, Field(gt=0, le=MAX_INT)]
 
@@ -219,6 +221,12 @@ class Spec(_Strict):
         description="class: layers.Concatenate()([a, b]); function: layers.concatenate([a, b]).",
     )
     inputs: list[InputSpec] = Field(min_length=1, description="The model's inputs, one or more.")
+    inputs_as: IoForm = Field(
+        "auto",
+        description="How the script passes the inputs to keras.Model, and their data to fit:"
+        " auto (one bare, several as a dict by name) or list (in order, even one alone),"
+        " as in keras.Model([encoder_inputs, decoder_inputs], outputs).",
+    )
     blocks: dict[str, BlockSpec] = Field(
         default_factory=_empty_dict, description="Reusable blocks by name, used by `block:` layers."
     )
@@ -227,6 +235,11 @@ class Spec(_Strict):
     )
     outputs: list[str] | None = Field(
         None, description="Output layer names; left out: the last layer."
+    )
+    outputs_as: IoForm = Field(
+        "auto",
+        description="How the script passes the outputs to keras.Model, with their labels, losses"
+        " and metrics: auto (one bare, several as a dict by name) or list (in order).",
     )
     training: TrainingSpec = Field(
         default_factory=TrainingSpec,  # type: ignore[arg-type]

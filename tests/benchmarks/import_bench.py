@@ -11,7 +11,9 @@ the machine falls on all alike; CPU time (user + system) is what a busy machine 
 less; bytecode files are written and used, as an installed package's are. `--before DIR`
 also times the mergegen of another checkout (`git archive main | tar -x -C DIR`), for
 before-and-after figures from one run. Each source also gets its block figures: block
-definitions, entries under `layers`, script lines. The per-layer figures
+definitions, entries under `layers`, script lines. `--instructions` also counts each command's
+instructions once under valgrind's cachegrind, which a busy machine does not disturb (slow:
+about a minute a command). The per-layer figures
 time the analysis (validate + plan: shapes and weights) of synthetic Dense chains of 100,
 1,000 and 10,000 layers in-process, so a cost that grows faster than the layer count shows.
 Figures go into the README's performance section.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -76,6 +79,19 @@ def cold(commands: dict[str, Command], runs: int, cwd: Path) -> dict[str, tuple[
     }
 
 
+def instructions(command: Command, cwd: Path) -> int:
+    """Instructions one command runs, counted by cachegrind (the command ran once before)."""
+    counted = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         *command[0]],
+        cwd=cwd, env=command[1], capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    found = re.search(r"I\s+refs:\s+([0-9,]+)", counted.stderr)
+    if found is None:
+        raise SystemExit(f"no instruction count from valgrind: {counted.stderr[-500:]}")
+    return int(found[1].replace(",", ""))
+
+
 def chain(layers: int) -> dict[str, object]:
     """A flat spec: one input, `layers` Dense layers in a row."""
     return {
@@ -127,6 +143,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--source", type=Path, action="append", help="a model's to_json()")
     parser.add_argument("--before", type=Path, help="another checkout, timed in the same run")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions (cachegrind)"
+    )
     args = parser.parse_args()
     checkouts = {"now": os.environ.get("PYTHONPATH", "")}
     if args.before:
@@ -136,6 +155,10 @@ def main() -> None:
         sources = [path.resolve() for path in args.source or [nasnet_json(work)]]
         for source in sources:
             found = cold(commands(source, work, checkouts), args.runs, work)
+            if args.instructions:
+                for label, command in commands(source, work, checkouts).items():
+                    count = instructions(command, work)
+                    print(f"| {label} | {source.stem} | {count / 1e9:.2f} billion instructions |")
             figures = block_figures(
                 work / f"now_{source.stem}.yaml", work / f"now_{source.stem}.py"
             )
