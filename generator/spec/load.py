@@ -20,6 +20,7 @@ from yaml.resolver import Resolver
 
 from generator.display import quoted, show_value
 from generator.errors import Problem, SpecError
+from generator.records import record
 from generator.spec.fields import FieldPath
 from generator.spec.values import MAX_INT, MIN_INT
 
@@ -31,7 +32,7 @@ _MAX_INT_DIGITS = 30  # longer integer literals are refused before int() reads t
 SPEC_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 
-@dataclass(frozen=True)
+@record
 class Position:
     """A 1-based line and column in the spec text."""
 
