@@ -501,11 +501,12 @@ class _JsonScanner:
 
 # TOML ---------------------------------------------------------------------
 
-_TOML_ERROR_AT = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
-_TOML_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\s\"']+?)\s*\]\]?\s*(#.*)?$")
-_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*=")
+# Patterns compiled at first use (re keeps them): 4 M instructions that YAML and JSON specs skip.
+_TOML_ERROR_AT = r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$"
+_TOML_HEADER = r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\s\"']+?)\s*\]\]?\s*(#.*)?$"
+_TOML_KEY = r"^\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*="
 # Python's int() reads at most 4300 digits; tomllib fails with a plain ValueError beyond.
-_TOML_LONG_NUMBER = re.compile(r"[=\[,]\s*[+-]?[0-9_]{4000,}")
+_TOML_LONG_NUMBER = r"[=\[,]\s*[+-]?[0-9_]{4000,}"
 
 
 def _parse_toml(text: str, file: str) -> LoadedSpec:
@@ -514,7 +515,7 @@ def _parse_toml(text: str, file: str) -> LoadedSpec:
     try:
         data = tomllib.loads(text, parse_float=_finite_float)
     except tomllib.TOMLDecodeError as error:
-        found = _TOML_ERROR_AT.match(str(error))
+        found = re.match(_TOML_ERROR_AT, str(error))
         if found:
             raise _file_error(
                 file,
@@ -532,7 +533,7 @@ def _parse_toml(text: str, file: str) -> LoadedSpec:
         raise _file_error(file, "malformed TOML: nested too deeply") from None
     except ValueError:
         # tomllib lets int() fail on a number with more digits than Python converts.
-        long_number = _TOML_LONG_NUMBER.search(text)
+        long_number = re.search(_TOML_LONG_NUMBER, text)
         line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
         message = f"malformed TOML: {_int_out_of_range('')}"
         raise _file_error(file, message, line) from None
@@ -556,7 +557,7 @@ def _toml_positions(text: str) -> dict[FieldPath, Position]:
     array_counts: dict[FieldPath, int] = {}
     # TOML ends lines only at \n; str.splitlines() would also split at \x85 or \u2028.
     for number, line in enumerate(text.split("\n"), start=1):
-        header = _TOML_HEADER.match(line)
+        header = re.match(_TOML_HEADER, line)
         if header:
             names = tuple(part.strip().strip("\"'") for part in header[2].split("."))
             if header[1] == "[[":
@@ -567,7 +568,7 @@ def _toml_positions(text: str) -> dict[FieldPath, Position]:
                 table = names
             positions.setdefault(table, Position(number, 1))
             continue
-        key = _TOML_KEY.match(line)
+        key = re.match(_TOML_KEY, line)
         if key:
             names = tuple(part.strip() for part in key[1].split("."))
             column = len(line) - len(line.lstrip()) + 1
