@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 import sys
 
-# yaml/reader.py's Reader.NON_PRINTABLE, character for character.
-NON_PRINTABLE = "[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]"
+# yaml/reader.py's Reader.NON_PRINTABLE, the same string (its escapes in upper case there).
+NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 # Every code point outside those ranges: C0 controls but tab and newlines, DEL and C1 but NEL,
 # surrogates, and the two BMP noncharacters U+FFFE and U+FFFF.
-SAME_CHARACTERS = "[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uD800-\uDFFF\uFFFE\uFFFF]"
+SAME_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
 
 
 def seed() -> None:
