@@ -8,7 +8,6 @@ import math
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from yaml.resolver import Resolver
 
 from generator.display import quoted, show_value
 from generator.errors import Problem, SpecError
-from generator.records import record
+from generator.records import field, record
 from generator.spec.fields import FieldPath
 from generator.spec.values import MAX_INT, MIN_INT
 
@@ -40,7 +39,7 @@ class Position:
     column: int
 
 
-@dataclass
+@record
 class LoadedSpec:
     """Parsed spec data with the position of every field path."""
 
@@ -294,9 +293,9 @@ def _build_yaml(loader: _SpecLoader | _QuickSpecLoader, file: str) -> LoadedSpec
         node = loader.get_single_node()
         if node is None:
             raise _file_error(file, "the spec is empty")
-        loaded = LoadedSpec(file, None)
-        loaded.data = _YamlBuilder(loader, loaded, file).build(node, (), 0)
-        return loaded
+        positions: dict[FieldPath, Position] = {}
+        data = _YamlBuilder(loader, positions, file).build(node, (), 0)
+        return LoadedSpec(file, data, positions)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         detail = error.problem or error.context or "malformed YAML"
@@ -311,10 +310,13 @@ class _YamlBuilder:
     """Turn composed YAML nodes into plain data, recording positions."""
 
     def __init__(
-        self, loader: _SpecLoader | _QuickSpecLoader, loaded: LoadedSpec, file: str
+        self,
+        loader: _SpecLoader | _QuickSpecLoader,
+        positions: dict[FieldPath, Position],
+        file: str,
     ) -> None:
         self.loader = loader
-        self.loaded = loaded
+        self.positions = positions
         self.file = file
         self.built: set[int] = set()
         self.alias_values = 0
@@ -335,7 +337,7 @@ class _YamlBuilder:
                     column,
                 )
         self.built.add(id(node))
-        self.loaded.positions.setdefault(path, Position(line, column))
+        self.positions.setdefault(path, Position(line, column))
         if isinstance(node, MappingNode):
             self._plain_tag(node, "map", path)
             return self._mapping(node, path, depth)
@@ -387,7 +389,7 @@ class _YamlBuilder:
                 raise _file_error(self.file, "keys must be plain strings", line, column, path)
             if key in result:
                 raise _file_error(self.file, f"duplicate key {quoted(key)}", line, column, path)
-            self.loaded.positions[(*path, key)] = Position(line, column)
+            self.positions[(*path, key)] = Position(line, column)
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
 
