@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from generator.display import printable, quoted
+from generator.records import record
 from generator.spec.fields import FieldPath, format_path
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """One thing wrong with one spec, printable as one line."""
 

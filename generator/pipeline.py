@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from generator.analysis.backends import script_backend, tensorflow_only
@@ -12,12 +11,13 @@ from generator.analysis.plan import build_graph
 from generator.analysis.training import TrainingPlan, object_problems_of, plan_training
 from generator.codegen.code import LINE_LENGTH
 from generator.errors import Problem, SpecError
+from generator.records import record
 from generator.spec.load import LoadedSpec, load_spec
 from generator.spec.model import Backend, Imports, Spec, Style, parse_spec_repaired
 from generator.spec.names import file_stem
 
 
-@dataclass(frozen=True)
+@record
 class CheckedSpec:
     """A spec that passed every check, with its graph and training plan."""
 

@@ -191,15 +191,15 @@ def test_a_default_matches_only_the_same_value_of_the_same_type() -> None:
 
 
 def test_the_templates_read_every_field_of_the_script_context() -> None:
-    import dataclasses
     import re
 
     from generator.codegen.render import TEMPLATE_DIRS, ScriptContext
+    from generator.records import record_fields
 
     folder = next(path for path in TEMPLATE_DIRS if path.is_dir())
     text = "".join(path.read_text() for path in folder.glob("*.jinja"))
     read = set(re.findall(r"\bscript\.(\w+)", text))
-    assert read == {field.name for field in dataclasses.fields(ScriptContext)}
+    assert read == set(record_fields(ScriptContext))
 
 
 def _io_script(**forms: str) -> str:

@@ -117,3 +117,52 @@ def test_the_commands_annotations_are_objects_not_strings() -> None:
         assert info.callback is not None
         hints = info.callback.__annotations__
         assert hints and not [name for name, hint in hints.items() if isinstance(hint, str)]
+
+
+def test_pyyaml_gets_the_seeded_non_printable_pattern_which_matches_the_same_characters() -> None:
+    """generator/spec/yaml_seed.py: PyYAML's slowest pattern to compile, written the cheap way."""
+    import re
+
+    from generator.spec.yaml_seed import NON_PRINTABLE, SAME_CHARACTERS
+
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    pyyaml = re.compile(NON_PRINTABLE, re.UNICODE)  # another cache key than the seeded one
+    assert pyyaml.pattern == NON_PRINTABLE
+    found = pyyaml.findall(everything)
+    assert (
+        found == re.findall(SAME_CHARACTERS, everything)
+        and len(found) == 9 + 2 + 18 + 6 + 26 + 2048 + 2
+    )
+    code = """
+import generator.spec.load, yaml.reader
+from generator.spec.yaml_seed import SAME_CHARACTERS
+print(yaml.reader.Reader.NON_PRINTABLE.pattern == SAME_CHARACTERS)
+"""
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert result.stdout.split() == ["True"], result.stderr[-2000:]
+
+
+def test_validate_makes_no_dataclass() -> None:
+    """A dataclass costs 3 M instructions to make: the modules `validate` loads use @record
+    (generator/records.py)."""
+    code = RUN_AND_LIST.split("# A module")[0] + (
+        "import dataclasses\n"
+        "print('DATACLASSES', *sorted(f'{name}.{key}' for name, module in list(sys.modules.items())"
+        " if name.startswith('generator') for key, value in vars(module).items()"
+        " if isinstance(value, type) and value.__module__ == name"
+        " and dataclasses.is_dataclass(value)))\n"
+    )
+    spec = REPO / "generator" / "spec" / "presets" / "wide_deep.yaml"
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code, "validate", str(spec)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("DATACLASSES"))
+    assert line.split()[1:] == []

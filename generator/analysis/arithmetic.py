@@ -17,11 +17,11 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from generator.display import show_value
 from generator.errors import did_you_mean
+from generator.records import record
 from generator.spec.values import MAX_INT, MIN_INT
 
 PARAM = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)\Z")  # a bare parameter: its value as it is
@@ -35,7 +35,7 @@ _ALLOWED_CHARS = re.compile(r"[A-Za-z0-9_$.+\-*/%() ]*\Z")
 Number = int | float
 
 
-@dataclass(frozen=True)
+@record
 class _Op:
     symbol: str
     precedence: int  # Python's: + - bind looser than * / // %, unary minus tighter
@@ -58,7 +58,7 @@ class ExpressionError(Exception):
     """Why an expression is refused; the message names the expression."""
 
 
-@dataclass(frozen=True)
+@record
 class Expression:
     """A checked expression: its text, its tree and the parameters it uses."""
 

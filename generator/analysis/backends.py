@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from generator.analysis.graph import Graph
 from generator.analysis.layers.lookup import TENSORFLOW_ONLY
 from generator.errors import Problem, SpecError
+from generator.records import record
 from generator.spec.fields import FieldPath
 from generator.spec.model import Backend, Imports
 
@@ -20,7 +19,7 @@ STRATEGY_BACKENDS: dict[str, Backend] = {
 DISTRIBUTE_PATH = ("training", "distribute")
 
 
-@dataclass(frozen=True)
+@record
 class TensorFlowOnly:
     """The first part of a model that Keras runs only on TensorFlow, and where it is."""
 

@@ -9,7 +9,6 @@ and for rendering.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from generator.analysis.arithmetic import (
@@ -41,6 +40,7 @@ from generator.analysis.inputs import LayerInputs
 from generator.analysis.name_template import parse_template
 from generator.display import quoted
 from generator.errors import Problem, did_you_mean
+from generator.records import field, record
 from generator.spec.fields import FieldPath
 from generator.spec.model import BlockSpec, LayerSpec, Spec
 from generator.spec.names import MAX_NAME_LENGTH, identifier_problem, keras_name_problem
@@ -54,7 +54,7 @@ MAPPING_ARGUMENT = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Origin:
     """A flat layer's place in the spec: the top-level layer, and the block layer inside it."""
 
@@ -73,7 +73,7 @@ class Origin:
         return f"({' -> '.join(self.chain)}) -> {self.block_layer}"
 
 
-@dataclass(frozen=True)
+@record
 class FlatLayer:
     """One layer call of the model, with every block parameter filled in."""
 
@@ -87,7 +87,7 @@ class FlatLayer:
     call: Mapping[str, Any] = field(default_factory=dict)  # call arguments, references flat
 
 
-@dataclass
+@record
 class Expanded:
     """The flat model, with the names that stand for block outputs."""
 

@@ -15,13 +15,13 @@ import keyword
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from generator.analysis.arithmetic import ExpressionError, bounded
 from generator.analysis.layers.base import Args, LayerType, Output, Shape, ShapeError, show_shape
 from generator.display import show_value
 from generator.errors import did_you_mean
+from generator.records import record
 
 MAX_LENGTH = 400  # characters of one expression
 MAX_NODES = 64  # numbers, names, operators and calls
@@ -68,35 +68,35 @@ _ATOM = 5
 _MAX_POWER = 64  # an integer exponent beyond this only overflows, slowly
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     """A checked expression node; `text` is its source, for messages."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Constant(Node):
     """A finite number (constant subexpressions are folded into one)."""
 
     value: Number
 
 
-@dataclass(frozen=True)
+@record
 class Local(Node):
     """One of the layer's inputs, by its local name."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class Param(Node):
     """A block parameter, `$scale`: a number that each call of the block passes in."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class Binary(Node):
     """`left op right`: + - * / between tensors and numbers, or ** with a number."""
 
@@ -105,14 +105,14 @@ class Binary(Node):
     right: Node
 
 
-@dataclass(frozen=True)
+@record
 class Negative(Node):
     """`-x`."""
 
     operand: Node
 
 
-@dataclass(frozen=True)
+@record
 class Call(Node):
     """An allowed function: tensor arguments, then the constant ones it takes."""
 
@@ -123,7 +123,7 @@ class Call(Node):
     keepdims: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class TensorExpression:
     """A checked `compute` expression over the layer's local input names."""
 
@@ -160,7 +160,7 @@ class TensorExpression:
 COMPUTE = "compute"  # the type a compute layer shows in tables and diagrams
 
 
-@dataclass(frozen=True)
+@record
 class ComputeType(LayerType):
     """A compute layer's expression, standing where a catalog layer type would."""
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from generator.analysis.expand import Origin
 from generator.analysis.layers.base import LayerType, Shape
+from generator.records import field, record
 from generator.spec.fields import FieldPath
 
 
-@dataclass(frozen=True)
+@record
 class InputNode:
     """A `keras.Input`."""
 
@@ -22,7 +22,7 @@ class InputNode:
     dtype: str
 
 
-@dataclass(frozen=True)
+@record
 class LayerNode:
     """One layer call in the generated `build_model()`."""
 
@@ -67,7 +67,7 @@ class LayerNode:
         return self.trainable + self.non_trainable
 
 
-@dataclass(frozen=True)
+@record
 class Graph:
     """The checked model graph, layers in spec order."""
 

@@ -6,14 +6,14 @@ The rule is decided here only; expansion, the checks and rendering read the resu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
+from generator.records import record
 from generator.spec.model import LayerSpec, Spec
 
 Taken = tuple[tuple[str, ...], ...]  # per layer, in order: the names it takes
 
 
-@dataclass(frozen=True)
+@record
 class LayerInputs:
     """The names every layer of a spec takes, top level and inside each block."""
 

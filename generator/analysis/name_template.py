@@ -11,11 +11,11 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from generator.analysis.arithmetic import Expression, ExpressionError, parse
 from generator.display import show_value
+from generator.records import record
 from generator.spec.names import KERAS_NAME, keras_name_problem
 
 MAX_LENGTH = 256  # characters of one template
@@ -23,7 +23,7 @@ MAX_PARTS = 16  # `{...}` parts in one template
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 
-@dataclass(frozen=True)
+@record
 class NameTemplate:
     """A checked template: literal text and expressions, alternating (text first and last)."""
 

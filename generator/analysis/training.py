@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from generator.analysis.expressions import COMPUTE
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.layers.base import Shape
 from generator.display import quoted
 from generator.errors import Problem, SpecError, did_you_mean
+from generator.records import record
 from generator.spec.fields import FieldPath
 from generator.spec.model import Spec
 from generator.spec.object_catalog import LOSS, METRIC, OPTIMIZER
@@ -19,7 +19,7 @@ DEFAULT_TOKEN_RANGE = 2  # int32 inputs that feed no Embedding get 0/1 values
 Named = str | KerasObject  # a name Keras resolves, or an object the script constructs
 
 
-@dataclass(frozen=True)
+@record
 class InputData:
     """How the script fills one input with random data."""
 
@@ -30,7 +30,7 @@ class InputData:
     values: tuple[str | int, ...] = ()  # drawn from these instead (strings, vocabularies)
 
 
-@dataclass(frozen=True)
+@record
 class OutputData:
     """One model output: its loss, metrics and the labels that fit them."""
 
@@ -44,7 +44,7 @@ class OutputData:
     static_shape: Shape = ()  # of one label, with None for variable lengths
 
 
-@dataclass(frozen=True)
+@record
 class TrainingPlan:
     """Everything `main()` needs beyond the model."""
 

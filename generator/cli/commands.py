@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from generator.cli.write import (
 from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS
 from generator.errors import Problem, SpecError, did_you_mean
 from generator.pipeline import CheckedSpec, check, generate
+from generator.records import record
 from generator.spec.model import Backend, Imports, Style
 from generator.spec.names import file_stem
 from generator.spec.presets import preset_names, preset_path
@@ -39,7 +39,7 @@ class Exit(Exception):
         self.code = code
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """One generated script and where it goes (None: stdout)."""
 

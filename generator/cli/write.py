@@ -7,9 +7,10 @@ import os
 import stat
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+
+from generator.records import record
 
 
 class WriteOutcome(Enum):
@@ -23,7 +24,7 @@ class WriteOutcome(Enum):
     UNWRITABLE = "unwritable"  # the place cannot hold a file (a parent is a file, no access)
 
 
-@dataclass(frozen=True)
+@record
 class PlannedWrite:
     """A file to write and what writing it would do."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from generator.analysis.arithmetic import (
@@ -36,13 +35,14 @@ from generator.codegen.code import (
 from generator.codegen.layout import Layout, assignment
 from generator.codegen.object_code import object_code
 from generator.codegen.variables import Variables, readable
+from generator.records import record
 from generator.spec.model import BlockSpec, LayerSpec, Spec, Style
 
 ValueCode = Callable[[Any], Code]
 Vocabularies = dict[tuple[Any, ...], Code]  # a vocabulary -> its module constant
 
 
-@dataclass(frozen=True)
+@record
 class BlockFunction:
     """One `def block(x, ..., *, name):` in the script."""
 

@@ -10,15 +10,15 @@ comment after the layer's opening bracket or, without a comment, the arguments s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from generator.codegen.code import LINE_LENGTH, LINE_LENGTHS, Code, InternalError, call
 from generator.codegen.format import str_width
+from generator.records import record
 
 BODY_INDENT = "    "
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     """The script's line length (black's too) and whether layers carry shape comments."""
 

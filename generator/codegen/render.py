@@ -8,7 +8,6 @@ import hashlib
 import pickle
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from generator.codegen.layer_code import (
 )
 from generator.codegen.layout import BODY_INDENT, Layout, width
 from generator.codegen.object_code import named_code
+from generator.records import record
 from generator.spec.model import Backend, Imports, IoForm, Spec, Style
 
 _IMPORTS: dict[str, tuple[str, ...]] = {
@@ -65,7 +65,7 @@ TEMPLATE_DIRS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class RenderOptions:
     """Choices that change the script but not the model."""
 
@@ -78,7 +78,7 @@ class RenderOptions:
     backend: Backend | None = None  # pinned with os.environ.setdefault; None: any backend
 
 
-@dataclass(frozen=True)
+@record
 class ScriptContext:
     """Everything the script templates print, each piece prepared as code."""
 

@@ -8,7 +8,6 @@ import math
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from yaml.resolver import Resolver
 
 from generator.display import quoted, show_value
 from generator.errors import Problem, SpecError
+from generator.records import field, record
 from generator.spec.fields import FieldPath
 from generator.spec.values import MAX_INT, MIN_INT
 
@@ -31,7 +31,7 @@ _MAX_INT_DIGITS = 30  # longer integer literals are refused before int() reads t
 SPEC_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml"}
 
 
-@dataclass(frozen=True)
+@record
 class Position:
     """A 1-based line and column in the spec text."""
 
@@ -39,7 +39,7 @@ class Position:
     column: int
 
 
-@dataclass
+@record
 class LoadedSpec:
     """Parsed spec data with the position of every field path."""
 
@@ -293,9 +293,9 @@ def _build_yaml(loader: _SpecLoader | _QuickSpecLoader, file: str) -> LoadedSpec
         node = loader.get_single_node()
         if node is None:
             raise _file_error(file, "the spec is empty")
-        loaded = LoadedSpec(file, None)
-        loaded.data = _YamlBuilder(loader, loaded, file).build(node, (), 0)
-        return loaded
+        positions: dict[FieldPath, Position] = {}
+        data = _YamlBuilder(loader, positions, file).build(node, (), 0)
+        return LoadedSpec(file, data, positions)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         detail = error.problem or error.context or "malformed YAML"
@@ -310,10 +310,13 @@ class _YamlBuilder:
     """Turn composed YAML nodes into plain data, recording positions."""
 
     def __init__(
-        self, loader: _SpecLoader | _QuickSpecLoader, loaded: LoadedSpec, file: str
+        self,
+        loader: _SpecLoader | _QuickSpecLoader,
+        positions: dict[FieldPath, Position],
+        file: str,
     ) -> None:
         self.loader = loader
-        self.loaded = loaded
+        self.positions = positions
         self.file = file
         self.built: set[int] = set()
         self.alias_values = 0
@@ -334,7 +337,7 @@ class _YamlBuilder:
                     column,
                 )
         self.built.add(id(node))
-        self.loaded.positions.setdefault(path, Position(line, column))
+        self.positions.setdefault(path, Position(line, column))
         if isinstance(node, MappingNode):
             self._plain_tag(node, "map", path)
             return self._mapping(node, path, depth)
@@ -386,7 +389,7 @@ class _YamlBuilder:
                 raise _file_error(self.file, "keys must be plain strings", line, column, path)
             if key in result:
                 raise _file_error(self.file, f"duplicate key {quoted(key)}", line, column, path)
-            self.loaded.positions[(*path, key)] = Position(line, column)
+            self.positions[(*path, key)] = Position(line, column)
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
 
@@ -500,11 +503,12 @@ class _JsonScanner:
 
 # TOML ---------------------------------------------------------------------
 
-_TOML_ERROR_AT = re.compile(r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$")
-_TOML_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\s\"']+?)\s*\]\]?\s*(#.*)?$")
-_TOML_KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*=")
+# Patterns compiled at first use (re keeps them): 4 M instructions that YAML and JSON specs skip.
+_TOML_ERROR_AT = r"^(?P<msg>.*?)\s*\(at line (?P<line>\d+), column (?P<col>\d+)\)$"
+_TOML_HEADER = r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\s\"']+?)\s*\]\]?\s*(#.*)?$"
+_TOML_KEY = r"^\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*="
 # Python's int() reads at most 4300 digits; tomllib fails with a plain ValueError beyond.
-_TOML_LONG_NUMBER = re.compile(r"[=\[,]\s*[+-]?[0-9_]{4000,}")
+_TOML_LONG_NUMBER = r"[=\[,]\s*[+-]?[0-9_]{4000,}"
 
 
 def _parse_toml(text: str, file: str) -> LoadedSpec:
@@ -513,7 +517,7 @@ def _parse_toml(text: str, file: str) -> LoadedSpec:
     try:
         data = tomllib.loads(text, parse_float=_finite_float)
     except tomllib.TOMLDecodeError as error:
-        found = _TOML_ERROR_AT.match(str(error))
+        found = re.match(_TOML_ERROR_AT, str(error))
         if found:
             raise _file_error(
                 file,
@@ -531,7 +535,7 @@ def _parse_toml(text: str, file: str) -> LoadedSpec:
         raise _file_error(file, "malformed TOML: nested too deeply") from None
     except ValueError:
         # tomllib lets int() fail on a number with more digits than Python converts.
-        long_number = _TOML_LONG_NUMBER.search(text)
+        long_number = re.search(_TOML_LONG_NUMBER, text)
         line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
         message = f"malformed TOML: {_int_out_of_range('')}"
         raise _file_error(file, message, line) from None
@@ -555,7 +559,7 @@ def _toml_positions(text: str) -> dict[FieldPath, Position]:
     array_counts: dict[FieldPath, int] = {}
     # TOML ends lines only at \n; str.splitlines() would also split at \x85 or \u2028.
     for number, line in enumerate(text.split("\n"), start=1):
-        header = _TOML_HEADER.match(line)
+        header = re.match(_TOML_HEADER, line)
         if header:
             names = tuple(part.strip().strip("\"'") for part in header[2].split("."))
             if header[1] == "[[":
@@ -566,7 +570,7 @@ def _toml_positions(text: str) -> dict[FieldPath, Position]:
                 table = names
             positions.setdefault(table, Position(number, 1))
             continue
-        key = _TOML_KEY.match(line)
+        key = re.match(_TOML_KEY, line)
         if key:
             names = tuple(part.strip() for part in key[1].split("."))
             column = len(line) - len(line.lstrip()) + 1

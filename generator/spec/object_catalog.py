@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from generator.records import field, record
 from generator.spec.values import (
     ValueKind,
     boolean,
@@ -23,7 +23,7 @@ MAX_NAME = 100
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """One constructor argument: its kind, Keras's default, how it is printed."""
 
@@ -41,7 +41,7 @@ class Param:
 Check = Callable[[Mapping[str, Any]], str | None]
 
 
-@dataclass(frozen=True)
+@record
 class KerasClass:
     """A Keras class the script may construct."""
 
@@ -59,7 +59,7 @@ class KerasClass:
         return next((name for name, param in self.params.items() if param.positional), None)
 
 
-@dataclass(frozen=True)
+@record
 class Family:
     """Initializers, regularizers, ...: a Keras module of classes and the names it resolves."""
 

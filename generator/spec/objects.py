@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from generator.display import quoted, show_value
 from generator.errors import close_matches, did_you_mean
+from generator.records import record
 from generator.spec.fields import FieldPath
 from generator.spec.object_catalog import FAMILIES, Family, KerasClass, Param
 from generator.spec.values import ValueKind, is_number
@@ -23,7 +23,7 @@ SERIALIZED_KEYS = ("class_name", "config", "module", "registered_name")
 Found = list[tuple[FieldPath, str]]
 
 
-@dataclass(frozen=True)
+@record
 class KerasObject:
     """A checked constructor call: `keras.<module>.<class_name>(**args)`."""
 
@@ -47,7 +47,7 @@ class KerasObject:
         return dict(self.args).get(name, param.default if param else None)
 
 
-@dataclass(frozen=True)
+@record
 class _Form:
     """A mapping read as a class, its arguments and where each argument sits in the spec."""
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from generator.display import show_value
 from generator.errors import did_you_mean
+from generator.records import record
 from generator.spec.fields import FieldPath
 
 Check = Callable[[Any], bool]
@@ -28,7 +28,7 @@ def _no_hint(value: Any) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@record
 class ValueKind:
     """A named kind of argument value with its check."""
 

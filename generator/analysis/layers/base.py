@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from generator.records import field, record
 from generator.spec.values import ValueKind
 
 Dim = int | None
@@ -18,7 +18,7 @@ class ShapeError(ValueError):
     """A layer cannot be applied to the shapes it receives."""
 
 
-@dataclass(frozen=True)
+@record
 class Output:
     """A layer's output shape and weight counts, as Keras computes them."""
 
@@ -44,7 +44,7 @@ def one_output(args: Args) -> tuple[str, ...]:
     return ("output",)
 
 
-@dataclass(frozen=True)
+@record
 class CallArg:
     """A keyword argument of a layer's call (not of its constructor)."""
 
@@ -62,7 +62,7 @@ class Unset(Enum):
 UNSET = Unset.UNSET
 
 
-@dataclass(frozen=True)
+@record
 class Arg:
     """One keyword argument of a layer."""
 
@@ -81,7 +81,7 @@ class Arg:
         return type(value) is type(self.default) and bool(value == self.default)
 
 
-@dataclass(frozen=True)
+@record
 class LayerType:
     """A Keras layer class as the generator knows it."""
 
