@@ -108,9 +108,7 @@ def _value_problems(
         nested = CATALOG[value["type"]]
         if "name" in value:  # a plain Keras name, never a block parameter
             name = value["name"]
-            message = (
-                keras_name_problem(name) if type(name) is str else "a name must be a string"
-            )
+            message = keras_name_problem(name) if type(name) is str else "must be a string"
             if message:
                 yield (*prefix, arg_name, "name"), message
         arguments = nested_args(value)

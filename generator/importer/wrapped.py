@@ -41,7 +41,7 @@ def nested_layer(
     class_name = str(record["class_name"])
     wraps = CATALOG[wrapper].args["layer"].wraps
     if class_name not in wraps:
-        shown = ", ".join(wraps) if len(wraps) < 8 else "any one-input layer but lookups"
+        shown = ", ".join(wraps) if len(wraps) < 8 else "one-input layers, not wrappers or lookups"
         fail(f"{wrapper} wrapping {class_name} is not imported (the spec wraps {shown})")
         return None
     if set(record) - _RECORD:
