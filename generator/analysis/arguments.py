@@ -108,9 +108,9 @@ def _value_problems(
         nested = CATALOG[value["type"]]
         if "name" in value:  # a plain Keras name, never a block parameter
             name = value["name"]
-            message = keras_name_problem(name) if type(name) is str else "must be a string"
-            if message:
-                yield (*prefix, arg_name, "name"), message
+            why = keras_name_problem(name) if type(name) is str else "must be a string"
+            if why:
+                yield (*prefix, arg_name, "name"), why
         arguments = nested_args(value)
         yield from layer_argument_problems(nested, arguments, (*prefix, arg_name), check_value)
 
