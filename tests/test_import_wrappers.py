@@ -192,3 +192,23 @@ def test_a_shared_bidirectional_is_defined_once(tmp_path: Path) -> None:
     found = spec_layers(tmp_path, document)
     assert [item.get("share") for item in found] == [None, "w"]
     assert "layer" in found[0] and "layer" not in found[1]
+
+
+def test_a_keras_2_bidirectional_gets_the_backward_copy_keras_3_makes(tmp_path: Path) -> None:
+    inner = {"class_name": "LSTM", "config": {"name": "lstm", "trainable": True,
+             "dtype": "float32", "units": 4, "return_sequences": True, "time_major": False,
+             "implementation": 2}}  # fmt: skip
+    document = {
+        "class_name": "Functional", "keras_version": "2.15.0",
+        "config": {"name": "old", "layers": [
+            {"class_name": "InputLayer", "name": "x", "inbound_nodes": [],
+             "config": {"batch_input_shape": [None, 5, 3], "dtype": "float32", "name": "x"}},
+            {"class_name": "Bidirectional", "name": "bi",
+             "inbound_nodes": [[["x", 0, 0, {}]]],
+             "config": {"name": "bi", "trainable": True, "dtype": "float32",
+                        "merge_mode": "ave", "layer": inner}},
+        ], "input_layers": [["x", 0, 0]], "output_layers": [["bi", 0, 0]]},
+    }  # fmt: skip
+    assert spec_layers(tmp_path, document)[0]["layer"] == {
+        "type": "LSTM", "name": "lstm", "return_sequences": True, "units": 4,
+    }  # fmt: skip

@@ -139,3 +139,25 @@ def test_a_custom_backward_layer_is_refused(tmp_path: Path) -> None:
         import_model(source)
     lines = [problem.render() for problem in refused.value.problems]
     assert any("'bi'" in line and "backward_layer" in line for line in lines), lines
+
+
+def test_keras_2_wrappers_become_kerass_3_ones(tmp_path: Path) -> None:
+    tf_keras = pytest.importorskip("tf_keras")
+    from tf_keras import layers
+
+    tf_keras.backend.clear_session()
+    x = tf_keras.Input((5, 3), name="x")
+    seq = layers.Bidirectional(layers.LSTM(4, return_sequences=True), name="seq")(x)
+    steps = layers.TimeDistributed(layers.Dense(2, name="per_step"), name="steps")(seq)
+    last = layers.Bidirectional(layers.GRU(3), merge_mode="sum", name="last")(steps)
+    original = tf_keras.Model(x, last)
+    source = tmp_path / "keras2.json"
+    source.write_text(original.to_json())
+    script = tmp_path / "imported.py"
+    script.write_text(generate(import_model(source).checked))
+    model = load_script(script).build_model()
+    assert model.count_params() == original.count_params()
+    assert model.get_layer("seq").forward_layer.name == "forward_lstm"
+    assert model.get_layer("seq").backward_layer.name == "backward_lstm"
+    assert model.get_layer("last").merge_mode == "sum"
+    assert model.get_layer("steps").layer.name == "per_step"
