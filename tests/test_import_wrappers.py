@@ -15,7 +15,8 @@ import yaml
 
 from generator.errors import SpecError
 from generator.importer.run import import_model
-from generator.pipeline import generate
+from generator.pipeline import check_loaded, generate
+from generator.spec.load import LoadedSpec
 from tests.import_docs import POLICY, functional, input_layer, layer, tensor
 
 
@@ -212,3 +213,48 @@ def test_a_keras_2_bidirectional_gets_the_backward_copy_keras_3_makes(tmp_path: 
     assert spec_layers(tmp_path, document)[0]["layer"] == {
         "type": "LSTM", "name": "lstm", "return_sequences": True, "units": 4,
     }  # fmt: skip
+
+
+# The spec side: a wrapped layer's `name` ------------------------------------------------------
+
+
+def wrapped_spec(inner: dict[str, Any], wrapper: str = "Bidirectional") -> dict[str, Any]:
+    return {
+        "name": "spec",
+        "inputs": [{"name": "x", "shape": [5, 3]}],
+        "layers": [{"name": "w", "type": wrapper, "layer": inner}],
+    }
+
+
+def spec_problems(spec: dict[str, Any]) -> list[str]:
+    with pytest.raises(SpecError) as refused:
+        check_loaded(LoadedSpec("spec.yaml", spec), Path("spec.yaml"))
+    return [
+        f"{'.'.join(map(str, problem.path))}: {problem.message}"
+        for problem in refused.value.problems
+    ]
+
+
+def test_a_wrapped_layers_name_is_printed_as_a_literal() -> None:
+    spec = wrapped_spec({"type": "Dense", "units": 2, "name": "per.step-1"}, "TimeDistributed")
+    checked = check_loaded(LoadedSpec("spec.yaml", spec), Path("spec.yaml"))
+    assert 'layers.Dense(2, name="per.step-1")' in generate(checked)
+    spec["layers"][0]["layer"].pop("name")
+    checked = check_loaded(LoadedSpec("spec.yaml", spec), Path("spec.yaml"))
+    assert "layers.Dense(2), name=" in generate(checked)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ('a"); import os; ("', "Keras names take ASCII letters"),
+        ("a\nb", "Keras names take ASCII letters"),
+        ("", "cannot be empty"),
+        ("$units", "Keras names take ASCII letters"),
+        (3, "must be a string"),
+        (["a"], "must be a string"),
+    ],
+)
+def test_a_wrapped_layers_name_is_checked_as_any_keras_name(name: Any, message: str) -> None:
+    found = spec_problems(wrapped_spec({"type": "LSTM", "units": 2, "name": name}))
+    assert any(line.startswith("layers.0.layer.name: ") and message in line for line in found)
