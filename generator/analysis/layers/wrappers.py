@@ -53,7 +53,8 @@ def _nested_layer(wrapped: Mapping[str, LayerType]) -> ValueKind:
         return ""
 
     return ValueKind(
-        "a mapping with `type` (a one-input catalog layer) and that layer's arguments",
+        "a mapping with `type` (a one-input catalog layer), that layer's arguments and,"
+        " if wanted, its Keras `name`",
         check,
         canonical,
         hint,
