@@ -184,6 +184,21 @@ def test_hostile_values_inside_a_wrapped_layer_are_refused_as_in_a_spec(
     assert any(message in line for line in lines), lines
 
 
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"activation": "__import__('os')"}, "layers[0].layer.activation"),
+        ({"units": -1}, "layers[0].layer.units"),
+        ({"recurrent_dropout": float("inf")}, "Infinity is not allowed"),
+    ],
+)
+def test_hostile_values_inside_a_bidirectional_are_refused(
+    tmp_path: Path, config: dict[str, Any], message: str
+) -> None:
+    lines = problems(tmp_path, bidirectional(rnn(**config)))
+    assert any(message in line for line in lines), lines
+
+
 def test_a_shared_bidirectional_is_defined_once(tmp_path: Path) -> None:
     document = bidirectional(rnn())
     document["config"]["layers"][1]["inbound_nodes"].append(
