@@ -273,3 +273,17 @@ def test_a_wrapped_layers_name_is_printed_as_a_literal() -> None:
 def test_a_wrapped_layers_name_is_checked_as_any_keras_name(name: Any, message: str) -> None:
     found = spec_problems(wrapped_spec({"type": "LSTM", "units": 2, "name": name}))
     assert any(line.startswith("layers.0.layer.name: ") and message in line for line in found)
+
+
+def test_custom_wrapped_classes_are_listed_with_the_other_refusals(tmp_path: Path) -> None:
+    forward = rnn()
+    backward = backward_of(forward, "backward_lstm")
+    backward.update(module="my.module", class_name="MyLSTM")
+    document = bidirectional(forward, backward)
+    document["config"]["layers"].append(
+        layer("Custom", "other", [tensor("w")], module="evil", registered="Custom>Custom")
+    )
+    lines = problems(tmp_path, document)
+    assert len(lines) == 2, lines
+    assert "layer 'w': the wrapped layer 'backward_lstm': custom class 'MyLSTM'" in lines[0]
+    assert "custom class 'Custom'" in lines[1]
