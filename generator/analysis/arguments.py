@@ -13,11 +13,13 @@ from typing import Any
 from generator.analysis.catalog import CATALOG, LayerType
 from generator.analysis.expand import Expanded, FlatLayer, parameters_used
 from generator.analysis.inputs import LayerInputs
+from generator.analysis.layers.base import nested_args
 from generator.analysis.where import block_layer_index, in_block, located
 from generator.display import quoted
 from generator.errors import Problem, close_matches, did_you_mean
 from generator.spec.fields import FieldPath
 from generator.spec.model import Spec
+from generator.spec.names import keras_name_problem
 
 ValueFilter = Callable[[Any], bool]
 
@@ -104,7 +106,12 @@ def _value_problems(
         yield (*prefix, arg_name, *sub_path), message
     if not problems and arg.wraps:
         nested = CATALOG[value["type"]]
-        arguments = {key: item for key, item in value.items() if key != "type"}
+        if "name" in value:  # a plain Keras name, never a block parameter
+            name = value["name"]
+            why = keras_name_problem(name) if type(name) is str else "must be a string"
+            if why:
+                yield (*prefix, arg_name, "name"), why
+        arguments = nested_args(value)
         yield from layer_argument_problems(nested, arguments, (*prefix, arg_name), check_value)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator.analysis.expressions import COMPUTE
-from generator.analysis.layers.base import ShapeError
+from generator.analysis.layers.base import ShapeError, nested_args
 
 INT, FLOAT, STRING = "int", "float", "string"
 STRING_HINT = "turn them into token ids first with a StringLookup or Hashing layer"
@@ -79,7 +79,7 @@ def output_kind(
     """
     if layer_type == "TimeDistributed":
         inner = args["layer"]
-        inner_args = {key: value for key, value in inner.items() if key != "type"}
+        inner_args = nested_args(inner)
         return output_kind(inner["type"], inner_args, kinds, sources)
     if layer_type in LOOKUP_INPUTS:
         return _lookup_kind(layer_type, args, kinds[0], sources[:1])

@@ -18,7 +18,7 @@ from generator.analysis.catalog import CATALOG
 from generator.analysis.expand import checked_expression
 from generator.analysis.expressions import ComputeType, TensorExpression, bound_names
 from generator.analysis.graph import Graph
-from generator.analysis.layers.base import LayerType
+from generator.analysis.layers.base import LayerType, nested_args
 from generator.analysis.name_template import parse_template
 from generator.codegen.code import (
     Code,
@@ -364,8 +364,9 @@ def constructor_args(
 def _nested_layer(layer: Mapping[str, Any], value_code: ValueCode) -> Code:
     """`layers.LSTM(16, return_sequences=True)` inside a wrapper such as Bidirectional."""
     layer_type = CATALOG[layer["type"]]
-    inner = {key: value for key, value in layer.items() if key != "type"}
-    positional, keywords = constructor_args(layer_type, inner, value_code)
+    positional, keywords = constructor_args(layer_type, nested_args(layer), value_code)
+    if "name" in layer:  # its Keras name: Bidirectional makes forward_<name>, backward_<name>
+        keywords["name"] = literal(layer["name"])
     return call(f"layers.{layer_type.name}", positional, keywords)
 
 

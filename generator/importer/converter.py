@@ -14,7 +14,7 @@ from generator.analysis.catalog import CATALOG
 from generator.analysis.layers.base import LayerType
 from generator.display import show_value
 from generator.errors import Problem
-from generator.importer import ops
+from generator.importer import ops, wrapped
 from generator.importer.keras_defaults import COMMON, LAYER_DEFAULTS
 from generator.importer.nodes import (
     FUNCTIONAL,
@@ -55,6 +55,7 @@ class Converter:
         self.masking: set[str] = set()  # Embedding layers with mask_zero=True
         # layer -> per call: its spec name and output names (None: the call was refused)
         self.calls: dict[str, list[tuple[str, tuple[str, ...]] | None]] = {}
+        self.defined: dict[str, dict[str, Any]] = {}  # each layer's entry, by Keras name
         self.offset = {str(layer.get("name")): first_node(layer) for layer in layers}
         self.taken = {str(layer.get("name")) for layer in layers}
         self.output_keys = _output_keys(output_layers)
@@ -119,10 +120,16 @@ class Converter:
             return
         if index == 0:
             self._arguments(entry, str(class_name), config)
+            if class_name in wrapped.WRAPPERS and "layer" not in entry:
+                self._refused(name)  # its wrapped layer was refused, with the reason
+                return
+            self.defined[str(name)] = entry
         if call:
             entry["call"] = call
         flags = {key: value for key, value in call.items() if value is True}
-        self.calls[str(name)].append((spec_name, output_names(layer_type, config, flags)))
+        # The outputs follow from the arguments in spec form (a wrapped layer as {type: ...}).
+        outputs = output_names(layer_type, self.defined[str(name)], flags)
+        self.calls[str(name)].append((spec_name, outputs))
         self.layers.append(entry)
 
     def _model_call(
@@ -417,8 +424,17 @@ class Converter:
         name = entry["name"]
         layer_type = CATALOG[class_name]
         defaults = LAYER_DEFAULTS.get(class_name, {})
+        if class_name in wrapped.WRAPPERS:
+            nested = wrapped.nested_layer(
+                class_name, config, self._arguments, lambda message: self.fail(name, message)
+            )
+            if nested is not None:
+                entry["layer"] = nested
         for key, value in config.items():
-            if key == "name":
+            if key == "name" or (key in wrapped.NESTED and class_name in wrapped.WRAPPERS):
+                continue
+            if (class_name, key, value) == ("Bidirectional", "merge_mode", None):
+                self.fail(name, "merge_mode=None (both outputs, unmerged) is not imported yet")
                 continue
             default = COMMON.get(key, defaults.get(key, _NO_DEFAULT))
             if default is not _NO_DEFAULT and same(value, default):

@@ -110,6 +110,8 @@ def _layer(layer: dict[str, Any], keras2: bool) -> dict[str, Any]:
         config["batch_shape"] = config.pop("batch_input_shape", config.get("batch_shape"))
         if config.get("dtype") == COMMON["dtype"]:
             config["dtype"] = "float32"
+    if class_name in ("Bidirectional", "TimeDistributed") and isinstance(config.get("layer"), dict):
+        config = _wrapped(class_name, config, keras2)
     nodes = layer.get("inbound_nodes")
     if isinstance(nodes, list) and nodes and isinstance(nodes[0], list):
         merge = (
@@ -118,6 +120,25 @@ def _layer(layer: dict[str, Any], keras2: bool) -> dict[str, Any]:
         upgraded = [_node(node, merge) if isinstance(node, list) else node for node in nodes]
         layer = {**layer, "inbound_nodes": upgraded}
     return {**layer, "config": config}
+
+
+def _wrapped(class_name: str, config: dict[str, Any], keras2: bool) -> dict[str, Any]:
+    """A wrapper's layer upgraded too; Keras 2's Bidirectional writes the layer as given and
+    no backward layer when it made it: Keras 3 writes both copies (bidirectional.py)."""
+    inner = _layer(config["layer"], keras2)
+    inner.pop("inbound_nodes", None)
+    own = inner["config"]
+    if class_name == "Bidirectional" and "backward_layer" not in config and "name" in own:
+        stem = str(own["name"])
+        own["zero_output_for_mask"] = own.get("return_sequences", False)
+        backward = {**own, "go_backwards": True}
+        backward["name"] = "backward_" + stem.removeprefix("backward_")
+        own["name"] = "forward_" + stem.removeprefix("forward_")
+        config["backward_layer"] = {**inner, "config": backward}
+    elif isinstance(config.get("backward_layer"), dict):
+        config["backward_layer"] = _layer(config["backward_layer"], keras2)
+    config["layer"] = inner
+    return config
 
 
 def _copy(config: Any) -> dict[str, Any]:

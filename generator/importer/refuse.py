@@ -60,7 +60,7 @@ def layer_problem(layer: dict[str, Any]) -> str | None:
         )
     if module == BUILTIN_MODULE and registered is None:
         if class_name == "InputLayer" or class_name in CATALOG:
-            return None
+            return _wrapped_problem(layer)
         return f"layer {name}: the Keras layer {shown} is not supported by mergegen yet"
     if (class_name, module) in MODEL_CLASSES and registered in (None, "Functional", "Model"):
         return None  # a nested Functional model: a model block (keras3.py)
@@ -84,6 +84,23 @@ def layer_problem(layer: dict[str, Any]) -> str | None:
         f" {show_value(registered)}) is not a Keras built-in; refused, nothing of it is run"
         f"{_expression_hint(layer.get('config'))}"
     )
+
+
+def _wrapped_problem(layer: dict[str, Any]) -> str | None:
+    """A wrapper's layers (Bidirectional's backward one too) are refused as any layer."""
+    if layer.get("class_name") not in ("Bidirectional", "TimeDistributed"):
+        return None
+    config = layer.get("config")
+    for key in ("layer", "backward_layer"):
+        inner = config.get(key) if isinstance(config, dict) else None
+        if isinstance(inner, dict):
+            own = inner.get("config")
+            found = layer_problem(
+                {**inner, "name": own.get("name") if isinstance(own, dict) else None}
+            )
+            if found:
+                return f"layer {show_value(layer.get('name'))}: the wrapped {found}"
+    return None
 
 
 def _expression_hint(config: Any) -> str:

@@ -116,6 +116,19 @@ class LayerType:
         return "activation" if "activation" in self.args else None
 
 
+NESTED_KEYS = ("type", "name")  # a wrapped layer's own keys beside its arguments
+
+
+def nested_args(layer: Mapping[str, Any]) -> dict[str, Any]:
+    """A wrapped layer's arguments: its mapping less `type` and its Keras `name`."""
+    return {key: value for key, value in layer.items() if key not in NESTED_KEYS}
+
+
+def nested_keys(layer: Mapping[str, Any]) -> dict[str, Any]:
+    """A wrapped layer's `type`, and its `name` where it has one."""
+    return {key: layer[key] for key in NESTED_KEYS if key in layer}
+
+
 def show_shape(shape: Shape) -> str:
     """Render a shape the way Keras prints it: (None, 28, 28, 1)."""
     inner = ", ".join("None" if dim is None else str(dim) for dim in shape)

@@ -24,6 +24,8 @@ from generator.analysis.layers.base import (
     Shape,
     ShapeError,
     known_last,
+    nested_args,
+    nested_keys,
     require_rank,
     show_shape,
     single,
@@ -336,7 +338,7 @@ RECURRENT = {name: _recurrent_type(name) for name in GATES}
 
 def split_nested(layer: Mapping[str, Any]) -> tuple[LayerType, dict[str, Any]]:
     """The type and the arguments of a nested layer mapping that passed its checks."""
-    return RECURRENT[layer["type"]], {key: value for key, value in layer.items() if key != "type"}
+    return RECURRENT[layer["type"]], nested_args(layer)
 
 
 def bidirectional(args: Args, inputs: Sequence[Shape]) -> Output:
@@ -370,10 +372,13 @@ def _nested_layer() -> ValueKind:
 
     def canonical(value: Any) -> Any:
         inner_type, inner_args = split_nested(value)
-        return {"type": value["type"], **inner_type.keras_args(inner_args)}
+        return {**nested_keys(value), **inner_type.keras_args(inner_args)}
 
     return ValueKind(
-        f"a mapping with `type` ({names}) and that layer's arguments", check, canonical
+        f"a mapping with `type` ({names}), that layer's arguments and, if wanted, its"
+        " Keras `name`",
+        check,
+        canonical,
     )
 
 

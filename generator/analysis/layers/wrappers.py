@@ -13,6 +13,8 @@ from generator.analysis.layers.base import (
     Rule,
     Shape,
     ShapeError,
+    nested_args,
+    nested_keys,
     show_shape,
     single,
 )
@@ -33,7 +35,7 @@ def wrappable(catalog: Mapping[str, LayerType]) -> dict[str, LayerType]:
 
 
 def _split(wrapped: Mapping[str, LayerType], layer: Mapping[str, Any]) -> tuple[LayerType, Args]:
-    return wrapped[layer["type"]], {key: value for key, value in layer.items() if key != "type"}
+    return wrapped[layer["type"]], nested_args(layer)
 
 
 def _nested_layer(wrapped: Mapping[str, LayerType]) -> ValueKind:
@@ -42,7 +44,7 @@ def _nested_layer(wrapped: Mapping[str, LayerType]) -> ValueKind:
 
     def canonical(value: Any) -> Any:
         inner_type, inner_args = _split(wrapped, value)
-        return {"type": value["type"], **inner_type.keras_args(inner_args)}
+        return {**nested_keys(value), **inner_type.keras_args(inner_args)}
 
     def hint(value: Any) -> str:
         kind = value.get("type") if type(value) is dict else None
@@ -51,7 +53,8 @@ def _nested_layer(wrapped: Mapping[str, LayerType]) -> ValueKind:
         return ""
 
     return ValueKind(
-        "a mapping with `type` (a one-input catalog layer) and that layer's arguments",
+        "a mapping with `type` (a one-input catalog layer), that layer's arguments and,"
+        " if wanted, its Keras `name`",
         check,
         canonical,
         hint,
