@@ -87,8 +87,7 @@ def _name_problems(spec: Spec) -> Iterable[Problem]:
         elif path != ("name",):
             if name in first_use:
                 yield Problem(
-                    f"duplicate name {name!r} (first used at {_show_path(first_use[name])})",
-                    path,
+                    f"duplicate name {name!r} (first used at {_show_path(first_use[name])})", path
                 )
             first_use.setdefault(name, path)
 
@@ -106,9 +105,7 @@ def _flat_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
     for layer in expanded.layers:
         from_block = bool(layer.origin.chain)
         if layer.name in seen and (from_block or seen[layer.name]):
-            yield located(
-                layer, f"the Keras name {quoted(layer.name)} is already taken", "name"
-            )
+            yield located(layer, f"the Keras name {quoted(layer.name)} is already taken", "name")
         seen.setdefault(layer.name, from_block)
 
 
@@ -121,10 +118,7 @@ def layer_type_of(layer: FlatLayer) -> LayerType:
 
 def _noise_name_problems(spec: Spec, expanded: Expanded) -> Iterable[Problem]:
     """Keras names the NormalLike layers of expressions itself: no other layer may take those."""
-    if not any(
-        layer.expression and layer.expression.uses_normal_like
-        for layer in expanded.layers
-    ):
+    if not any(layer.expression and layer.expression.uses_normal_like for layer in expanded.layers):
         return
     for layer in expanded.layers:
         if NOISE_NAME.match(layer.name):
@@ -140,28 +134,19 @@ def _show_path(path: FieldPath) -> str:
     return format_path(path[:-1]) if path[-1] == "name" else format_path(path)
 
 
-def _reference_problems(
-    spec: Spec, taken: LayerInputs, problems: list[Problem]
-) -> None:
+def _reference_problems(spec: Spec, taken: LayerInputs, problems: list[Problem]) -> None:
     """Each top-level layer takes inputs or earlier layers, at least one."""
     names = _Names(spec)
     for i, (layer, refs) in enumerate(zip(spec.layers, taken.model, strict=True)):
         path: FieldPath = ("layers", i, "inputs")
         if layer.inputs is None and i == 0 and len(spec.inputs) > 1:
             problems.append(
-                Problem(
-                    "the first layer must name its inputs when the model has several",
-                    path,
-                )
+                Problem("the first layer must name its inputs when the model has several", path)
             )
         if isinstance(layer.inputs, list | dict) and not refs:
             problems.append(Problem("must name at least one input", path))
-        problems.extend(
-            Problem(text, path) for text in _unknown_or_later(spec, names, i, refs)
-        )
-        for key, call_refs in tensor_refs(
-            layer.call, type_of(layer, spec.layers)
-        ).items():
+        problems.extend(Problem(text, path) for text in _unknown_or_later(spec, names, i, refs))
+        for key, call_refs in tensor_refs(layer.call, type_of(layer, spec.layers)).items():
             found = _unknown_or_later(spec, names, i, call_refs)
             problems.extend(Problem(text, ("layers", i, "call", key)) for text in found)
 
@@ -176,9 +161,7 @@ class _Names:
         self.outputs = spec_outputs(spec.layers, spec.blocks)
 
 
-def _unknown_or_later(
-    spec: Spec, names: _Names, i: int, refs: Sequence[str]
-) -> Iterable[str]:
+def _unknown_or_later(spec: Spec, names: _Names, i: int, refs: Sequence[str]) -> Iterable[str]:
     """A reference must name an input or an earlier layer; a later one may close a cycle."""
     input_names, layer_names, position = names.inputs, names.layers, names.position
     name = layer_names[i]
@@ -207,9 +190,7 @@ def _unknown_or_later(
 def _find_cycle(spec: Spec, start: str, target: str) -> list[str]:
     """A path of explicit references from `start` back to `target`, closing a cycle."""
     refs = {
-        layer.name: [
-            split_ref(ref)[0] for ref in (*layer.references, *layer.call_references)
-        ]
+        layer.name: [split_ref(ref)[0] for ref in (*layer.references, *layer.call_references)]
         for layer in spec.layers
     }
     stack: list[tuple[str, list[str]]] = [(start, [target, start])]
@@ -253,10 +234,7 @@ def _resolve_outputs(spec: Spec, problems: list[Problem]) -> tuple[str, ...]:
             problems.append(Problem(f"{quoted(name)} is an input, not a layer", path))
         elif name not in layer_names:
             problems.append(
-                Problem(
-                    f"unknown layer {quoted(name)}{did_you_mean(name, layer_names)}",
-                    path,
-                )
+                Problem(f"unknown layer {quoted(name)}{did_you_mean(name, layer_names)}", path)
             )
         elif name in spec.outputs[:i]:
             problems.append(Problem(f"{quoted(name)} is listed twice", path))
@@ -274,22 +252,12 @@ class _Inferred:
     """What inference knows so far: shapes, dtype kinds and outputs by flat name."""
 
     def __init__(self, spec: Spec) -> None:
-        self.shapes: dict[str, Shape] = {
-            item.name: (None, *item.shape) for item in spec.inputs
-        }
-        self.kinds: dict[str, str] = {
-            item.name: dtype_kind(item.dtype) for item in spec.inputs
-        }
+        self.shapes: dict[str, Shape] = {item.name: (None, *item.shape) for item in spec.inputs}
+        self.kinds: dict[str, str] = {item.name: dtype_kind(item.dtype) for item in spec.inputs}
         self.outs: dict[str, Output] = {}
-        self.several: dict[str, tuple[str, ...]] = (
-            {}
-        )  # layers with several outputs: their names
-        self.masked: set[str] = (
-            set()
-        )  # references that may carry a Keras mask (masks.py)
-        self.odd_masked: set[str] = (
-            set()
-        )  # ...one that is not (batch, steps): attention's
+        self.several: dict[str, tuple[str, ...]] = {}  # layers with several outputs: their names
+        self.masked: set[str] = set()  # references that may carry a Keras mask (masks.py)
+        self.odd_masked: set[str] = set()  # ...one that is not (batch, steps): attention's
 
 
 def _infer(
@@ -306,10 +274,7 @@ def _infer(
         if any(ref not in known.shapes for ref in _all_refs(layer)):
             continue  # an input failed already; its problem is reported
         tower = layer.origin.chain[0] if layer.origin.chain else None
-        if (
-            tower in expanded.towers
-            and _tower_problem(expanded, tower, known.shapes) is not None
-        ):
+        if tower in expanded.towers and _tower_problem(expanded, tower, known.shapes) is not None:
             continue  # a tower fed the wrong shapes: one problem for the call, below
         message = _infer_layer(expanded, layer, known)
         if message is not None:
@@ -341,23 +306,16 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
         masked = any(ref in known.masked for ref in layer.inputs)
         odd = any(ref in known.odd_masked for ref in layer.inputs)
         if layer.inputs:
-            check_masked_query(
-                layer.type, shapes[layer.inputs[0]], layer.inputs[0] in known.masked
-            )
-            check_step_mask(
-                layer.type, layer.inputs[0], layer.inputs[0] in known.odd_masked
-            )
+            check_masked_query(layer.type, shapes[layer.inputs[0]], layer.inputs[0] in known.masked)
+            check_step_mask(layer.type, layer.inputs[0], layer.inputs[0] in known.odd_masked)
         if layer_type.call_rule is not None:
             called = {
-                key: [shapes[ref] for ref in refs]
-                for key, refs in tensor_refs(layer.call).items()
+                key: [shapes[ref] for ref in refs] for key, refs in tensor_refs(layer.call).items()
             }
             for key, refs in tensor_refs(layer.call).items():
                 for ref in refs:
                     if known.kinds[ref] == STRING:  # states and masks are numbers
-                        raise ShapeError(
-                            f"{key} {quoted(ref)} holds strings, not numbers"
-                        )
+                        raise ShapeError(f"{key} {quoted(ref)} holds strings, not numbers")
             layer_type.call_rule(args, [shapes[ref] for ref in layer.inputs], called)
     except MergeError as error:
         return _merge_message(expanded, layer, args, error, known)
@@ -370,17 +328,12 @@ def _infer_layer(expanded: Expanded, layer: FlatLayer, known: _Inferred) -> str 
         return f"{other}: {error}" if other else f"{named}{error}"
     if layer.shares is not None and layer.shares in known.outs:
         original = known.outs[layer.shares]
-        if (out.trainable, out.non_trainable) != (
-            original.trainable,
-            original.non_trainable,
-        ):
+        if (out.trainable, out.non_trainable) != (original.trainable, original.non_trainable):
             return _built_for_other(expanded, layer, shapes, known, differ=True)
         out = Output(out.shape, extra=out.extra)  # shared weights are counted once
     if any(dim is not None and dim > MAX_INT for shape in out.shapes for dim in shape):
         # Flatten multiplies sizes and Concatenate adds them: they must still fit 32 bits.
-        message = (
-            f"an output dimension is larger than {MAX_INT} (Keras cannot build it)"
-        )
+        message = f"an output dimension is larger than {MAX_INT} (Keras cannot build it)"
         return f"{_display(expanded, layer.name)}: {message}"
     known.outs[layer.name] = out
     names = layer_type.output_names(args)
@@ -403,18 +356,14 @@ def _record(name: str, names: Sequence[str], out: Output) -> dict[str, Shape]:
     found = {name: out.shape}  # a bare name of a layer with several: its main output
     if len(names) > 1:
         found |= {
-            f"{name}:{output}": shape
-            for output, shape in zip(names, out.shapes, strict=True)
+            f"{name}:{output}": shape for output, shape in zip(names, out.shapes, strict=True)
         }
     return found
 
 
 def _all_refs(layer: FlatLayer) -> tuple[str, ...]:
     """What a flat layer takes: its inputs, then its call's tensors."""
-    return (
-        *layer.inputs,
-        *(ref for refs in tensor_refs(layer.call).values() for ref in refs),
-    )
+    return (*layer.inputs, *(ref for refs in tensor_refs(layer.call).values() for ref in refs))
 
 
 def _merge_message(
@@ -427,13 +376,9 @@ def _merge_message(
     """Why a merge fails, with the branches that feed it and what would fix them."""
     shapes = known.shapes
     sources = {node: _partial_node(expanded, node, known.outs) for node in layer.inputs}
-    branches = [
-        (_display(expanded, ref), shapes[ref], sources[ref]) for ref in layer.inputs
-    ]
+    branches = [(_display(expanded, ref), shapes[ref], sources[ref]) for ref in layer.inputs]
     display = _display(expanded, layer.name)
-    message = merge_problem(
-        display, layer.type, args, error, branches, shapes.__getitem__
-    )
+    message = merge_problem(display, layer.type, args, error, branches, shapes.__getitem__)
     if layer.origin.chain:  # the context already ends with the layer's name
         message = message.removeprefix(f"{display}: ")
     return message
@@ -453,11 +398,7 @@ def _once_per_block(
     for layer, message in failures:
         block = layer.origin.block
         key = (block or "", layer.origin.block_layer or "", message)
-        every_call = (
-            block is not None
-            and calls[block] > 1
-            and by_block_layer[key] == calls[block]
-        )
+        every_call = block is not None and calls[block] > 1 and by_block_layer[key] == calls[block]
         if not every_call:
             field = "compute" if layer.expression is not None else None
             problems.append(located(layer, message, field))
@@ -478,9 +419,7 @@ def _graph(
     """The checked graph, with the shapes of the synthetic data."""
     data_shapes = _data_shapes(spec, expanded)
     inputs = tuple(
-        InputNode(
-            item.name, known.shapes[item.name], data_shapes[item.name], item.dtype
-        )
+        InputNode(item.name, known.shapes[item.name], data_shapes[item.name], item.dtype)
         for item in spec.inputs
     )
     nodes = tuple(
@@ -501,24 +440,15 @@ def _graph(
         )
         for layer in expanded.layers
     )
-    spec_inputs = {
-        layer.name: refs for layer, refs in zip(spec.layers, taken.model, strict=True)
-    }
+    spec_inputs = {layer.name: refs for layer, refs in zip(spec.layers, taken.model, strict=True)}
     block_inputs = {
         name: {
-            inner.name: refs
-            for inner, refs in zip(block.layers, taken.blocks[name], strict=True)
+            inner.name: refs for inner, refs in zip(block.layers, taken.blocks[name], strict=True)
         }
         for name, block in spec.blocks.items()
     }
     return Graph(
-        spec.name,
-        inputs,
-        nodes,
-        outputs,
-        dict(expanded.aliases),
-        spec_inputs,
-        block_inputs,
+        spec.name, inputs, nodes, outputs, dict(expanded.aliases), spec_inputs, block_inputs
     )
 
 
@@ -559,9 +489,7 @@ def _tower_problems(expanded: Expanded, shapes: Mapping[str, Shape]) -> list[Pro
     return [problem for problem in found if problem is not None]
 
 
-def _tower_problem(
-    expanded: Expanded, tower: str, shapes: Mapping[str, Shape]
-) -> Problem | None:
+def _tower_problem(expanded: Expanded, tower: str, shapes: Mapping[str, Shape]) -> Problem | None:
     original, path = expanded.towers[tower]
     first = expanded.tower_inputs[original]
     again = expanded.tower_inputs[tower]
@@ -578,9 +506,7 @@ def _tower_problem(
     )
     if all(_only_lengths_open(built, given) for built, given in pairs):
         # Keras would build it and run it only when the length happens to match.
-        message += (
-            ": a variable length where the tower takes a fixed one (fix that length)"
-        )
+        message += ": a variable length where the tower takes a fixed one (fix that length)"
     return Problem(message, (*path, "inputs"))
 
 
@@ -627,9 +553,7 @@ def _ordered_args(layer_type: LayerType, given: Mapping[str, Any]) -> dict[str, 
     return {name: given[name] for name in layer_type.args if name in given}
 
 
-def _partial_node(
-    expanded: Expanded, name: str, outs: Mapping[str, Output]
-) -> LayerNode | None:
+def _partial_node(expanded: Expanded, name: str, outs: Mapping[str, Output]) -> LayerNode | None:
     """The layer that produced `name`, for merge diagnostics (None for an input)."""
     for layer in expanded.layers:
         if layer.name == name and name in outs:
@@ -658,16 +582,12 @@ def _data_shapes(spec: Spec, expanded: Expanded) -> dict[str, Shape]:
                 layer_type = layer_type_of(layer)
                 args = with_flags(layer_type.keras_args(layer.arguments), layer.call)
                 out = layer_type.infer(args, [shapes[r] for r in layer.inputs])
-                if (
-                    layer_type.call_rule is not None
-                ):  # masks and states must fit this length too
+                if layer_type.call_rule is not None:  # masks and states must fit this length too
                     called = {
                         key: [shapes[ref] for ref in refs]
                         for key, refs in tensor_refs(layer.call).items()
                     }
-                    layer_type.call_rule(
-                        args, [shapes[r] for r in layer.inputs], called
-                    )
+                    layer_type.call_rule(args, [shapes[r] for r in layer.inputs], called)
                 shapes |= _record(layer.name, layer_type.output_names(args), out)
         except ShapeError:
             continue
@@ -684,9 +604,7 @@ def _check_connected(graph: Graph) -> None:
     used: set[str] = set()
     pending = [graph.resolve(name) for name in graph.outputs]
     # A model block's keras.Model computes every layer it returns, used later or not.
-    pending += [
-        graph.resolve(name) for name in graph.aliases if split_ref(name)[1] is not None
-    ]
+    pending += [graph.resolve(name) for name in graph.aliases if split_ref(name)[1] is not None]
     by_name = {node.name: node for node in graph.layers}
     while pending:
         name = pending.pop()

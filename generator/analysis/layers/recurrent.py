@@ -375,8 +375,7 @@ def _nested_layer() -> ValueKind:
         return {**nested_keys(value), **inner_type.keras_args(inner_args)}
 
     return ValueKind(
-        f"a mapping with `type` ({names}), that layer's arguments and, if wanted, its"
-        " Keras `name`",
+        f"a mapping with `type` ({names}), that layer's arguments and, if wanted, its Keras `name`",
         check,
         canonical,
     )
