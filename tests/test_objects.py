@@ -319,8 +319,11 @@ def test_metric_objects_in_lists() -> None:
     assert '"score": ["mae", keras.metrics.AUC(curve="PR", name="auc_pr")]' in text
     (line,) = messages(trained(metrics={"AUC": ["auc"]}))
     assert "metric objects go in a list: metrics: [{AUC: ...}]" in line
-    (line,) = messages(trained(metrics=[{"AUC": {"curve": "roc"}}]))
+    (line,) = messages(trained(metrics=[{"AUC": {"curve": "Roc"}}]))  # Keras: ROC or roc only
     assert line.startswith("m.yaml: training.metrics[0].AUC.curve: expected one of ROC, PR"), line
+    assert line.endswith("got 'Roc' (did you mean 'ROC' or 'roc'?)"), line
+    text = source(trained(metrics=[{"AUC": {"curve": "prgain"}}]))
+    assert 'keras.metrics.AUC(curve="prgain")' in text
 
 
 def test_training_names_get_hints() -> None:

@@ -11,8 +11,11 @@ from generator.analysis.catalog import CATALOG
 from generator.errors import SpecError
 from generator.pipeline import check_loaded, generate
 from generator.spec.load import LoadedSpec
+from generator.spec.object_catalog import FAMILIES
 from generator.spec.objects import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from generator.spec.values import ACTIVATIONS
+
+VARIANCE_SCALING = FAMILIES["initializer"].classes["VarianceScaling"]
 
 
 def model(*layers: dict[str, Any]) -> dict[str, Any]:
@@ -41,6 +44,43 @@ def test_padding_in_any_case_is_inferred_like_same(padding: str) -> None:
     graph = checked(model(conv, pool)).graph
     assert [node.shape for node in graph.layers] == [(None, 9, 9, 3), (None, 5, 5, 3)]
     assert graph.layers[0].keras_args["padding"] == "same"
+
+
+@pytest.mark.parametrize("data_format", ["CHANNELS_FIRST", "Channels_First", "channels_FIRST"])
+def test_data_format_in_any_case_is_inferred_like_channels_first(data_format: str) -> None:
+    conv = {
+        "name": "conv",
+        "type": "Conv2D",
+        "filters": 3,
+        "kernel_size": 3,
+        "data_format": data_format,
+    }
+    pool = {"name": "pool", "type": "GlobalMaxPooling2D", "data_format": data_format}
+    spec = model(conv, pool)
+    spec["inputs"][0]["shape"] = [2, 9, 9]
+    graph = checked(spec).graph
+    assert [node.shape for node in graph.layers] == [(None, 3, 7, 7), (None, 3)]
+    assert graph.layers[0].keras_args["data_format"] == "channels_first"
+
+
+def test_a_conv_lstm_pads_same_in_any_case() -> None:
+    spec = model({"name": "steps", "type": "Reshape", "target_shape": [9, 18, 1]})
+    spec["layers"].append(
+        {"name": "lstm", "type": "ConvLSTM1D", "filters": 2, "kernel_size": 3, "padding": "Same"}
+    )
+    assert checked(spec).graph.layers[-1].shape == (None, 18, 2)
+
+
+def test_a_skip_connection_hint_sees_channels_first_in_any_case() -> None:
+    conv = {"type": "Conv2D", "inputs": "image", "filters": 2, "data_format": "Channels_First"}
+    spec = model(
+        {"name": "a", **conv, "kernel_size": 3},
+        {"name": "b", **conv, "kernel_size": 2},
+        {"name": "both", "type": "Add", "inputs": ["a", "b"]},
+    )
+    spec["inputs"][0]["shape"] = [2, 9, 9]
+    found = problems(spec)
+    assert len(found) == 1 and 'data_format="channels_first")' in found[0], found
 
 
 def test_the_script_keeps_the_users_spelling() -> None:
@@ -110,6 +150,10 @@ def test_spellings_keras_refuses_are_refused(layer: str, argument: str, value: s
         (CONSTRAINTS, "MinMaxNorm", "min_max_norm"),
         (CATALOG["UpSampling2D"].args["interpolation"].kind, "LANCZOS3", "lanczos3"),
         (CATALOG["Conv1D"].args["padding"].kind, "CAUSAL", "causal"),
+        (CATALOG["Conv3D"].args["data_format"].kind, "Channels_First", "channels_first"),
+        (CATALOG["ConvLSTM2D"].args["padding"].kind, "VALID", "valid"),
+        (VARIANCE_SCALING.params["distribution"].kind, "Normal", "truncated_normal"),
+        (VARIANCE_SCALING.params["distribution"].kind, "UNIFORM", "uniform"),
     ],
 )
 def test_each_spelling_means_one_keras_value(kind: Any, spelling: str, canonical: str) -> None:

@@ -123,7 +123,7 @@ def _crop_hint(branches: Sequence[Branch], axis: int | None) -> str:
     if not 3 <= rank <= 5 or any(len(shape) != rank for _, shape, _ in branches):
         return ""
     layouts = {
-        source.args.get("data_format", "channels_last")
+        source.keras_args.get("data_format", "channels_last")
         for _, _, source in branches
         if source is not None and "data_format" in source.layer_type.args
     }

@@ -158,8 +158,15 @@ INITIALIZER = _family(
             {
                 "scale": Param(positive_number(), 1.0),
                 "mode": Param(choice("fan_in", "fan_out", "fan_avg"), "fan_in"),
-                "distribution": Param(
-                    choice("truncated_normal", "untruncated_normal", "uniform"), "truncated_normal"
+                "distribution": Param(  # lowercased, and "normal" read as truncated_normal
+                    choice(
+                        "truncated_normal",
+                        "untruncated_normal",
+                        "uniform",
+                        spellings={"normal": "truncated_normal"},
+                        any_case=True,
+                    ),
+                    "truncated_normal",
                 ),
                 **_FANS,
             },
@@ -398,9 +405,28 @@ METRIC = _family(
                     ValueKind("an integer greater than 1", lambda v: is_bounded_int(v) and v > 1),
                     200,
                 ),
-                "curve": Param(choice("ROC", "PR"), "ROC"),
+                # Keras's from_str takes these two spellings of each, and no others.
+                "curve": Param(
+                    choice(
+                        "ROC",
+                        "PR",
+                        "PRGAIN",
+                        spellings={"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"},
+                    ),
+                    "ROC",
+                ),
                 "summation_method": Param(
-                    choice("interpolation", "minoring", "majoring"), "interpolation"
+                    choice(
+                        "interpolation",
+                        "minoring",
+                        "majoring",
+                        spellings={
+                            "Interpolation": "interpolation",
+                            "Minoring": "minoring",
+                            "Majoring": "majoring",
+                        },
+                    ),
+                    "interpolation",
                 ),
                 "multi_label": Param(boolean(), False),
                 "num_labels": Param(_optional(positive_int())),

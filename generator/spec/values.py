@@ -327,4 +327,5 @@ INTERPOLATIONS = choice(
 )
 # The image.resize interpolations of every backend ("area" is TensorFlow's alone).
 RESIZE_INTERPOLATIONS = choice("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5")
-DATA_FORMATS = choice("channels_last", "channels_first")
+# Keras lowercases data_format (backend.standardize_data_format).
+DATA_FORMATS = choice("channels_last", "channels_first", any_case=True)

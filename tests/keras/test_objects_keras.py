@@ -266,3 +266,52 @@ def test_objects_reach_the_compiled_model_and_the_script_trains(
     conv = model.get_layer("conv")
     assert isinstance(conv.kernel_constraint, keras.constraints.MaxNorm)
     assert conv.kernel_initializer.get_config()["seed"] == 3
+
+
+CHOICES = [
+    (family_name, keras_class, name)
+    for family_name, keras_class in CLASSES
+    for name, param in keras_class.params.items()
+    if param.kind.description.startswith("one of ")
+]
+
+
+def _spellings(options: list[str]) -> set[str]:
+    """Each option in the usual ways of writing it, and near misses."""
+    found: set[str] = {"", "none", "None", "normal", "Normal", "prgain", "PRGAIN", "int8"}
+    for option in options:
+        found |= {
+            option,
+            option.lower(),
+            option.upper(),
+            option.capitalize(),
+            option.swapcase(),
+            option.replace("_", ""),
+            f"{option} ",
+        }
+    return found
+
+
+@pytest.mark.parametrize(
+    ("family_name", "keras_class", "name"),
+    CHOICES,
+    ids=lambda v: getattr(v, "name", v),
+)
+def test_an_argument_spelling_is_accepted_exactly_when_keras_builds_it(
+    family_name: str, keras_class: KerasClass, name: str
+) -> None:
+    """And Keras reads an accepted spelling as the option the catalog resolves it to."""
+    kind = keras_class.params[name].kind
+    for value in sorted(_spellings(kind.description.removeprefix("one of ").split(", "))):
+        given = {keras_class.name: {**_required(keras_class, name), name: value}}
+        ours = not object_problems(family_name, given)
+        try:
+            item = _built(family_name, given)
+            keras_ok, read = True, _read_back(item, name)
+        except (ValueError, TypeError, KeyError):
+            keras_ok, read = False, None
+        if ours:
+            assert keras_ok, f"{keras_class.name}({name}={value!r}) is accepted; Keras refuses it"
+            assert _same(read, kind.canonical(value)), (value, read, kind.canonical(value))
+        elif keras_ok and not (name == "dtype" and value == ""):  # Keras: `dtype or floatx()`
+            pytest.fail(f"{keras_class.name}({name}={value!r}) builds in Keras but is refused")

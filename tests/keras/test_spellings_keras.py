@@ -2,26 +2,75 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.analysis.catalog import CATALOG
+from generator.errors import SpecError
+from generator.pipeline import check_loaded
+from generator.spec.load import LoadedSpec
 from generator.spec.values import ValueKind
 
 pytestmark = pytest.mark.keras
 
-# (layer, the argument, other arguments, input shape without the batch)
-OPTIONS = [
-    ("Dense", "activation", {"units": 2}, (3,)),
-    ("Dense", "kernel_initializer", {"units": 2}, (3,)),
-    ("Dense", "kernel_regularizer", {"units": 2}, (3,)),
-    ("Dense", "kernel_constraint", {"units": 2}, (3,)),
-    ("Conv2D", "padding", {"filters": 2, "kernel_size": 3}, (5, 5, 1)),
-    ("Conv1D", "padding", {"filters": 2, "kernel_size": 3}, (5, 1)),
-    ("MaxPooling2D", "padding", {}, (4, 4, 1)),
-    ("UpSampling2D", "interpolation", {}, (2, 2, 1)),
-    ("Bidirectional", "merge_mode", {"layer": {"type": "LSTM", "units": 2}}, (3, 2)),
+# Each layer with a string option: its other arguments, and its inputs' shapes (without the
+# batch) and dtypes. The shapes fit channels first and last alike.
+Inputs = list[tuple[tuple[int, ...], str]]
+SETUPS: dict[str, tuple[dict[str, Any], Inputs]] = {
+    **{
+        name.format(dims): ({"filters": 2, "kernel_size": 3}, [((5,) * dims + (4,), "float32")])
+        for name in ("Conv{}D", "Conv{}DTranspose")
+        for dims in (1, 2, 3)
+    },
+    **{
+        f"{name}{dims}D": ({"kernel_size": 3, **extra}, [((5,) * dims + (4,), "float32")])
+        for name, extra in (("SeparableConv", {"filters": 2}), ("DepthwiseConv", {}))
+        for dims in (1, 2)
+    },
+    **{
+        f"{name}{dims}D": (
+            {"pool_size": 2} if name == "AveragePooling" else {},
+            [((4,) * dims + (4,), "float32")],
+        )
+        for name in (
+            "MaxPooling",
+            "AveragePooling",
+            "GlobalMaxPooling",
+            "GlobalAveragePooling",
+            "ZeroPadding",
+            "UpSampling",
+            "Cropping",
+        )
+        for dims in (1, 2, 3)
+    },
+    "Flatten": ({}, [((2, 2, 2), "float32")]),
+    "SpatialDropout2D": ({"rate": 0.5}, [((4, 4, 4), "float32")]),
+    "SpatialDropout3D": ({"rate": 0.5}, [((4, 4, 4, 4), "float32")]),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 3}, [((3, 5, 4), "float32")]),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": 3}, [((3, 5, 5, 4), "float32")]),
+    "Bidirectional": ({"layer": {"type": "LSTM", "units": 2}}, [((3, 2), "float32")]),
+    "Resizing": ({"height": 2, "width": 2}, [((4, 4, 4), "float32")]),
+    "CenterCrop": ({"height": 2, "width": 2}, [((4, 4, 4), "float32")]),
+    "StringLookup": ({"vocabulary": ["a", "b"]}, [((3,), "string")]),
+    "IntegerLookup": ({"vocabulary": [1, 2]}, [((3,), "int32")]),
+    "CategoryEncoding": ({"num_tokens": 4}, [((3,), "int32")]),
+    "Hashing": ({"num_bins": 3}, [((1,), "string")]),
+    "Discretization": ({"bin_boundaries": [0.5]}, [((3,), "float32")]),
+    "Attention": ({}, [((3, 4), "float32"), ((5, 4), "float32")]),
+}
+# What one value needs beside it: tf_idf its weights (a vocabulary of 2, plus the OOV index).
+COMPANIONS: dict[str, dict[str, Any]] = {"tf_idf": {"idf_weights": [0.5, 0.5]}}
+# Keras's object names, the same kinds on every layer: checked once, on Dense.
+OBJECT_NAMES = ["activation", "kernel_initializer", "kernel_regularizer", "kernel_constraint"]
+ACTIVATION_KINDS = {"recurrent_activation"}  # the activation's kind again
+OPTIONS = [("Dense", name, {"units": 2}, [((3,), "float32")]) for name in OBJECT_NAMES] + [
+    (layer, name, others, inputs)
+    for layer, (others, inputs) in SETUPS.items()
+    if layer in CATALOG
+    for name, arg in CATALOG[layer].args.items()
+    if arg.kind.description.startswith("one of ") and name not in {*OBJECT_NAMES, *ACTIVATION_KINDS}
 ]
 
 
@@ -46,8 +95,9 @@ def spellings(kind: ValueKind, layer: str, argument: str) -> list[str]:
     return sorted(found)
 
 
-def keras_accepts(layer: str, argument: str, value: str, others: dict[str, Any], shape) -> bool:
-    """Keras builds the layer, applies it to a symbolic input, then to real data."""
+def keras_builds(layer: str, args: dict[str, Any], inputs: Inputs) -> tuple[int | None, ...] | None:
+    """The output shape Keras gives the layer on symbolic inputs, after a run on real data
+    (symbolic only for channels_first: TensorFlow's CPU kernels lack it); None if it fails."""
     import keras
     import numpy as np
 
@@ -55,31 +105,78 @@ def keras_accepts(layer: str, argument: str, value: str, others: dict[str, Any],
         nested = {key: build(item.pop("type"), item) for key, item in _nested(args)}
         return getattr(keras.layers, name)(**{**args, **nested})
 
+    def data(shape: tuple[int, ...], dtype: str) -> Any:
+        return np.full((1, *shape), "a") if dtype == "string" else np.ones((1, *shape), dtype)
+
+    def called(values: list[Any]) -> Any:
+        return built(values if len(values) > 1 else values[0])
+
     try:
-        built = build(layer, {**others, argument: value})
-        built(keras.Input(shape))
-        built(np.ones((1, *shape), dtype="float32"))
+        built = build(layer, dict(args))
+        output = called([keras.Input(shape, dtype=dtype) for shape, dtype in inputs])
+        if "channels_first" not in str(args.get("data_format", "")).lower():
+            called([data(shape, dtype) for shape, dtype in inputs])
     except (ValueError, TypeError, KeyError, NotImplementedError):
-        return False
-    return True
+        return None
+    return tuple(output.shape)
+
+
+def our_shape(layer: str, args: dict[str, Any], inputs: Inputs) -> tuple[int | None, ...] | None:
+    """The output shape mergegen infers for the layer; None if it refuses the spec."""
+    names = [f"x{i}" for i in range(len(inputs))]
+    spec = {
+        "name": "one",
+        "inputs": [
+            {"name": name, "shape": list(shape), "dtype": dtype}
+            for name, (shape, dtype) in zip(names, inputs, strict=True)
+        ],
+        "layers": [{"name": "layer", "type": layer, "inputs": names, **args}],
+    }
+    try:
+        checked = check_loaded(LoadedSpec("s.json", spec), Path("s.json"))
+    except SpecError:
+        return None
+    return checked.graph.layers[-1].shape
 
 
 def _nested(args: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(key, dict(value)) for key, value in args.items() if isinstance(value, dict)]
 
 
-@pytest.mark.parametrize(("layer", "argument", "others", "shape"), OPTIONS)
+@pytest.mark.parametrize(
+    ("layer", "argument", "others", "inputs"),
+    [pytest.param(*option, id=f"{option[0]}-{option[1]}") for option in OPTIONS],
+)
 def test_a_spelling_is_accepted_exactly_when_keras_builds_it(
-    layer: str, argument: str, others: dict[str, Any], shape: tuple[int, ...]
+    layer: str, argument: str, others: dict[str, Any], inputs: Inputs
 ) -> None:
+    """And mergegen infers the shape Keras builds from it."""
     kind = CATALOG[layer].args[argument].kind
-    ours = {value for value in spellings(kind, layer, argument) if kind.problem(value) is None}
+    options = kind.description.removeprefix("one of ").split(", ")
+    for option in options if argument not in OBJECT_NAMES else []:  # the setup is sound
+        args = {**others, argument: option, **COMPANIONS.get(option, {})}
+        assert our_shape(layer, args, inputs) is not None, (layer, argument, option)
     for value in spellings(kind, layer, argument):
-        keras_ok = keras_accepts(layer, argument, value, others, shape)
-        if value in ours:
-            assert keras_ok, f"{layer}({argument}={value!r}) is accepted but Keras refuses it"
-        elif keras_ok and not _outside_the_catalog(kind, value):
+        args = {**others, argument: value, **COMPANIONS.get(kind.canonical(value), {})}
+        ours, keras_shape = our_shape(layer, args, inputs), keras_builds(layer, args, inputs)
+        if ours is not None:
+            assert keras_shape is not None, (
+                f"{layer}({argument}={value!r}) is accepted; Keras refuses"
+            )
+            assert ours == keras_shape, (layer, argument, value)
+        elif keras_shape is not None and not _outside_the_catalog(kind, value):
             pytest.fail(f"{layer}({argument}={value!r}) builds in Keras but is refused")
+
+
+def test_every_string_option_of_the_catalog_is_checked_against_keras() -> None:
+    checked = {(layer, argument) for layer, argument, _, _ in OPTIONS}
+    for layer, layer_type in CATALOG.items():
+        for argument, arg in layer_type.args.items():
+            if arg.kind.description.startswith("one of ") and argument not in {
+                *OBJECT_NAMES,
+                *ACTIVATION_KINDS,
+            }:
+                assert (layer, argument) in checked, (layer, argument)
 
 
 def _outside_the_catalog(kind: ValueKind, value: str) -> bool:

@@ -313,7 +313,7 @@ def _conv_lstm_type(spatial: int) -> LayerType:
         "filters": Arg(positive_int(), required=True, positional=True),
         "kernel_size": Arg(size(spatial), required=True, positional=True),
         "strides": Arg(size(spatial)),
-        "padding": Arg(choice("valid", "same")),
+        "padding": Arg(choice("valid", "same", any_case=True)),  # standardize_padding lowercases
         "data_format": DATA_FORMAT,
         "dilation_rate": Arg(size(spatial)),
         "activation": Arg(ACTIVATIONS),
