@@ -46,3 +46,14 @@ def test_the_merge_functions_share_the_layers_defaults() -> None:
         for key, arg in layer_type.args.items():
             if arg.default is not UNSET_DEFAULT:
                 assert arg.is_default(parameters[key].default), (layer_type.name, key)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, t in CATALOG.items() if t.calls))
+def test_call_arguments_are_kerass_own_in_its_order(name: str) -> None:
+    """The script writes call arguments in catalog order: Keras's `call` signature's."""
+    import keras
+
+    named = list(inspect.signature(getattr(keras.layers, name).call).parameters)
+    calls = list(CATALOG[name].calls)
+    assert set(calls) <= set(named), set(calls) - set(named)
+    assert calls == sorted(calls, key=named.index)

@@ -256,11 +256,11 @@ def _list_masks(layer: str) -> CallRule:
 
 
 _ATTENTION_CALLS = {"return_attention_scores": _SCORES, "use_causal_mask": _CAUSAL}
-_MULTI_HEAD_MASKS = {
-    "attention_mask": CallArg(True, doc="a tensor (batch, query steps, value steps)"),
+_MULTI_HEAD_MASKS = {  # in the order of MultiHeadAttention.call, as the script writes them
     "query_mask": CallArg(True, doc="a tensor (batch, query steps): false (0) masks a step"),
     "value_mask": CallArg(True, doc="a tensor (batch, value steps)"),
     "key_mask": CallArg(True, doc="a tensor (batch, value steps)"),
+    "attention_mask": CallArg(True, doc="a tensor (batch, query steps, value steps)"),
 }
 _LIST_MASK = CallArg(True, many=True, doc="[query_mask, value_mask], each (batch, steps)")
 _DROPOUT = Arg(number_between(0, 1), default=0.0)
@@ -288,7 +288,7 @@ LAYER_TYPES = [
         multi_head,
         takes=(2, 3),
         input_names=ATTENTION_INPUTS,
-        calls={**_ATTENTION_CALLS, **_MULTI_HEAD_MASKS},
+        calls={**_MULTI_HEAD_MASKS, **_ATTENTION_CALLS},
         call_rule=_multi_head_masks,
         output_names=scored,
     ),
