@@ -366,3 +366,16 @@ def test_resolve_reads_checked_values() -> None:
     assert object_problems("schedule", schedule) != []
     obj = resolve("optimizer", {"Adam": 0.01})
     assert not isinstance(obj, str) and obj.args == (("learning_rate", 0.01),)
+
+
+def test_keras_full_names_and_acc_as_keras_io_writes_them() -> None:
+    # keras-io: loss="mean_squared_error"; the 3D CT-scan example: metrics=["acc"]
+    text = source(
+        trained(
+            loss={"score": "mean_squared_error", "probs": "sparse_categorical_crossentropy"},
+            metrics={"score": ["root_mean_squared_error"], "probs": ["acc"]},
+        )
+    )
+    assert '"score": "mean_squared_error"' in text
+    assert '"score": ["root_mean_squared_error"], "probs": ["acc"]' in text
+    assert "rng.integers(0, 3, size=(samples,))" in text  # labels follow the class of the name
