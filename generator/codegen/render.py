@@ -321,11 +321,16 @@ def _input_value(item: InputData, vocabularies: Vocabularies) -> Code:
         # Keras takes strings as tf.string tensors (NumPy only in 1-D object arrays).
         return Code(f"tf.constant(rng.choice({words}, size={size}))")
     if item.values:
-        values = Code(f"np.array({words}, dtype=np.int32)")
+        values = Code(f"np.array({words}, dtype={_NUMPY_INTS.get(item.dtype, 'np.int32')})")
         return Code(f"rng.choice({values}, size={size})")
-    if item.dtype == "int32":
-        return Code(f"rng.integers(0, {literal(item.high)}, size={size}, dtype=np.int32)")
+    if item.dtype in _NUMPY_INTS:
+        return Code(
+            f"rng.integers(0, {literal(item.high)}, size={size}, dtype={_NUMPY_INTS[item.dtype]})"
+        )
     return Code(f"rng.random({size}, dtype=np.float32)")
+
+
+_NUMPY_INTS = {"int32": "np.int32", "int64": "np.int64"}
 
 
 def _label_value(out: OutputData) -> Code:

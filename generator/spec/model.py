@@ -44,10 +44,11 @@ class InputSpec(_Strict):
         description='Shape without the batch dimension; null (TOML: "None") for a variable'
         " length; [] for one scalar per example.",
     )
-    dtype: Literal["float32", "int32", "string"] = Field(
+    dtype: Literal["float32", "int32", "int64", "string"] = Field(
         "float32",
-        description="float32; int32 for token ids fed to an Embedding or a lookup; string for"
-        " words fed to a StringLookup or Hashing layer (TensorFlow backend).",
+        description="float32; int32 (or int64, what TextVectorization gives) for token ids"
+        " fed to an Embedding or a lookup; string for words fed to a StringLookup or Hashing"
+        " layer (TensorFlow backend).",
     )
 
     @field_validator("shape", mode="before")
