@@ -380,6 +380,13 @@ def test_a_keras_function_as_loss_or_metric_is_its_name() -> None:
     assert training_section(config) == {"loss": "binary_crossentropy", "metrics": ["mae"]}
 
 
+def test_a_model_compiled_without_metrics_gets_none() -> None:
+    # keras-io's conv_lstm: compile(loss=..., optimizer=...); the spec's default would add one
+    config = {"optimizer": "adam", "loss": "binary_crossentropy", "metrics": None}
+    assert training_section(config)["metrics"] == []
+    assert "metrics" not in training_section({"optimizer": "adam"})
+
+
 def test_a_registered_custom_function_stays_as_saved_for_the_checks_to_refuse() -> None:
     custom = _function("my_loss", module="__main__", registered="my_package>my_loss")
     assert training_section({"loss": custom})["loss"] == custom

@@ -29,6 +29,8 @@ def training_section(compile_config: Any, listed: list[str] | None = None) -> di
     if metrics:
         lists = isinstance(metrics, list) and all(isinstance(item, list) for item in metrics)
         section["metrics"] = _per_output("metric", _keyed(metrics, listed) if lists else metrics)
+    elif "loss" in section:  # compiled without metrics: none, rather than the spec's defaults
+        section["metrics"] = []
     weights = _keyed(compile_config.get("loss_weights"), listed)
     if isinstance(weights, dict) and weights:
         section["loss_weights"] = weights
