@@ -178,4 +178,6 @@ def test_keras_aliases_of_layer_classes_are_the_classes() -> None:
     assert node.shape == (None, 4, 4, 4, 2)
     wrapped = {"type": "TimeDistributed", "layer": {"type": "GlobalAvgPool1D"}}
     (message,) = problems([3, 4, 5], wrapped)
-    assert message.endswith("(write GlobalAveragePooling1D, the class Keras's GlobalAvgPool1D names)")
+    assert message.endswith(
+        "(write GlobalAveragePooling1D, the class Keras's GlobalAvgPool1D names)"
+    )

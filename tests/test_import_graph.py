@@ -371,7 +371,12 @@ def test_what_a_compile_config_lists_per_listed_output_is_keyed_by_name() -> Non
 
 
 def _function(name: str, module: str = "builtins", registered: str | None = "function") -> Any:
-    return {"module": module, "class_name": "function", "config": name, "registered_name": registered}
+    return {
+        "module": module,
+        "class_name": "function",
+        "config": name,
+        "registered_name": registered,
+    }
 
 
 def test_a_keras_function_as_loss_or_metric_is_its_name() -> None:
