@@ -379,3 +379,13 @@ def test_keras_full_names_and_acc_as_keras_io_writes_them() -> None:
     assert '"score": "mean_squared_error"' in text
     assert '"score": ["root_mean_squared_error"], "probs": ["acc"]' in text
     assert "rng.integers(0, 3, size=(samples,))" in text  # labels follow the class of the name
+
+
+def test_no_metrics_leaves_the_keyword_out() -> None:
+    # an imported model compiled without metrics: compile() gets none, as the original did
+    text = source(trained(metrics=[]))
+    assert '        loss={"score": "mse", "probs": "sparse_categorical_crossentropy"},\n    )' in text
+    assert "metrics=" not in text
+    text = source(trained(metrics=[], loss_weights={"score": 0.5}))
+    assert "loss_weights=" in text and "metrics=" not in text
+    assert "metrics=" in source(trained(metrics={"score": ["mae"]}))

@@ -100,7 +100,7 @@ class ScriptContext:
     optimizer: Code
     loss: Code
     loss_weights: Code | None
-    metrics: Code
+    metrics: Code | None  # None: no output has a metric, and compile() is given none
     has_data: bool
     data_path: Code
     expected_shapes: Code
@@ -230,9 +230,7 @@ def script_context(
         optimizer=named_code(training.optimizer),
         loss=_per_output(training.outputs, lambda out: named_code(out.loss), spec.outputs_as),
         loss_weights=_loss_weights(training.outputs, spec.outputs_as),
-        metrics=_per_output(
-            training.outputs, lambda out: list_of(map(named_code, out.metrics)), spec.outputs_as
-        ),
+        metrics=_metrics(training.outputs, spec.outputs_as),
         has_data=training.data is not None,
         data_path=literal(training.data),
         expected_shapes=_expected_shapes(graph, training),
@@ -391,6 +389,12 @@ def _loss_weights(outputs: tuple[OutputData, ...], form: IoForm) -> Code | None:
         return None
     weights = {out.name: literal(out.loss_weight or 1.0) for out in outputs}
     return list_of(weights.values()) if form == "list" else dict_of(weights)
+
+
+def _metrics(outputs: tuple[OutputData, ...], form: IoForm) -> Code | None:
+    if not any(out.metrics for out in outputs):
+        return None  # `metrics: []`, or an imported model compiled without metrics
+    return _per_output(outputs, lambda out: list_of(map(named_code, out.metrics)), form)
 
 
 def _per_output(
