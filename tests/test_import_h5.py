@@ -362,6 +362,21 @@ def test_a_keras_2_training_config_becomes_a_keras_3_compile_config() -> None:
     assert compile_config(None) is None
 
 
+def test_a_keras_2_schedule_named_none_is_keras_3s_default_name() -> None:
+    # tf.keras 2.21: keras-io's 3D CT-scan Adam(learning_rate=ExponentialDecay(...)) in an .h5
+    decay = {"module": "keras.optimizers.schedules", "class_name": "ExponentialDecay",
+             "config": {"initial_learning_rate": 0.0001, "decay_steps": 100000,
+                        "decay_rate": 0.96, "staircase": True, "name": None},
+             "registered_name": None}  # fmt: skip
+    training = {"optimizer_config": {"class_name": "Custom>Adam",
+                                     "config": {"name": "Adam", "learning_rate": decay}},
+                "loss": "binary_crossentropy"}  # fmt: skip
+    config = compile_config(training)
+    assert config is not None
+    schedule = config["optimizer"]["config"]["learning_rate"]
+    assert schedule["config"] == {key: decay["config"][key] for key in list(decay["config"])[:4]}
+
+
 def test_keras_2_lists_per_output_become_entries_per_output_name() -> None:
     # tf.keras 2.21, compile(loss=["mse", CategoricalCrossentropy(from_logits=True)],
     # metrics={"a": ["mae"], "b": [AUC()]}) on a model with outputs a and b.
