@@ -500,7 +500,7 @@ def test_a_keras_2_sequential_model_and_its_custom_layers(tmp_path: Path) -> Non
     op = {"class_name": "TFOpLambda", "config": {"name": "tf.math.add", "function": "math.add"}}
     sequential["config"]["layers"] = [dense, op]  # type: ignore[index]
     (line,) = problems(tmp_path, sequential)
-    assert "custom class 'TFOpLambda'" in line
+    assert "TFOpLambda, tf.keras's record of the TensorFlow function 'math.add'" in line
 
 
 @pytest.mark.parametrize(

@@ -398,3 +398,28 @@ def test_keras_2_lists_per_output_become_entries_per_output_name() -> None:
                                              "from_logits": True}  # fmt: skip
     # Without the output names the lists stay lists, for the spec checks to judge.
     assert compile_config(training)["loss"][0] == "mse"  # type: ignore[index]
+
+
+def test_tf_keras_arithmetic_on_tensors_becomes_expressions(tmp_path: Path) -> None:
+    # tf.keras 2.21: a + b, 2.0 * x, x - 1.0, -x (TFOpLambda layers), then
+    # MultiHeadAttention(...)(query, value), which tf.keras records with value= by keyword
+    spec = yaml.safe_load(import_model(FIXTURES / "keras2_tf_ops.json").text)
+    by_name = {layer["name"]: layer for layer in spec["layers"]}
+    assert by_name["tf.__operators__.add"]["compute"] == "x + y"
+    assert by_name["tf.__operators__.add"]["inputs"] == {"x": "a", "y": "b"}
+    assert by_name["tf.math.multiply"]["compute"] == "2.0 * x"
+    assert by_name["tf.math.subtract"]["compute"] == "x - 1.0"
+    assert by_name["tf.math.negative"]["compute"] == "-x"
+    assert by_name["attention"]["inputs"] == ["tf.math.negative", "a"]
+    model = json.loads(KERAS2_TF_OPS)
+    model["config"]["layers"][3]["config"]["function"] = "math.reduce_mean"
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model))
+    with pytest.raises(SpecError) as refused:
+        import_model(path)
+    (line,) = [problem.render() for problem in refused.value.problems]
+    assert "layer 'tf.__operators__.add': TFOpLambda, tf.keras's record of the TensorFlow" in line
+    assert "function 'math.reduce_mean' called on tensors, is imported only for arithmetic" in line
+
+
+KERAS2_TF_OPS = (FIXTURES / "keras2_tf_ops.json").read_text()

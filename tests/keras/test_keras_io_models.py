@@ -2,13 +2,16 @@
 compared with the model built in Keras directly.
 
 The reference models below are written from knowledge of the keras-io examples (nothing is
-downloaded): their model-building code, with the examples' own sizes. Each spec under
+downloaded): their model-building code, with the examples' own sizes, built with Keras 3 and,
+as users of the examples' tf.keras days saved them, with tf_keras (Keras 2). Each spec under
 tests/data/keras_io/ is written as a user would write it from the example. Checked: the
 parameter totals (trainable, non-trainable) and every layer's class, output shape and weights
 against the Keras model, in both merge styles; the Keras model's `.keras` archive and
 `to_json()` imported, generated and rebuilt to the same `to_json()`; the scripts' own synthetic
 data through the model (one batch, inference: the sizes are the examples' own, too large to
-train here on one core), and one epoch of training for the three small models.
+train here on one core), and one epoch of training for the three small models. The Keras 2
+models, saved as `.h5` and as JSON, import into Keras 3 models with the same layers (classes,
+shapes, weights; tf.keras's `x + y` layers are Keras 3's `x + y` operations).
 """
 
 from __future__ import annotations
@@ -36,11 +39,9 @@ SPECS = REPO / "tests" / "data" / "keras_io"
 # The models as the examples build them --------------------------------------------------------
 
 
-def conv_lstm() -> Any:
+def conv_lstm(keras: Any) -> Any:
     """examples/vision/conv_lstm.py: next-frame prediction on (frames, 64, 64, 1)."""
-    import keras
-    from keras import layers
-
+    layers = keras.layers
     inp = layers.Input(shape=(None, 64, 64, 1))
     x = layers.ConvLSTM2D(
         filters=64, kernel_size=(5, 5), padding="same", return_sequences=True, activation="relu"
@@ -59,11 +60,9 @@ def conv_lstm() -> Any:
     return model
 
 
-def ct_scan_3d() -> Any:
+def ct_scan_3d(keras: Any) -> Any:
     """examples/vision/3D_image_classification.py: get_model(width=128, height=128, depth=64)."""
-    import keras
-    from keras import layers
-
+    layers = keras.layers
     inputs = keras.Input((128, 128, 64, 1))
     x = inputs
     for filters in (64, 64, 128, 256):
@@ -86,11 +85,9 @@ def ct_scan_3d() -> Any:
     return model
 
 
-def pets_unet() -> Any:
+def pets_unet(keras: Any) -> Any:
     """examples/vision/oxford_pets_image_segmentation.py: get_model((160, 160), 3)."""
-    import keras
-    from keras import layers
-
+    layers = keras.layers
     inputs = keras.Input(shape=(160, 160, 3))
     x = layers.Conv2D(32, 3, strides=2, padding="same")(inputs)
     x = layers.BatchNormalization()(x)
@@ -125,11 +122,9 @@ def pets_unet() -> Any:
     return model
 
 
-def text_cnn() -> Any:
+def text_cnn(keras: Any) -> Any:
     """examples/nlp/text_classification_from_scratch.py: the model after TextVectorization."""
-    import keras
-    from keras import layers
-
+    layers = keras.layers
     inputs = keras.Input(shape=(None,), dtype="int64")
     x = layers.Embedding(20000, 128)(inputs)
     x = layers.Dropout(0.5)(x)
@@ -144,10 +139,8 @@ def text_cnn() -> Any:
     return model
 
 
-def weather_lstm() -> Any:
+def weather_lstm(keras: Any) -> Any:
     """examples/timeseries/timeseries_weather_forecasting.py: 120 steps of 7 features."""
-    import keras
-
     inputs = keras.layers.Input(shape=(120, 7))
     lstm_out = keras.layers.LSTM(32)(inputs)
     outputs = keras.layers.Dense(1)(lstm_out)
@@ -156,12 +149,10 @@ def weather_lstm() -> Any:
     return model
 
 
-def text_transformer() -> Any:
+def text_transformer(keras: Any) -> Any:
     """examples/nlp/text_classification_with_transformer.py, its two custom layers inlined
     into a Functional model: the positions (ops.arange there) are a second input."""
-    import keras
-    from keras import layers
-
+    layers = keras.layers
     tokens = layers.Input(shape=(200,))
     positions = layers.Input(shape=(200,))
     x = layers.Embedding(input_dim=20000, output_dim=32)(tokens)
@@ -198,7 +189,7 @@ def _built(name: str) -> Any:
     import keras
 
     keras.backend.clear_session()
-    model = MODELS[name][0]()
+    model = MODELS[name][0](keras)
     assert model.count_params() == MODELS[name][1]  # the example's own summary total
     return model
 
@@ -292,6 +283,41 @@ def test_the_imported_training_sections_are_the_examples(tmp_path: Path) -> None
         training = import_model(path).checked.spec.training
         for field_name, value in fields.items():
             assert getattr(training, field_name) == value, (name, field_name)
+
+
+@pytest.mark.parametrize("kind", ["h5", "json"])
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_the_examples_keras_2_model_imports_as_the_same_keras_3_model(
+    name: str, kind: str, tmp_path: Path
+) -> None:
+    import keras
+
+    tf_keras = pytest.importorskip("tf_keras")
+    tf_keras.backend.clear_session()
+    original = MODELS[name][0](tf_keras)
+    assert original.count_params() == MODELS[name][1]
+    if kind == "h5":
+        path = tmp_path / f"{name}.h5"
+        original.save(path, save_format="h5")
+    else:
+        path = tmp_path / f"{name}.json"
+        path.write_text(original.to_json())
+    imported = import_model(path)
+    script = tmp_path / "imported.py"
+    script.write_text(generate(imported.checked, style="class"))  # type: ignore[arg-type]
+    keras.backend.clear_session()
+    rebuilt = load_script(script).build_model()
+    # tf.keras records `x + y` as a TFOpLambda layer, Keras 3 as an operation (no layer)
+    kept = [layer for layer in original.layers if type(layer).__name__ != "TFOpLambda"]
+    assert _layers(rebuilt) == Counter(
+        (type(layer).__name__, str(tuple(layer.output.shape)), weight_counts(layer))
+        for layer in kept
+    )
+    if name == "ct_scan_3d" and kind == "h5":  # tf.keras saved its schedule named None
+        optimizer = imported.checked.spec.training.optimizer
+        assert optimizer == {"Adam": {"learning_rate": {"ExponentialDecay": {
+            "initial_learning_rate": 0.0001, "decay_steps": 100000, "decay_rate": 0.96,
+            "staircase": True}}}}  # fmt: skip
 
 
 def test_kerass_layer_aliases_are_its_classes() -> None:
