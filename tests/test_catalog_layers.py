@@ -165,3 +165,19 @@ def test_int32_refused(layer: dict[str, Any], message: str) -> None:
     shape = [3, 2] if layer["type"] == "SpatialDropout1D" else [6]
     (found,) = problems(shape, layer, "int32")
     assert message in found
+
+
+def test_keras_aliases_of_layer_classes_are_the_classes() -> None:
+    # keras-io's 3D CT-scan example writes layers.MaxPool3D
+    from generator.analysis.catalog import CATALOG
+    from generator.spec.model import LAYER_ALIASES
+
+    assert set(LAYER_ALIASES.values()) <= set(CATALOG)
+    (node,) = graph([8, 8, 8, 2], {"type": "MaxPool3D", "pool_size": 2}).layers
+    assert node.layer_type.name == "MaxPooling3D"
+    assert node.shape == (None, 4, 4, 4, 2)
+    wrapped = {"type": "TimeDistributed", "layer": {"type": "GlobalAvgPool1D"}}
+    (message,) = problems([3, 4, 5], wrapped)
+    assert message.endswith(
+        "(write GlobalAveragePooling1D, the class Keras's GlobalAvgPool1D names)"
+    )

@@ -500,4 +500,24 @@ def test_a_keras_2_sequential_model_and_its_custom_layers(tmp_path: Path) -> Non
     op = {"class_name": "TFOpLambda", "config": {"name": "tf.math.add", "function": "math.add"}}
     sequential["config"]["layers"] = [dense, op]  # type: ignore[index]
     (line,) = problems(tmp_path, sequential)
-    assert "custom class 'TFOpLambda'" in line
+    assert "TFOpLambda, tf.keras's record of the TensorFlow function 'math.add'" in line
+
+
+@pytest.mark.parametrize(
+    ("axis", "written"), [([-1], None), ([1], 1), (-1, None), ([1, 2], [1, 2])]
+)
+def test_a_built_layer_normalizations_one_axis_list_is_its_axis(
+    tmp_path: Path, axis: Any, written: Any
+) -> None:
+    # build() turns axis=-1 into [-1]: every keras-io Transformer saved it so
+    model = functional(
+        "norm",
+        [
+            input_layer("tokens", [5, 4]),
+            layer("LayerNormalization", "norm", [tensor("tokens")], {"axis": axis}),
+        ],
+        ["tokens"],
+        ["norm"],
+    )
+    (norm,) = imported(tmp_path, model)["layers"]
+    assert norm.get("axis") == written

@@ -368,3 +368,30 @@ def test_what_a_compile_config_lists_per_listed_output_is_keyed_by_name() -> Non
         "metrics": ["mae"],  # one list for every output
     }
     assert training_section(config)["loss"] == config["loss"]  # no listed outputs: as it is
+
+
+def _function(name: str, module: str = "builtins", registered: str | None = "function") -> Any:
+    return {
+        "module": module,
+        "class_name": "function",
+        "config": name,
+        "registered_name": registered,
+    }
+
+
+def test_a_keras_function_as_loss_or_metric_is_its_name() -> None:
+    # keras-io's conv_lstm compiles with loss=keras.losses.binary_crossentropy
+    config = {"loss": _function("binary_crossentropy"), "metrics": [_function("mae")]}
+    assert training_section(config) == {"loss": "binary_crossentropy", "metrics": ["mae"]}
+
+
+def test_a_model_compiled_without_metrics_gets_none() -> None:
+    # keras-io's conv_lstm: compile(loss=..., optimizer=...); the spec's default would add one
+    config = {"optimizer": "adam", "loss": "binary_crossentropy", "metrics": None}
+    assert training_section(config)["metrics"] == []
+    assert "metrics" not in training_section({"optimizer": "adam"})
+
+
+def test_a_registered_custom_function_stays_as_saved_for_the_checks_to_refuse() -> None:
+    custom = _function("my_loss", module="__main__", registered="my_package>my_loss")
+    assert training_section({"loss": custom})["loss"] == custom

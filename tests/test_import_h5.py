@@ -362,6 +362,21 @@ def test_a_keras_2_training_config_becomes_a_keras_3_compile_config() -> None:
     assert compile_config(None) is None
 
 
+def test_a_keras_2_schedule_named_none_is_keras_3s_default_name() -> None:
+    # tf.keras 2.21: keras-io's 3D CT-scan Adam(learning_rate=ExponentialDecay(...)) in an .h5
+    decay = {"module": "keras.optimizers.schedules", "class_name": "ExponentialDecay",
+             "config": {"initial_learning_rate": 0.0001, "decay_steps": 100000,
+                        "decay_rate": 0.96, "staircase": True, "name": None},
+             "registered_name": None}  # fmt: skip
+    training = {"optimizer_config": {"class_name": "Custom>Adam",
+                                     "config": {"name": "Adam", "learning_rate": decay}},
+                "loss": "binary_crossentropy"}  # fmt: skip
+    config = compile_config(training)
+    assert config is not None
+    schedule = config["optimizer"]["config"]["learning_rate"]
+    assert schedule["config"] == {key: decay["config"][key] for key in list(decay["config"])[:4]}
+
+
 def test_keras_2_lists_per_output_become_entries_per_output_name() -> None:
     # tf.keras 2.21, compile(loss=["mse", CategoricalCrossentropy(from_logits=True)],
     # metrics={"a": ["mae"], "b": [AUC()]}) on a model with outputs a and b.
@@ -383,3 +398,28 @@ def test_keras_2_lists_per_output_become_entries_per_output_name() -> None:
                                              "from_logits": True}  # fmt: skip
     # Without the output names the lists stay lists, for the spec checks to judge.
     assert compile_config(training)["loss"][0] == "mse"  # type: ignore[index]
+
+
+def test_tf_keras_arithmetic_on_tensors_becomes_expressions(tmp_path: Path) -> None:
+    # tf.keras 2.21: a + b, 2.0 * x, x - 1.0, -x (TFOpLambda layers), then
+    # MultiHeadAttention(...)(query, value), which tf.keras records with value= by keyword
+    spec = yaml.safe_load(import_model(FIXTURES / "keras2_tf_ops.json").text)
+    by_name = {layer["name"]: layer for layer in spec["layers"]}
+    assert by_name["tf.__operators__.add"]["compute"] == "x + y"
+    assert by_name["tf.__operators__.add"]["inputs"] == {"x": "a", "y": "b"}
+    assert by_name["tf.math.multiply"]["compute"] == "2.0 * x"
+    assert by_name["tf.math.subtract"]["compute"] == "x - 1.0"
+    assert by_name["tf.math.negative"]["compute"] == "-x"
+    assert by_name["attention"]["inputs"] == ["tf.math.negative", "a"]
+    model = json.loads(KERAS2_TF_OPS)
+    model["config"]["layers"][3]["config"]["function"] = "math.reduce_mean"
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(model))
+    with pytest.raises(SpecError) as refused:
+        import_model(path)
+    (line,) = [problem.render() for problem in refused.value.problems]
+    assert "layer 'tf.__operators__.add': TFOpLambda, tf.keras's record of the TensorFlow" in line
+    assert "function 'math.reduce_mean' called on tensors, is imported only for arithmetic" in line
+
+
+KERAS2_TF_OPS = (FIXTURES / "keras2_tf_ops.json").read_text()

@@ -382,6 +382,7 @@ TRICKY_YAML = [
     "a:\r\n  - 1\r\n  - 2.5\r\n  - null\r\n  - true\r\n  - 0x1F\r\n",
     "# comment\n---\na: 1  # trailing\n...\n",
     "? complex\n: value\n'quoted key': \"v\"\nempty:\nlist: []\n",
+    "a: [1e-6, -2E+5, '1e-6', 1e, e5, 1.5e-3]\n",
 ]
 
 
@@ -415,3 +416,10 @@ def test_yaml_is_read_by_libyaml_when_it_can(monkeypatch: pytest.MonkeyPatch) ->
     assert load_text("a: [1, 2]\n", "f.yaml", "yaml").data == {"a": [1, 2]}
     with pytest.raises(AssertionError):  # a file libyaml fails on is read again, for the message
         load_text("a: [1, 2\n", "f.yaml", "yaml")
+
+
+def test_a_float_written_without_a_dot_is_a_number() -> None:
+    # keras-io writes epsilon=1e-6; YAML 1.1 alone would read the text "1e-6"
+    data = load_text("a: [1e-6, -2E+5, 1_0e1, '1e-6', 1e, e5]\n", "f.yaml", "yaml").data
+    assert data["a"] == [1e-06, -200000.0, 100.0, "1e-6", "1e", "e5"]
+    assert [type(item) for item in data["a"][:3]] == [float, float, float]

@@ -6,6 +6,7 @@ checks them against Keras); the cases where the two differ are refused.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -464,3 +465,29 @@ def test_a_vocabulary_of_special_tokens_only_is_refused() -> None:
     with pytest.raises(SpecError) as error:
         _checked(spec)
     assert "holds only its special tokens, which Keras drops" in error.value.problems[0].message
+
+
+def test_int64_ids_as_text_vectorization_gives_them() -> None:
+    # keras-io's text_classification_from_scratch: keras.Input(shape=(None,), dtype="int64")
+    spec = {
+        "name": "m",
+        "inputs": [
+            {"name": "tokens", "shape": [None], "dtype": "int64"},
+            {"name": "ids", "shape": [3], "dtype": "int64"},
+        ],
+        "layers": [
+            {"name": "embedded", "type": "Embedding", "inputs": "tokens", "input_dim": 50,
+             "output_dim": 4},
+            {"name": "pooled", "type": "GlobalMaxPooling1D"},
+            {"name": "look", "type": "IntegerLookup", "inputs": "ids", "vocabulary": [2, 7],
+             "num_oov_indices": 0, "output_mode": "multi_hot"},
+            {"name": "both", "type": "Concatenate", "inputs": ["pooled", "look"]},
+        ],
+    }  # fmt: skip
+    script = generate(_checked(spec))
+    assert 'keras.Input(shape=(None,), dtype="int64", name="tokens")' in script
+    assert re.search(r"rng.integers\(0, 50, size=\(samples, \d+\), dtype=np.int64\)", script)
+    assert "rng.choice(np.array(IDS_VOCABULARY, dtype=np.int64), size=(samples, 3))" in script
+    # the same kind rules as int32 (tests/keras/test_keras_io_models.py checks them in Keras)
+    (message,) = problems([4, 1], {"type": "Conv1D", "filters": 2, "kernel_size": 1}, "int64")
+    assert "Conv1D cannot take int32 values" in message, message

@@ -366,3 +366,26 @@ def test_resolve_reads_checked_values() -> None:
     assert object_problems("schedule", schedule) != []
     obj = resolve("optimizer", {"Adam": 0.01})
     assert not isinstance(obj, str) and obj.args == (("learning_rate", 0.01),)
+
+
+def test_keras_full_names_and_acc_as_keras_io_writes_them() -> None:
+    # keras-io: loss="mean_squared_error"; the 3D CT-scan example: metrics=["acc"]
+    text = source(
+        trained(
+            loss={"score": "mean_squared_error", "probs": "sparse_categorical_crossentropy"},
+            metrics={"score": ["root_mean_squared_error"], "probs": ["acc"]},
+        )
+    )
+    assert '"score": "mean_squared_error"' in text
+    assert '"score": ["root_mean_squared_error"], "probs": ["acc"]' in text
+    assert "rng.integers(0, 3, size=(samples,))" in text  # labels follow the class of the name
+
+
+def test_no_metrics_leaves_the_keyword_out() -> None:
+    # an imported model compiled without metrics: compile() gets none, as the original did
+    text = source(trained(metrics=[]))
+    assert '        loss={"score": "mse", "probs": "sparse_categorical_crossentropy"},\n    )' in text
+    assert "metrics=" not in text
+    text = source(trained(metrics=[], loss_weights={"score": 0.5}))
+    assert "loss_weights=" in text and "metrics=" not in text
+    assert "metrics=" in source(trained(metrics={"score": ["mae"]}))

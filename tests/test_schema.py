@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from generator.analysis.catalog import CATALOG
+from generator.spec.model import LAYER_ALIASES
 from generator.spec.presets import preset_names, preset_path
 from generator.spec.schema import SCHEMA_FILE, schema_text, spec_schema
 
@@ -52,7 +53,7 @@ def test_every_field_has_a_description() -> None:
 
 def test_layer_types_are_an_enum_of_the_catalog() -> None:
     layer = spec_schema()["$defs"]["LayerSpec"]
-    assert layer["properties"]["type"]["enum"] == sorted(CATALOG)
+    assert layer["properties"]["type"]["enum"] == sorted([*CATALOG, *LAYER_ALIASES])
 
 
 @pytest.mark.parametrize(
@@ -60,6 +61,7 @@ def test_layer_types_are_an_enum_of_the_catalog() -> None:
     [
         ({"name": "d", "type": "Dnse", "units": 3}, "'Dnse' is not one of"),
         ({"name": "d", "type": "Dense"}, "'units' is a required property"),
+        ({"name": "c", "type": "Convolution2D", "kernel_size": 3}, "'filters' is a required"),
     ],
 )
 def test_the_schema_catches_what_an_editor_should_flag(

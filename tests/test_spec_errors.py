@@ -207,7 +207,7 @@ def test_a_bad_input_dtype_and_a_bad_layer_argument_are_reported_together(cli, s
     result = cli("validate", spec_file(text))
     assert result.exit_code == 2
     assert result.errors == [
-        "error: spec.yaml:6:5: inputs[0].dtype: expected one of float32, int32 or string;"
+        "error: spec.yaml:6:5: inputs[0].dtype: expected one of float32, int32, int64 or string;"
         " got 'float64' (did you mean 'float32'?)",
         "error: spec.yaml:8:49: layers[0].units: expected a positive integer, got 0",
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from generator.analysis.dtypes import INT, dtype_kind
 from generator.analysis.expressions import COMPUTE
 from generator.analysis.graph import Graph, InputNode, LayerNode
 from generator.analysis.layers.base import Shape
@@ -245,7 +246,7 @@ def _input_data(graph: Graph, item: InputNode) -> InputData:
         return _checked(
             graph, item, InputData(item.name, item.data_shape[1:], "string", None, values), strict
         )
-    if item.dtype != "int32":
+    if dtype_kind(item.dtype) != INT:
         return InputData(item.name, item.data_shape[1:], item.dtype, None)
     bounds = {"Embedding": "input_dim", "CategoryEncoding": "num_tokens"}
     dims = [
@@ -256,7 +257,7 @@ def _input_data(graph: Graph, item: InputNode) -> InputData:
     high = min(dims) if dims else DEFAULT_TOKEN_RANGE
     values, strict = _vocabulary_values(consumers, "IntegerLookup", ())
     values = tuple(value for value in values if int(value) < high) if dims else values
-    data = InputData(item.name, item.data_shape[1:], "int32", None if values else high, values)
+    data = InputData(item.name, item.data_shape[1:], item.dtype, None if values else high, values)
     return _checked(graph, item, data, strict)
 
 

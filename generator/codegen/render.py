@@ -100,7 +100,7 @@ class ScriptContext:
     optimizer: Code
     loss: Code
     loss_weights: Code | None
-    metrics: Code
+    metrics: Code | None  # None: no output has a metric, and compile() is given none
     has_data: bool
     data_path: Code
     expected_shapes: Code
@@ -230,9 +230,7 @@ def script_context(
         optimizer=named_code(training.optimizer),
         loss=_per_output(training.outputs, lambda out: named_code(out.loss), spec.outputs_as),
         loss_weights=_loss_weights(training.outputs, spec.outputs_as),
-        metrics=_per_output(
-            training.outputs, lambda out: list_of(map(named_code, out.metrics)), spec.outputs_as
-        ),
+        metrics=_metrics(training.outputs, spec.outputs_as),
         has_data=training.data is not None,
         data_path=literal(training.data),
         expected_shapes=_expected_shapes(graph, training),
@@ -321,11 +319,16 @@ def _input_value(item: InputData, vocabularies: Vocabularies) -> Code:
         # Keras takes strings as tf.string tensors (NumPy only in 1-D object arrays).
         return Code(f"tf.constant(rng.choice({words}, size={size}))")
     if item.values:
-        values = Code(f"np.array({words}, dtype=np.int32)")
+        values = Code(f"np.array({words}, dtype={_NUMPY_INTS.get(item.dtype, 'np.int32')})")
         return Code(f"rng.choice({values}, size={size})")
-    if item.dtype == "int32":
-        return Code(f"rng.integers(0, {literal(item.high)}, size={size}, dtype=np.int32)")
+    if item.dtype in _NUMPY_INTS:
+        return Code(
+            f"rng.integers(0, {literal(item.high)}, size={size}, dtype={_NUMPY_INTS[item.dtype]})"
+        )
     return Code(f"rng.random({size}, dtype=np.float32)")
+
+
+_NUMPY_INTS = {"int32": "np.int32", "int64": "np.int64"}
 
 
 def _label_value(out: OutputData) -> Code:
@@ -386,6 +389,12 @@ def _loss_weights(outputs: tuple[OutputData, ...], form: IoForm) -> Code | None:
         return None
     weights = {out.name: literal(out.loss_weight or 1.0) for out in outputs}
     return list_of(weights.values()) if form == "list" else dict_of(weights)
+
+
+def _metrics(outputs: tuple[OutputData, ...], form: IoForm) -> Code | None:
+    if not any(out.metrics for out in outputs):
+        return None  # `metrics: []`, or an imported model compiled without metrics
+    return _per_output(outputs, lambda out: list_of(map(named_code, out.metrics)), form)
 
 
 def _per_output(

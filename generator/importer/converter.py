@@ -454,6 +454,10 @@ class Converter:
                 continue  # Keras computes it from the vocabulary
             if (class_name, key, value) == ("MultiHeadAttention", "attention_axes", [1]):
                 continue  # what Keras makes of None on (batch, steps, features), the only rank
+            if class_name == "LayerNormalization" and key == "axis" and _one_int(value):
+                value = value[0]  # build() makes axis=k [k]: k rebuilds the same
+                if same(value, default):
+                    continue
             if value is None and key in layer_type.args and layer_type.args[key].kind.family:
                 continue  # no regularizer (Keras 2 writes activity_regularizer: null too)
             if key not in layer_type.args:
@@ -576,6 +580,10 @@ def _in_order(inputs: list[dict[str, Any]], input_layers: Any) -> list[dict[str,
         return rank.get(name, len(rank)) if isinstance(name, str) else len(rank)
 
     return sorted(inputs, key=position)
+
+
+def _one_int(value: Any) -> bool:
+    return isinstance(value, list) and len(value) == 1 and type(value[0]) is int
 
 
 def _argument(family: str | None, key: str, value: Any) -> Any:

@@ -4,7 +4,8 @@ Keras 2 lists a layer's inputs as `[[["conv", 0, 0, {}], ...]]`, writes no modul
 a dtype as a plain name and an input's shape as `batch_input_shape`, keeps a few arguments
 Keras 3 dropped (KERAS2_ONLY) and holds some floats in float32. Keras 3's legacy `.h5` writes
 Keras 3 configs without modules. The layers themselves are the same built-ins, and any other
-class (a Lambda, a TFOpLambda, a custom class) stays as it is, for refuse.py to refuse; a
+class (a Lambda, a TFOpLambda other than arithmetic, a custom class) stays as it is, for
+refuse.py to refuse; a
 legacy file cannot tell a built-in from a custom class of the same name, so its config goes
 through the same checks as any spec.
 """
@@ -41,6 +42,9 @@ KERAS2_ONLY: dict[str, dict[str, Any]] = {
     "SpatialDropout1D": {"noise_shape": None}, "SpatialDropout2D": {"noise_shape": None},
     "SpatialDropout3D": {"noise_shape": None},
     "Embedding": {"input_length": ANY},  # deprecated in Keras 3: the Input has the length
+    # the shapes it was built for (bookkeeping); Keras 2's default masking, Keras 3's only one
+    "MultiHeadAttention": {"query_shape": ANY, "key_shape": ANY, "value_shape": ANY,
+                           "softmax_robust_masking": False},
 }  # fmt: skip
 RENAMED = {"LeakyReLU": {"alpha": "negative_slope"}}
 ONE_AXIS = {"BatchNormalization"}  # Keras 2 writes axis=[3], Keras 3 takes one int
@@ -96,8 +100,24 @@ def upgrade(model: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# tf.keras records `x + y` on tensors as a TFOpLambda layer calling a TensorFlow function;
+# Keras 3 records the keras.ops operation of the same name, which ops.py writes as `x + y`.
+TF_OPERATIONS = {
+    "__operators__.add": ("numpy", "Add"), "math.add": ("numpy", "Add"),
+    "math.subtract": ("numpy", "Subtract"), "math.multiply": ("numpy", "Multiply"),
+    "math.truediv": ("numpy", "TrueDivide"), "math.negative": ("numpy", "Negative"),
+    "math.abs": ("numpy", "Absolute"), "math.square": ("numpy", "Square"),
+    "math.sqrt": ("numpy", "Sqrt"), "math.exp": ("numpy", "Exp"), "math.log": ("numpy", "Log"),
+    "math.tanh": ("numpy", "Tanh"), "math.sigmoid": ("nn", "Sigmoid"),
+    "math.maximum": ("numpy", "Maximum"), "math.minimum": ("numpy", "Minimum"),
+}  # fmt: skip
+_CONSTANT = "_CONSTANT_VALUE"  # tf.keras's node entry for a number argument: [_, -1, value, {}]
+
+
 def _layer(layer: dict[str, Any], keras2: bool) -> dict[str, Any]:
     class_name = layer.get("class_name")
+    if keras2 and class_name == "TFOpLambda":
+        return _tf_operation(layer) or layer  # anything else stays, for refuse.py
     config = _copy(layer.get("config"))
     if keras2 and isinstance(class_name, str) and class_name != "InputLayer":
         config = _keras3_config(class_name, config)
@@ -118,6 +138,8 @@ def _layer(layer: dict[str, Any], keras2: bool) -> dict[str, Any]:
             isinstance(class_name, str) and class_name in CATALOG and CATALOG[class_name].is_merge
         )
         upgraded = [_node(node, merge) if isinstance(node, list) else node for node in nodes]
+        if class_name == "MultiHeadAttention":
+            upgraded = [_by_position(node) for node in upgraded]
         layer = {**layer, "inbound_nodes": upgraded}
     return {**layer, "config": config}
 
@@ -202,6 +224,63 @@ def _node(node: list[Any], merge: bool) -> dict[str, Any]:
                 kwargs = item[3]
     args: list[Any] = [tensors] if merge else tensors
     return {"args": args, "kwargs": kwargs}
+
+
+def _by_position(node: Any) -> Any:
+    """tf.keras records mha(x, y) as query x and `value=y` (then `key=`), Keras 3 by position,
+    as the script passes them."""
+    if not isinstance(node, dict) or not isinstance(node.get("kwargs"), dict):
+        return node
+    kwargs = dict(node["kwargs"])
+    args = list(node["args"])
+    for key in ("value", "key"):
+        tensor = _tf_argument(kwargs.get(key))
+        if not isinstance(tensor, dict) or len(args) != (1 if key == "value" else 2):
+            break
+        args.append(tensor)
+        del kwargs[key]
+    return {"args": args, "kwargs": kwargs}
+
+
+def _tf_operation(layer: dict[str, Any]) -> dict[str, Any] | None:
+    """A TFOpLambda of TF_OPERATIONS on one tensor and a tensor or number (`y`) as the
+    keras.ops node Keras 3 records for the same call; None for anything else."""
+    config = layer.get("config")
+    function = config.get("function") if isinstance(config, dict) else None
+    nodes = layer.get("inbound_nodes")
+    if not isinstance(function, str) or function not in TF_OPERATIONS:
+        return None
+    if not (isinstance(nodes, list) and len(nodes) == 1 and isinstance(nodes[0], list)):
+        return None
+    node = nodes[0]  # one call, written flat: [first argument, node, tensor, {y, name}]
+    if len(node) != 4 or not isinstance(node[0], str):
+        return None
+    first, kwargs = node[:3], node[3]
+    if not isinstance(kwargs, dict) or set(kwargs) - {"y", "name"} or kwargs.get("name"):
+        return None
+    args = [_tf_argument(first), *([_tf_argument(kwargs["y"])] if "y" in kwargs else [])]
+    if any(arg is None for arg in args):
+        return None
+    module, operation = TF_OPERATIONS[function]
+    return {
+        "module": f"keras.src.ops.{module}",
+        "class_name": operation,
+        "registered_name": operation,
+        "config": {"name": layer.get("name")},
+        "name": layer.get("name"),
+        "inbound_nodes": [{"args": args, "kwargs": {}}],
+    }
+
+
+def _tf_argument(item: Any) -> Any:
+    """A node entry [layer, node, tensor] as a tensor, [_CONSTANT_VALUE, -1, x] or x as x."""
+    if isinstance(item, list) and len(item) == 3 and item[0] == _CONSTANT:
+        item = item[2]
+    if type(item) in (int, float):
+        return item
+    if isinstance(item, list) and len(item) == 3 and isinstance(item[0], str):
+        return {"class_name": TENSOR, "config": {"keras_history": list(item)}}
+    return None
 
 
 def _with_input(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:

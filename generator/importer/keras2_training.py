@@ -69,7 +69,17 @@ def _optimizer(value: Any) -> Any:
     for key, harmless in _OPTIMIZER_ONLY_KERAS2.items():
         if key in config and (harmless is None or config[key] == harmless):
             del config[key]
+    if "learning_rate" in config:
+        config["learning_rate"] = _schedule(config["learning_rate"])
     return _keras3(value, "keras.optimizers", class_name, config)
+
+
+def _schedule(value: Any) -> Any:
+    """Keras 2 names a schedule None by default; Keras 3 by its class: no argument either way."""
+    config = value.get("config") if is_serialized(value) else None
+    if isinstance(config, dict) and "name" in config and config["name"] is None:
+        return {**value, "config": {key: v for key, v in config.items() if key != "name"}}
+    return value
 
 
 def _loss(value: Any) -> Any:

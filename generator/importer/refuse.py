@@ -58,6 +58,15 @@ def layer_problem(layer: dict[str, Any]) -> str | None:
             f"layer {name}: Lambda holds Python bytecode, which is never read or run; refused"
             " (write it as a `compute:` expression over keras.ops)"
         )
+    if class_name == "TFOpLambda":  # what keras2.py does not turn into an operation
+        config = layer.get("config")
+        function = config.get("function") if isinstance(config, dict) else None
+        return (
+            f"layer {name}: TFOpLambda, tf.keras's record of the TensorFlow function"
+            f" {show_value(function)} called on tensors, is imported only for arithmetic"
+            " (+ - * /, negation, abs, square, sqrt, exp, log, tanh, sigmoid, maximum,"
+            " minimum) on one tensor and a tensor or number; refused, nothing of it is run"
+        )
     if module == BUILTIN_MODULE and registered is None:
         if class_name == "InputLayer" or class_name in CATALOG:
             return _wrapped_problem(layer)

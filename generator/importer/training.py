@@ -29,6 +29,8 @@ def training_section(compile_config: Any, listed: list[str] | None = None) -> di
     if metrics:
         lists = isinstance(metrics, list) and all(isinstance(item, list) for item in metrics)
         section["metrics"] = _per_output("metric", _keyed(metrics, listed) if lists else metrics)
+    elif "loss" in section:  # compiled without metrics: none, rather than the spec's defaults
+        section["metrics"] = []
     weights = _keyed(compile_config.get("loss_weights"), listed)
     if isinstance(weights, dict) and weights:
         section["loss_weights"] = weights
@@ -75,7 +77,26 @@ def _f32(value: float) -> float:
 
 
 def _object(family: str, value: Any) -> Any:
+    if _keras_function(value):
+        return value["config"]
     return spec_object(family, value) if is_serialized(value) else value
+
+
+def _keras_function(value: Any) -> bool:
+    """A loss or metric given as a Keras function (`loss=keras.losses.binary_crossentropy`).
+
+    Keras saves it as `{module: builtins, class_name: function, config: "<name>"}` and
+    finds it again by name among its own functions; the name alone means the same to
+    Keras, and the spec checks judge it as any name. A registered custom function keeps
+    its own module and registered name, and stays refused.
+    """
+    return (
+        is_serialized(value)
+        and value["class_name"] == "function"
+        and value.get("module") == "builtins"
+        and value.get("registered_name") in (None, "function", value.get("config"))
+        and isinstance(value.get("config"), str)
+    )
 
 
 def _per_output(family: str, value: Any) -> Any:

@@ -260,6 +260,13 @@ class _QuickSpecLoader(_Limits, Composer, SafeConstructor, Resolver, _CParser): 
         self.depth = 0
 
 
+# YAML 1.1 (PyYAML) reads 1e-6 as text; YAML 1.2, JSON, TOML and Python read a number, as
+# whoever writes `epsilon: 1e-6` means. Both loaders read it so (1.0e-6 was always a number).
+_EXPONENT_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
+for _loader in (_SpecLoader, _QuickSpecLoader):
+    _loader.add_implicit_resolver(f"{_YAML_TAG}float", _EXPONENT_FLOAT, list("-+0123456789"))
+
+
 def _at_mark(file: str, message: str, mark: Any, path: FieldPath = ()) -> SpecError:
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None

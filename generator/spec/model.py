@@ -44,10 +44,11 @@ class InputSpec(_Strict):
         description='Shape without the batch dimension; null (TOML: "None") for a variable'
         " length; [] for one scalar per example.",
     )
-    dtype: Literal["float32", "int32", "string"] = Field(
+    dtype: Literal["float32", "int32", "int64", "string"] = Field(
         "float32",
-        description="float32; int32 for token ids fed to an Embedding or a lookup; string for"
-        " words fed to a StringLookup or Hashing layer (TensorFlow backend).",
+        description="float32; int32 (or int64, what TextVectorization gives) for token ids"
+        " fed to an Embedding or a lookup; string for words fed to a StringLookup or Hashing"
+        " layer (TensorFlow backend).",
     )
 
     @field_validator("shape", mode="before")
@@ -57,6 +58,22 @@ class InputSpec(_Strict):
         if isinstance(value, list):
             return [None if item == "None" else item for item in value]
         return value
+
+
+# Keras's other names for its layer classes (keras.layers.MaxPool3D is MaxPooling3D): a
+# spec may write either; the spec, its checks and the script use the class's own name.
+LAYER_ALIASES = {
+    "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
+    "AvgPool3D": "AveragePooling3D", "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D",
+    "MaxPool3D": "MaxPooling3D", "GlobalAvgPool1D": "GlobalAveragePooling1D",
+    "GlobalAvgPool2D": "GlobalAveragePooling2D", "GlobalAvgPool3D": "GlobalAveragePooling3D",
+    "GlobalMaxPool1D": "GlobalMaxPooling1D", "GlobalMaxPool2D": "GlobalMaxPooling2D",
+    "GlobalMaxPool3D": "GlobalMaxPooling3D", "Convolution1D": "Conv1D",
+    "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
+    "Convolution1DTranspose": "Conv1DTranspose", "Convolution2DTranspose": "Conv2DTranspose",
+    "Convolution3DTranspose": "Conv3DTranspose", "SeparableConvolution1D": "SeparableConv1D",
+    "SeparableConvolution2D": "SeparableConv2D",
+}  # fmt: skip
 
 
 class LayerSpec(BaseModel):
@@ -97,6 +114,12 @@ class LayerSpec(BaseModel):
         " attention_mask: mask, use_causal_mask: true, return_attention_scores: true"
         " (attention layers).",
     )
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _class_name(cls, value: Any) -> Any:
+        """An alias Keras accepts as the class it names."""
+        return LAYER_ALIASES.get(value, value) if isinstance(value, str) else value
 
     @property
     def arguments(self) -> dict[str, Any]:

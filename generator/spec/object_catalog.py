@@ -354,6 +354,16 @@ LOSS = _family(
         "squared_hinge": "SquaredHinge",
         "kl_divergence": "KLDivergence",
         "poisson": "Poisson",
+        # Keras's full names, as keras-io writes them (loss="mean_squared_error")
+        "mean_squared_error": "MeanSquaredError",
+        "mean_absolute_error": "MeanAbsoluteError",
+        "mean_absolute_percentage_error": "MeanAbsolutePercentageError",
+        "mean_squared_logarithmic_error": "MeanSquaredLogarithmicError",
+        "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+        "categorical_focal_crossentropy": "CategoricalFocalCrossentropy",
+        "categorical_hinge": "CategoricalHinge",
+        "cosine_similarity": "CosineSimilarity",
+        "kld": "KLDivergence",
     },  # fmt: skip
 )
 
@@ -482,6 +492,16 @@ METRIC = _family(
         "mse": "MeanSquaredError",
         "mape": "MeanAbsolutePercentageError",
         "msle": "MeanSquaredLogarithmicError",
+        # Keras's compile() reads "acc" as "accuracy" (keras-io's 3D CT-scan example uses it)
+        "acc": "Accuracy",
+        "mean_squared_error": "MeanSquaredError",
+        "mean_absolute_error": "MeanAbsoluteError",
+        "mean_absolute_percentage_error": "MeanAbsolutePercentageError",
+        "mean_squared_logarithmic_error": "MeanSquaredLogarithmicError",
+        "root_mean_squared_error": "RootMeanSquaredError",
+        "binary_crossentropy": "BinaryCrossentropy",
+        "categorical_crossentropy": "CategoricalCrossentropy",
+        "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
     },  # fmt: skip
 )
 

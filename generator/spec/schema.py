@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from generator.analysis.catalog import CATALOG
-from generator.spec.model import Spec
+from generator.spec.model import LAYER_ALIASES, Spec
 
 SCHEMA_FILE = "mergegen.schema.json"
 MODELINE = f"# yaml-language-server: $schema=./{SCHEMA_FILE}\n"
@@ -20,15 +20,15 @@ def spec_schema() -> dict[str, Any]:
     layer = schema["$defs"]["LayerSpec"]
     layer["properties"]["type"] = {
         "description": layer["properties"]["type"]["description"],
-        "enum": sorted(CATALOG),
+        "enum": sorted([*CATALOG, *LAYER_ALIASES]),
     }
-    layer["allOf"] = [_arguments_of(name) for name in sorted(CATALOG)]
+    layer["allOf"] = [_arguments_of(name) for name in sorted([*CATALOG, *LAYER_ALIASES])]
     return schema
 
 
 def _arguments_of(type_name: str) -> dict[str, Any]:
-    """`if type is X then` X's arguments, with their descriptions, for completion."""
-    layer_type = CATALOG[type_name]
+    """`if type is X then` X's arguments (an alias: its class's), for completion."""
+    layer_type = CATALOG[LAYER_ALIASES.get(type_name, type_name)]
     properties = {
         name: {"description": f"{type_name} {name}: {arg.kind.description}."}
         for name, arg in layer_type.args.items()

@@ -19,6 +19,7 @@ from generator.analysis.layers.base import (
     single,
 )
 from generator.analysis.layers.lookup import LAYER_TYPES as LOOKUPS
+from generator.spec.model import LAYER_ALIASES
 from generator.spec.values import ValueKind
 
 # Not wrapped: merges take several tensors, wrappers nest, lookups are tables on their own.
@@ -50,6 +51,8 @@ def _nested_layer(wrapped: Mapping[str, LayerType]) -> ValueKind:
         kind = value.get("type") if type(value) is dict else None
         if kind in NOT_WRAPPED:
             return f" ({kind} cannot be wrapped)"
+        if kind in LAYER_ALIASES:  # aliases are read at the top level; here, say the class
+            return f" (write {LAYER_ALIASES[kind]}, the class Keras's {kind} names)"
         return ""
 
     return ValueKind(
