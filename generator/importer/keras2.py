@@ -3,11 +3,11 @@
 Keras 2 lists a layer's inputs as `[[["conv", 0, 0, {}], ...]]`, writes no module for layers,
 a dtype as a plain name and an input's shape as `batch_input_shape`, keeps a few arguments
 Keras 3 dropped (KERAS2_ONLY) and holds some floats in float32. Keras 3's legacy `.h5` writes
-Keras 3 configs without modules. The layers themselves are the same built-ins, and any other
-class (a Lambda, a TFOpLambda other than arithmetic, a custom class) stays as it is, for
-refuse.py to refuse; a
-legacy file cannot tell a built-in from a custom class of the same name, so its config goes
-through the same checks as any spec.
+Keras 3 configs without modules. The layers themselves are the same built-ins; a TFOpLambda of
+arithmetic becomes the keras.ops node Keras 3 records, and any other class (a Lambda, another
+TFOpLambda, a custom class) stays as it is, for refuse.py to refuse. A legacy file cannot tell
+a built-in from a custom class of the same name, so its config goes through the same checks as
+any spec.
 """
 
 from __future__ import annotations
