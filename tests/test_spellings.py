@@ -95,9 +95,14 @@ def test_the_script_keeps_the_users_spelling() -> None:
         "bias_constraint": "NonNeg",
         "activation": "swish",
     }
-    up = {"name": "up", "type": "UpSampling2D", "interpolation": "Bilinear"}
+    up = {
+        "name": "up",
+        "type": "UpSampling2D",
+        "interpolation": "Bilinear",
+        "data_format": "Channels_Last",
+    }
     source = generate(checked(model(conv, up)))
-    for spelling in ("VALID", "swish", "Bilinear"):
+    for spelling in ("VALID", "swish", "Bilinear", "Channels_Last"):
         assert f'"{spelling}"' in source
     # A Keras object's class name alone is that class with Keras's defaults: its constructor.
     for constructor in ("initializers.HeNormal()", "regularizers.L2()", "constraints.NonNeg()"):

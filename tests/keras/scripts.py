@@ -52,3 +52,14 @@ def keras_layer(model: Any, node: Any) -> Any | None:
         if outer in names:
             return model.get_layer(outer).get_layer(node.name)
     raise AssertionError(f"no Keras layer for {node.name}")
+
+
+def saved_by_keras2(model: Any, tmp_path: Path, kind: str) -> Path:
+    """A tf_keras model as `model.save("<name>.h5")` (kind "h5") or its `to_json()`."""
+    if kind == "h5":
+        path = tmp_path / f"{model.name}.h5"
+        model.save(path, save_format="h5")
+    else:
+        path = tmp_path / f"{model.name}.json"
+        path.write_text(model.to_json())
+    return path

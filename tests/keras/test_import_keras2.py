@@ -29,7 +29,7 @@ import pytest
 
 from generator.importer.run import import_model
 from generator.pipeline import generate
-from tests.keras.scripts import load_script
+from tests.keras.scripts import load_script, saved_by_keras2
 
 pytestmark = pytest.mark.keras
 tf_keras = pytest.importorskip("tf_keras")
@@ -116,16 +116,6 @@ MODELS: dict[str, Callable[[], Any]] = {
     "recurrent": recurrent,
     "regularized": regularized,
 }
-
-
-def saved(model: Any, tmp_path: Path, kind: str) -> Path:
-    if kind == "h5":
-        path = tmp_path / f"{model.name}.h5"
-        model.save(path, save_format="h5")
-    else:
-        path = tmp_path / f"{model.name}.json"
-        path.write_text(model.to_json())
-    return path
 
 
 def rebuilt(source: Path, tmp_path: Path, style: str) -> tuple[Any, Any, Any]:
@@ -217,7 +207,7 @@ def test_a_keras_2_model_becomes_the_same_keras_3_model(
 ) -> None:
     tf_keras.backend.clear_session()
     original = MODELS[name]()
-    source = saved(original, tmp_path, kind)
+    source = saved_by_keras2(original, tmp_path, kind)
     style = "class" if kind == "h5" else "function"
     _, _, model = rebuilt(source, tmp_path, style)
     same_architecture(original, model)
@@ -226,7 +216,7 @@ def test_a_keras_2_model_becomes_the_same_keras_3_model(
 def test_the_compile_config_of_an_h5_file_becomes_the_training_section(tmp_path: Path) -> None:
     tf_keras.backend.clear_session()
     original = regularized()
-    imported, module, model = rebuilt(saved(original, tmp_path, "h5"), tmp_path, "class")
+    imported, module, model = rebuilt(saved_by_keras2(original, tmp_path, "h5"), tmp_path, "class")
     training = imported.checked.spec.training
     assert training.optimizer == {"Adam": 0.0003}
     assert training.loss == "categorical_crossentropy"
@@ -253,7 +243,9 @@ def test_per_output_losses_and_metrics_of_an_h5_file(tmp_path: Path) -> None:
         metrics={"value": ["mae"], "kind": ["accuracy", tf_keras.metrics.AUC()]},
         loss_weights={"value": 1.0, "kind": 0.5},
     )
-    imported, module, model = rebuilt(saved(original, tmp_path, "h5"), tmp_path, "function")
+    imported, module, model = rebuilt(
+        saved_by_keras2(original, tmp_path, "h5"), tmp_path, "function"
+    )
     same_architecture(original, model)
     training = imported.checked.spec.training
     assert training.optimizer == {"SGD": {"learning_rate": 0.1, "momentum": 0.9}}

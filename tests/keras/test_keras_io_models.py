@@ -28,7 +28,7 @@ from generator.pipeline import check, generate
 from generator.spec.model import LAYER_ALIASES
 from tests.conftest import REPO
 from tests.keras.keras_builder import weight_counts
-from tests.keras.scripts import load_script
+from tests.keras.scripts import load_script, saved_by_keras2
 from tests.keras.test_differential import REGRESSIONS, assert_agrees, call_refs, refs_of
 
 pytestmark = pytest.mark.keras
@@ -296,13 +296,7 @@ def test_the_examples_keras_2_model_imports_as_the_same_keras_3_model(
     tf_keras.backend.clear_session()
     original = MODELS[name][0](tf_keras)
     assert original.count_params() == MODELS[name][1]
-    if kind == "h5":
-        path = tmp_path / f"{name}.h5"
-        original.save(path, save_format="h5")
-    else:
-        path = tmp_path / f"{name}.json"
-        path.write_text(original.to_json())
-    imported = import_model(path)
+    imported = import_model(saved_by_keras2(original, tmp_path, kind))
     script = tmp_path / "imported.py"
     script.write_text(generate(imported.checked, style="class"))  # type: ignore[arg-type]
     keras.backend.clear_session()
